@@ -1,0 +1,23 @@
+# The README's two commands (`make demo`, `make test`) and the benchmark. Each installs what it
+# needs first (libunwind-dev), so they work on a fresh Debian machine with Swift.
+SWIFT ?= swift
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+.PHONY: demo test bench dependencies
+
+dependencies:
+	@./scripts/ensure-libunwind.sh
+
+## Build and run the demo: real violation reports, with backtraces, on stderr.
+demo: dependencies
+	$(SWIFT) build --product lockorder
+	LOCKORDER_CHECK=report .build/debug/lockorder demo
+
+## Build everything with zero warnings, then run the whole test suite (serially: the tests
+## switch the process-wide checker on and off).
+test: dependencies
+	@mkdir -p .build
+	$(SWIFT) build --build-tests 2>&1 | tee .build/build-tests.log
+	@./scripts/check-warnings.sh .build/build-tests.log
+	$(SWIFT) test --skip-build --no-parallel

@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The layers: CLibunwind <- LockOrderChecker <- LockCore <- users (see docs/architecture.md).
+let package = Package(
+    name: "lockorder",
+    products: [
+        .library(name: "LockCore", targets: ["LockCore"]),
+        .library(name: "LockOrderChecker", targets: ["LockOrderChecker"]),
+        .executable(name: "lockorder", targets: ["lockorder"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibunwind",
+            pkgConfig: "libunwind",
+            providers: [.apt(["libunwind-dev"])]
+        ),
+        .target(name: "CLockOrderSupport", dependencies: ["CLibunwind"]),
+        .target(name: "LockOrderChecker", dependencies: ["CLibunwind", "CLockOrderSupport"]),
+        .target(name: "LockCore", dependencies: ["LockOrderChecker", "CLockOrderSupport"]),
+        .executableTarget(
+            name: "lockorder",
+            dependencies: [
+                "LockCore",
+                "LockOrderChecker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Helpers shared by the test targets: threads, stderr capture, child processes.
+        .target(name: "LockOrderTestSupport", path: "Tests/LockOrderTestSupport"),
+        .testTarget(
+            name: "LockOrderCheckerTests", dependencies: ["LockOrderChecker", "LockCore", "LockOrderTestSupport"]),
+        .testTarget(name: "LockCoreTests", dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,84 @@
+#define _GNU_SOURCE
+#include "CLockOrderSupport.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+__thread lockorder_thread_state lockorder_thread_state_storage;
+uint8_t lockorder_mode_storage = LOCKORDER_MODE_UNCONFIGURED;
+uint8_t lockorder_learning_storage = 1;
+uint64_t lockorder_epoch_storage = 1;
+uint64_t lockorder_graph_epoch_storage = 1;
+uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
+
+int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintptr_t *offset) {
+    // libunwind 1.6 has no unw_get_proc_name_by_ip; the address space's accessor is the same
+    // lookup, reached without a cursor (so without walking the stack again).
+    unw_addr_space_t space = unw_local_addr_space;
+    unw_accessors_t *accessors = unw_get_accessors(space);
+    if (accessors == NULL || accessors->get_proc_name == NULL) return -1;
+    unw_word_t functionOffset = 0;
+    int result = accessors->get_proc_name(space, (unw_word_t)address, name, capacity,
+                                          &functionOffset, NULL);
+    if (result == 0 && offset != NULL) *offset = (uintptr_t)functionOffset;
+    return result;
+}
+
+int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base) {
+    Dl_info info;
+    if (dladdr((const void *)address, &info) == 0) return -1;
+    *path = info.dli_fname;
+    *base = (uintptr_t)info.dli_fbase;
+    return 0;
+}
+
+int64_t lockorder_thread_id(void) {
+    return (int64_t)syscall(SYS_gettid);
+}
+
+int lockorder_thread_name(char *name, size_t capacity) {
+    return pthread_getname_np(pthread_self(), name, capacity);
+}
+
+static struct timespec deadline_after(int64_t timeout_nanoseconds) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (timeout_nanoseconds < 0) timeout_nanoseconds = 0;
+    int64_t nanoseconds = now.tv_nsec + timeout_nanoseconds % 1000000000;
+    struct timespec deadline;
+    deadline.tv_sec = now.tv_sec + timeout_nanoseconds / 1000000000 + nanoseconds / 1000000000;
+    deadline.tv_nsec = nanoseconds % 1000000000;
+    return deadline;
+}
+
+int lockorder_mutex_timed_lock(void *mutex, int64_t timeout_nanoseconds) {
+    struct timespec deadline = deadline_after(timeout_nanoseconds);
+    return pthread_mutex_clocklock((pthread_mutex_t *)mutex, CLOCK_MONOTONIC, &deadline);
+}
+
+int lockorder_rwlock_timed_read_lock(void *rwlock, int64_t timeout_nanoseconds) {
+    struct timespec deadline = deadline_after(timeout_nanoseconds);
+    return pthread_rwlock_clockrdlock((pthread_rwlock_t *)rwlock, CLOCK_MONOTONIC, &deadline);
+}
+
+int lockorder_rwlock_timed_write_lock(void *rwlock, int64_t timeout_nanoseconds) {
+    struct timespec deadline = deadline_after(timeout_nanoseconds);
+    return pthread_rwlock_clockwrlock((pthread_rwlock_t *)rwlock, CLOCK_MONOTONIC, &deadline);
+}
+
+int lockorder_rwlock_init(void *rwlock, int prefer_writers) {
+    pthread_rwlockattr_t attributes;
+    int result = pthread_rwlockattr_init(&attributes);
+    if (result != 0) return result;
+    pthread_rwlockattr_setkind_np(&attributes, prefer_writers
+        ? PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP : PTHREAD_RWLOCK_PREFER_READER_NP);
+    result = pthread_rwlock_init((pthread_rwlock_t *)rwlock, &attributes);
+    pthread_rwlockattr_destroy(&attributes);
+    return result;
+}

@@ -1,0 +1,166 @@
+// C support for LockOrderChecker: the per-thread held-lock stack and the symbol lookups that
+// Swift cannot reach by itself.
+//
+// Per-thread state lives in a C `__thread` variable reached through a `static inline`
+// accessor: that compiles to one thread-pointer-relative address computation, where Swift's
+// alternatives (pthread_getspecific, a global var) cost several times more on the lock fast path.
+#ifndef LOCKORDER_CLOCKORDERSUPPORT_H
+#define LOCKORDER_CLOCKORDERSUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// How many locks one thread can hold at once and still have each of them checked.
+/// Past it, acquisitions are counted as untracked and reported once (bounded and loud).
+#define LOCKORDER_HELD_CAPACITY 48
+
+/// How many chains of held lock classes one thread remembers as already checked against the
+/// learned order graph (a direct-mapped cache, as lockdep's chain hash).
+#define LOCKORDER_CHAIN_CACHE_SIZE 64
+
+/// One lock this thread holds, as the checker recorded it when it was acquired.
+typedef struct lockorder_held_lock {
+    uint64_t lock_id;      ///< instance id: unique for the process lifetime, never reused
+    uint64_t order_key;    ///< instance-order key (valid when `flags` has LOCKORDER_HELD_HAS_ORDER_KEY)
+    const uint8_t *file;   ///< #fileID of the acquisition (a static string)
+    uint32_t file_length;
+    uint32_t line;         ///< #line of the acquisition
+    uint32_t class_id;
+    uint32_t name_id;
+    uint32_t recursion;    ///< extra acquisitions of a reentrant lock (0 = taken once)
+    uint16_t level;        ///< the class's declared level when acquired (0 = undeclared)
+    uint8_t kind;          ///< LockKind raw value
+    uint8_t flags;         ///< LOCKORDER_HELD_* bits
+} lockorder_held_lock;
+
+enum {
+    LOCKORDER_HELD_SHARED = 1,         ///< held in shared (read) mode
+    LOCKORDER_HELD_TRYLOCK = 2,        ///< acquired by a successful trylock
+    LOCKORDER_HELD_HAS_ORDER_KEY = 4,  ///< order_key is meaningful
+};
+
+/// Everything the checker keeps per thread. Zero-initialised by the C runtime for every thread.
+typedef struct lockorder_thread_state {
+    uint32_t depth;             ///< entries in use in `held`
+    uint32_t untracked;         ///< acquisitions not recorded because `held` was full
+    uint64_t serial;            ///< this thread's checker serial (0 until first use)
+    uint64_t epoch;             ///< the checking epoch the held stack belongs to
+    uint32_t in_checker;        ///< non-zero while the checker runs on this thread
+    uint32_t exit_hook_armed;   ///< the thread-exit destructor is registered
+    uint64_t chain_epoch;       ///< graph epoch the chain cache is valid for
+    uint64_t chain_cache[LOCKORDER_CHAIN_CACHE_SIZE];
+    lockorder_held_lock held[LOCKORDER_HELD_CAPACITY];
+} lockorder_thread_state;
+
+extern __thread lockorder_thread_state lockorder_thread_state_storage;
+
+/// Process-wide switches read on every lock operation. Each is one plain load (relaxed atomic);
+/// they are written rarely, under the checker's own lock.
+enum {
+    LOCKORDER_MODE_OFF = 0,
+    LOCKORDER_MODE_REPORT = 1,
+    LOCKORDER_MODE_ABORT = 2,
+    LOCKORDER_MODE_UNCONFIGURED = 0xFF,  ///< the environment has not been read yet
+};
+extern uint8_t lockorder_mode_storage;
+extern uint8_t lockorder_learning_storage;
+extern uint64_t lockorder_epoch_storage;
+extern uint64_t lockorder_graph_epoch_storage;
+
+static inline uint8_t lockorder_mode(void) {
+    return __atomic_load_n(&lockorder_mode_storage, __ATOMIC_RELAXED);
+}
+static inline void lockorder_set_mode(uint8_t mode) {
+    __atomic_store_n(&lockorder_mode_storage, mode, __ATOMIC_RELAXED);
+}
+/// Non-zero when the learned order graph is on (LOCKORDER_LEARN).
+static inline uint8_t lockorder_learning(void) {
+    return __atomic_load_n(&lockorder_learning_storage, __ATOMIC_RELAXED);
+}
+static inline void lockorder_set_learning(uint8_t learning) {
+    __atomic_store_n(&lockorder_learning_storage, learning, __ATOMIC_RELAXED);
+}
+/// Changes whenever checking is (re)started: a thread whose held stack belongs to an older
+/// epoch discards it.
+static inline uint64_t lockorder_epoch(void) {
+    return __atomic_load_n(&lockorder_epoch_storage, __ATOMIC_ACQUIRE);
+}
+static inline void lockorder_advance_epoch(void) {
+    __atomic_fetch_add(&lockorder_epoch_storage, 1, __ATOMIC_RELEASE);
+}
+/// Changes whenever edges leave the learned graph: per-thread chain caches are then stale.
+static inline uint64_t lockorder_graph_epoch(void) {
+    return __atomic_load_n(&lockorder_graph_epoch_storage, __ATOMIC_ACQUIRE);
+}
+static inline void lockorder_advance_graph_epoch(void) {
+    __atomic_fetch_add(&lockorder_graph_epoch_storage, 1, __ATOMIC_RELEASE);
+}
+
+/// How many lock classes the checker can tell apart (a power of two).
+#define LOCKORDER_CLASS_CAPACITY 65536
+
+/// Each class's declared level (0 = undeclared), indexed by class id; written under the
+/// checker's lock when a class is created or the hierarchy changes, read on every acquisition.
+extern uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
+
+static inline uint16_t lockorder_class_level(uint32_t class_id) {
+    return __atomic_load_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
+                           __ATOMIC_RELAXED);
+}
+static inline void lockorder_set_class_level(uint32_t class_id, uint16_t level) {
+    __atomic_store_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)], level,
+                     __ATOMIC_RELAXED);
+}
+
+/// The calling thread's checker state.
+static inline lockorder_thread_state *lockorder_current_thread_state(void) {
+    return &lockorder_thread_state_storage;
+}
+
+/// The first entry of a thread's held-lock stack (Swift sees the C array as a tuple).
+static inline lockorder_held_lock *lockorder_held_locks(lockorder_thread_state *state) {
+    return state->held;
+}
+
+/// The first slot of a thread's chain cache.
+static inline uint64_t *lockorder_chain_cache(lockorder_thread_state *state) {
+    return state->chain_cache;
+}
+
+/// The name of the function containing `address` and the offset into it, from the binary's
+/// symbol tables through libunwind. Returns 0 on success.
+int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintptr_t *offset);
+
+/// The path and load address of the module (executable or shared object) containing
+/// `address`, through dladdr. Returns 0 on success; `*path` points into the loader's data.
+int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base);
+
+/// The calling thread's kernel thread id.
+int64_t lockorder_thread_id(void);
+
+/// The calling thread's name (pthread_getname_np, which Swift's Glibc module does not expose).
+/// Returns 0 on success.
+int lockorder_thread_name(char *name, size_t capacity);
+
+/// Tells the CPU the caller is spinning (x86 `pause`), so a spin lock's waiting loop yields the
+/// core's resources to its sibling thread.
+static inline void lockorder_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/// The timed acquisitions, with a relative timeout measured on CLOCK_MONOTONIC (so a change of
+/// the wall clock does not stretch or cut the wait). They return the pthread result: 0 when
+/// acquired, ETIMEDOUT on timeout.
+int lockorder_mutex_timed_lock(void *mutex, int64_t timeout_nanoseconds);
+int lockorder_rwlock_timed_read_lock(void *rwlock, int64_t timeout_nanoseconds);
+int lockorder_rwlock_timed_write_lock(void *rwlock, int64_t timeout_nanoseconds);
+
+/// Initialises a reader-writer lock; `prefer_writers` selects glibc's writer-preferring
+/// (non-recursive) kind instead of the default reader-preferring one.
+int lockorder_rwlock_init(void *rwlock, int prefer_writers);
+
+#endif

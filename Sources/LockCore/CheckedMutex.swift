@@ -1,0 +1,135 @@
+import LockOrderChecker
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking, non-reentrant mutex whose every acquisition is reported to the lock-order
+/// checker (the kind of `uv_mutex_t` and `std::mutex`).
+///
+/// The pthread mutex lives out of line at a stable address. With checking off (LOCKORDER_CHECK
+/// unset) each operation costs one extra predictable branch and nothing is checked; with it on,
+/// the misuses below are reported and the guarantees hold.
+///
+/// Guarantees (docs/locks.md):
+/// - `lock()` returns only with the lock held; `withLock` releases on every exit, including a
+///   throw from its body, and never releases a lock it did not take.
+/// - Locking it again on the thread that holds it is a certain self-deadlock: reported
+///   (`self_deadlock`) before blocking, then the process stops (in every mode: going on would
+///   hang).
+/// - `unlock()` by a thread that does not hold it is reported (`unlock_not_held`, or
+///   `unlock_not_owner` when another thread holds it) and the pthread unlock is not made.
+/// - Destroying it while held is reported (`destroyed_while_held`).
+public final class CheckedMutex: @unchecked Sendable {
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let tracking: LockTracking
+
+    /// Creates a mutex.
+    ///
+    /// - Parameters:
+    ///   - name: shown in reports; nil shows the class name.
+    ///   - lockClass: what the order rules key it by: the creation site (default), a name in
+    ///     the hierarchy, or the instance alone.
+    ///   - options: implicit-acquisition options such as `.safepoint`.
+    ///   - orderKey: the instance-order key, for classes with an instance-order exception.
+    public init(
+        _ name: String? = nil, class lockClass: LockClass = .creationSite, options: [LockOption] = [],
+        orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        mutex = LockOperations.makeMutex()
+        tracking = LockTracking(
+            name: name, lockClass: lockClass, kind: .mutex, options: options, orderKey: orderKey, fileID: fileID,
+            line: line)
+    }
+
+    /// Creates a mutex of a class declared in the hierarchy, named after it.
+    public convenience init(
+        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
+        fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
+    }
+
+    deinit {
+        if tracking.destroy() { mutex.deallocate() } else { LockOperations.destroy(mutex) }
+    }
+
+    /// The lock's identity for the checker: id, class and name.
+    public var identity: LockIdentity { tracking.identity }
+
+    /// The instance-order key (the order the lock was borrowed from a pool); nil when none.
+    public var orderKey: UInt64? {
+        get { tracking.orderKey }
+        set { tracking.setOrderKey(newValue) }
+    }
+
+    /// Blocks until the calling thread holds the mutex. Returns only with it held.
+    @inlinable
+    public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            lockChecked(SourceSite(fileID: fileID, line: line))
+        } else {
+            LockOperations.lock(mutex)
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func lockChecked(_ site: SourceSite) {
+        _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: site) {
+            LockOperations.lock(mutex)
+            return true
+        }
+    }
+
+    /// Takes the mutex if it is free. Returns true only when the calling thread now holds it;
+    /// false leaves nothing held. A trylock cannot deadlock, so it is exempt from the order
+    /// rules, but once held it orders later acquisitions.
+    @inlinable
+    public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.tryLock(mutex)
+            }
+        }
+        return LockOperations.tryLock(mutex)
+    }
+
+    /// Waits at most `timeout` for the mutex. Returns true only when the calling thread now
+    /// holds it; false (timed out) leaves nothing held. Checked like a blocking acquisition: it
+    /// can still stall a thread until the timeout.
+    public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.lock(mutex, timeout: timeout)
+            }
+        }
+        return LockOperations.lock(mutex, timeout: timeout)
+    }
+
+    /// Releases the mutex. With checking on, a release by a thread that does not hold it is
+    /// reported and not performed (no undefined behaviour); the program goes on in report mode.
+    @inlinable
+    public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            unlockChecked(SourceSite(fileID: fileID, line: line))
+        } else {
+            LockOperations.unlock(mutex)
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func unlockChecked(_ site: SourceSite) {
+        tracking.release(mode: .exclusive, site: site) { LockOperations.unlock(mutex) }
+    }
+
+    /// Runs `body` holding the mutex. The mutex is released on every exit, including a throw
+    /// from `body` (which is rethrown), and is never released if it was not taken.
+    @inlinable
+    public func withLock<Result, Failure: Error>(
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lock(fileID: fileID, line: line)
+        defer { unlock(fileID: fileID, line: line) }
+        return try body()
+    }
+}

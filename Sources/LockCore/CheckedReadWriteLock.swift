@@ -1,0 +1,182 @@
+import LockOrderChecker
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A reader-writer lock with shared (read) and exclusive (write) modes, LispWorks' sharing and
+/// exclusive locks; every acquisition is reported to the lock-order checker.
+///
+/// Fairness, which the order checker needs to know (docs/graph.md):
+/// - `.readerPreferring` (the default, glibc's default and `uv_rwlock_t`'s behaviour): readers
+///   may overtake waiting writers, so a thread may re-take a read lock it holds, and a cycle
+///   made only of read acquisitions of such a lock cannot deadlock. Writers can starve.
+/// - `.writerPreferring`: a waiting writer blocks new readers, so re-taking a read lock can
+///   deadlock against a queued writer (reported as a possible `self_deadlock`, not stopped),
+///   and reads order like writes.
+///
+/// Guarantees (docs/locks.md): the lock and try forms return true only with the lock held; the
+/// `with` forms release on every exit, including a throw; taking the write side while holding
+/// either side, or the read side while holding the write side, is a certain self-deadlock
+/// (reported, then the process stops); an unlock by a thread that does not hold the lock in
+/// that mode is reported and not performed.
+public final class CheckedReadWriteLock: @unchecked Sendable {
+    /// Whether waiting writers hold back new readers.
+    public enum Fairness: Sendable {
+        /// Readers may overtake waiting writers (glibc's default).
+        case readerPreferring
+        /// A waiting writer blocks new readers.
+        case writerPreferring
+    }
+
+    @usableFromInline let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
+    @usableFromInline let tracking: LockTracking
+
+    /// Creates a reader-writer lock; the other parameters are those of `CheckedMutex.init`.
+    public init(
+        _ name: String? = nil, class lockClass: LockClass = .creationSite, fairness: Fairness = .readerPreferring,
+        options: [LockOption] = [], orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        rwlock = LockOperations.makeReadWriteLock(prefersWriters: fairness == .writerPreferring)
+        tracking = LockTracking(
+            name: name, lockClass: lockClass,
+            kind: fairness == .writerPreferring ? .writerPreferringRWLock : .readerPreferringRWLock, options: options,
+            orderKey: orderKey, fileID: fileID, line: line)
+    }
+
+    /// Creates a reader-writer lock of a class declared in the hierarchy, named after it.
+    public convenience init(
+        declared name: String, fairness: Fairness = .readerPreferring, options: [LockOption] = [],
+        orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        self.init(
+            name, class: .declared(name), fairness: fairness, options: options, orderKey: orderKey, fileID: fileID,
+            line: line)
+    }
+
+    deinit {
+        if tracking.destroy() { rwlock.deallocate() } else { LockOperations.destroy(rwlock) }
+    }
+
+    /// The lock's identity for the checker.
+    public var identity: LockIdentity { tracking.identity }
+
+    /// The lock's fairness.
+    public var fairness: Fairness { identity.kind == .writerPreferringRWLock ? .writerPreferring : .readerPreferring }
+
+    // MARK: Shared
+
+    /// Blocks until the calling thread holds the read side. Returns only with it held.
+    @inlinable
+    public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            _ = tracking.acquire(mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.readLock(rwlock)
+                return true
+            }
+        } else {
+            LockOperations.readLock(rwlock)
+        }
+    }
+
+    /// Takes the read side if no writer holds it. Returns true only when it is now held.
+    @inlinable
+    public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.tryReadLock(rwlock)
+            }
+        }
+        return LockOperations.tryReadLock(rwlock)
+    }
+
+    /// Waits at most `timeout` for the read side. Returns true only when it is now held.
+    public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .shared, attempt: .timed, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.readLock(rwlock, timeout: timeout)
+            }
+        }
+        return LockOperations.readLock(rwlock, timeout: timeout)
+    }
+
+    /// Releases one hold of the read side.
+    @inlinable
+    public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            tracking.release(mode: .shared, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.unlock(rwlock)
+            }
+        } else {
+            LockOperations.unlock(rwlock)
+        }
+    }
+
+    /// Runs `body` holding the read side; releases on every exit, including a throw.
+    @inlinable
+    public func withReadLock<Result, Failure: Error>(
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lockRead(fileID: fileID, line: line)
+        defer { unlockRead(fileID: fileID, line: line) }
+        return try body()
+    }
+
+    // MARK: Exclusive
+
+    /// Blocks until the calling thread holds the write side. Returns only with it held.
+    @inlinable
+    public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.writeLock(rwlock)
+                return true
+            }
+        } else {
+            LockOperations.writeLock(rwlock)
+        }
+    }
+
+    /// Takes the write side if the lock is free. Returns true only when it is now held.
+    @inlinable
+    public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.tryWriteLock(rwlock)
+            }
+        }
+        return LockOperations.tryWriteLock(rwlock)
+    }
+
+    /// Waits at most `timeout` for the write side. Returns true only when it is now held.
+    public func tryLockWrite(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.writeLock(rwlock, timeout: timeout)
+            }
+        }
+        return LockOperations.writeLock(rwlock, timeout: timeout)
+    }
+
+    /// Releases the write side.
+    @inlinable
+    public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {
+                LockOperations.unlock(rwlock)
+            }
+        } else {
+            LockOperations.unlock(rwlock)
+        }
+    }
+
+    /// Runs `body` holding the write side; releases on every exit, including a throw.
+    @inlinable
+    public func withWriteLock<Result, Failure: Error>(
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lockWrite(fileID: fileID, line: line)
+        defer { unlockWrite(fileID: fileID, line: line) }
+        return try body()
+    }
+}

@@ -1,0 +1,142 @@
+import LockOrderChecker
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking mutex that the owning thread may lock again (the kind of `std::recursive_mutex`
+/// and Julia's `ReentrantLock`); released when its count returns to zero.
+///
+/// Re-entry is not a new acquisition for the order rules. Built on a plain pthread mutex plus
+/// an owner and a count, so it knows its count even with checking off.
+///
+/// Guarantees (docs/locks.md):
+/// - `lock()` returns only with the lock held and its count incremented (LispWorks: "locking"
+///   includes incrementing the count of a lock the thread already holds).
+/// - `withLock` releases once on every exit, including a throw from its body.
+/// - Unlocking more often than it was locked, or by a thread that does not hold it, is a
+///   violation (`unlock_not_held` / `unlock_not_owner`) when checking is on and is ignored
+///   when it is off: never a crash and never undefined behaviour.
+/// - Destroying it while held is reported (`destroyed_while_held`).
+public final class CheckedReentrantMutex: @unchecked Sendable {
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let tracking: LockTracking
+    /// The owning thread's serial, 0 when free; read by any thread, written by the owner.
+    @usableFromInline let owner = Atomic<UInt64>(0)
+    /// How many times the owner holds it; touched only by the owner.
+    @usableFromInline var count = 0
+
+    /// Creates a reentrant mutex; the parameters are those of `CheckedMutex.init`.
+    public init(
+        _ name: String? = nil, class lockClass: LockClass = .creationSite, options: [LockOption] = [],
+        orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        mutex = LockOperations.makeMutex()
+        tracking = LockTracking(
+            name: name, lockClass: lockClass, kind: .reentrantMutex, options: options, orderKey: orderKey,
+            fileID: fileID, line: line)
+    }
+
+    /// Creates a reentrant mutex of a class declared in the hierarchy, named after it.
+    public convenience init(
+        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
+        fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
+    }
+
+    deinit {
+        if tracking.destroy() || owner.load(ordering: .relaxed) != 0 {
+            mutex.deallocate()
+        } else {
+            LockOperations.destroy(mutex)
+        }
+    }
+
+    /// The lock's identity for the checker.
+    public var identity: LockIdentity { tracking.identity }
+
+    /// How many times the calling thread holds the lock (0 when it does not).
+    public var holdCount: Int {
+        owner.load(ordering: .relaxed) == ThreadIdentity.current ? count : 0
+    }
+
+    /// Blocks until the calling thread holds the lock, or increments its count when it already
+    /// does. Returns only with the lock held.
+    @inlinable
+    public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
+        _ = acquire(attempt: .blocking, fileID: fileID, line: line) {
+            LockOperations.lock(mutex)
+            return true
+        }
+    }
+
+    /// Takes the lock if it is free or already the caller's. Returns true only when the calling
+    /// thread now holds it.
+    @inlinable
+    public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        acquire(attempt: .tryLock, fileID: fileID, line: line) { LockOperations.tryLock(mutex) }
+    }
+
+    /// Waits at most `timeout`. Returns true only when the calling thread now holds the lock;
+    /// false leaves nothing held (and the count unchanged).
+    public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        acquire(attempt: .timed, fileID: fileID, line: line) { LockOperations.lock(mutex, timeout: timeout) }
+    }
+
+    @inlinable
+    func acquire(attempt: AcquireAttempt, fileID: StaticString, line: UInt, _ take: () -> Bool) -> Bool {
+        let me = ThreadIdentity.current
+        let isReentry = owner.load(ordering: .relaxed) == me
+        let taken: Bool
+        if LockOrderChecker.isChecking {
+            taken = tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+                isReentry || take()
+            }
+        } else {
+            taken = isReentry || take()
+        }
+        guard taken else { return false }
+        if isReentry {
+            count += 1
+        } else {
+            owner.store(me, ordering: .relaxed)
+            count = 1
+        }
+        return true
+    }
+
+    /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
+    /// that does not hold it is reported (checking on) or ignored (off), never performed.
+    @inlinable
+    public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
+        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
+        if LockOrderChecker.isChecking {
+            // Keeps the checker's held stack in step, and reports an unlock by a thread that
+            // does not hold the lock; the lock's own count decides the raw release.
+            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {}
+        }
+        if holdsIt { releaseOnce() }
+    }
+
+    @usableFromInline
+    func releaseOnce() {
+        count -= 1
+        if count == 0 {
+            owner.store(0, ordering: .relaxed)
+            LockOperations.unlock(mutex)
+        }
+    }
+
+    /// Runs `body` holding the lock (re-entering when the caller already holds it); releases
+    /// once on every exit, including a throw from `body`.
+    @inlinable
+    public func withLock<Result, Failure: Error>(
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lock(fileID: fileID, line: line)
+        defer { unlock(fileID: fileID, line: line) }
+        return try body()
+    }
+}

@@ -1,0 +1,105 @@
+import CLockOrderSupport
+import LockOrderChecker
+import Synchronization
+
+/// A non-reentrant spin lock: it spins with exponential backoff, then yields the CPU between
+/// attempts. Every acquisition is reported to the lock-order checker.
+///
+/// For very short critical sections only. It must not be held across blocking calls (I/O,
+/// waiting on another lock that may be held long, sleeping): waiters burn CPU, and a holder
+/// descheduled for long makes every waiter spin.
+///
+/// Guarantees: those of `CheckedMutex` (docs/locks.md). Locking it again on the thread that
+/// holds it is a certain self-deadlock: reported, then the process stops.
+public final class CheckedSpinLock: @unchecked Sendable {
+    @usableFromInline let isLocked = Atomic<Bool>(false)
+    @usableFromInline let tracking: LockTracking
+
+    /// Creates a spin lock; the parameters are those of `CheckedMutex.init`.
+    public init(
+        _ name: String? = nil, class lockClass: LockClass = .creationSite, options: [LockOption] = [],
+        orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        tracking = LockTracking(
+            name: name, lockClass: lockClass, kind: .spinLock, options: options, orderKey: orderKey, fileID: fileID,
+            line: line)
+    }
+
+    /// Creates a spin lock of a class declared in the hierarchy, named after it.
+    public convenience init(
+        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
+        fileID: StaticString = #fileID, line: UInt = #line
+    ) {
+        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
+    }
+
+    deinit {
+        _ = tracking.destroy()
+    }
+
+    /// The lock's identity for the checker.
+    public var identity: LockIdentity { tracking.identity }
+
+    @inlinable
+    func attempt() -> Bool {
+        !isLocked.load(ordering: .relaxed)
+            && isLocked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    }
+
+    /// Spins until the calling thread holds the lock. Returns only with it held.
+    @inlinable
+    public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
+                attempt() || LockOperations.spin(attempt)
+            }
+        } else if !attempt() {
+            _ = LockOperations.spin(attempt)
+        }
+    }
+
+    /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
+    @inlinable
+    public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
+                attempt()
+            }
+        }
+        return attempt()
+    }
+
+    /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock;
+    /// false leaves nothing held.
+    public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
+        let take = { self.attempt() || LockOperations.spin(until: deadline, self.attempt) }
+        if LockOrderChecker.isChecking {
+            return tracking.acquire(mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line), take)
+        }
+        return take()
+    }
+
+    /// Releases the lock. With checking on, a release by a thread that does not hold it is
+    /// reported and not performed.
+    @inlinable
+    public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
+        if LockOrderChecker.isChecking {
+            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {
+                isLocked.store(false, ordering: .releasing)
+            }
+        } else {
+            isLocked.store(false, ordering: .releasing)
+        }
+    }
+
+    /// Runs `body` holding the lock; releases on every exit, including a throw from `body`.
+    @inlinable
+    public func withLock<Result, Failure: Error>(
+        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lock(fileID: fileID, line: line)
+        defer { unlock(fileID: fileID, line: line) }
+        return try body()
+    }
+}

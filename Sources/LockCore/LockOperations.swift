@@ -1,0 +1,170 @@
+import CLockOrderSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every raw pthread call the lock types make, in one place, each return code checked.
+///
+/// The pthread objects are allocated here, once, and never move (a moved pthread object is
+/// undefined behaviour).
+@usableFromInline
+enum LockOperations {
+    // MARK: Mutex
+
+    @usableFromInline
+    static func makeMutex() -> UnsafeMutablePointer<pthread_mutex_t> {
+        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        check(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
+        return mutex
+    }
+
+    @inlinable
+    static func lock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        let result = pthread_mutex_lock(mutex)
+        if result != 0 { fail(result, "pthread_mutex_lock") }
+    }
+
+    @inlinable
+    static func unlock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        let result = pthread_mutex_unlock(mutex)
+        if result != 0 { fail(result, "pthread_mutex_unlock") }
+    }
+
+    @inlinable
+    static func tryLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Bool {
+        let result = pthread_mutex_trylock(mutex)
+        if result == 0 { return true }
+        if result != EBUSY { fail(result, "pthread_mutex_trylock") }
+        return false
+    }
+
+    @usableFromInline
+    static func lock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, timeout: Duration) -> Bool {
+        let result = lockorder_mutex_timed_lock(mutex, nanoseconds(timeout))
+        if result == 0 { return true }
+        if result != ETIMEDOUT { fail(result, "pthread_mutex_clocklock") }
+        return false
+    }
+
+    @usableFromInline
+    static func destroy(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        check(pthread_mutex_destroy(mutex), "pthread_mutex_destroy")
+        mutex.deallocate()
+    }
+
+    // MARK: Reader-writer lock
+
+    @usableFromInline
+    static func makeReadWriteLock(prefersWriters: Bool) -> UnsafeMutablePointer<pthread_rwlock_t> {
+        let rwlock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        rwlock.initialize(to: pthread_rwlock_t())
+        check(lockorder_rwlock_init(rwlock, prefersWriters ? 1 : 0), "pthread_rwlock_init")
+        return rwlock
+    }
+
+    @inlinable
+    static func readLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
+        let result = pthread_rwlock_rdlock(rwlock)
+        if result != 0 { fail(result, "pthread_rwlock_rdlock") }
+    }
+
+    @inlinable
+    static func writeLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
+        let result = pthread_rwlock_wrlock(rwlock)
+        if result != 0 { fail(result, "pthread_rwlock_wrlock") }
+    }
+
+    @inlinable
+    static func tryReadLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
+        let result = pthread_rwlock_tryrdlock(rwlock)
+        if result == 0 { return true }
+        if result != EBUSY && result != EAGAIN { fail(result, "pthread_rwlock_tryrdlock") }
+        return false
+    }
+
+    @inlinable
+    static func tryWriteLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
+        let result = pthread_rwlock_trywrlock(rwlock)
+        if result == 0 { return true }
+        if result != EBUSY { fail(result, "pthread_rwlock_trywrlock") }
+        return false
+    }
+
+    @usableFromInline
+    static func readLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, timeout: Duration) -> Bool {
+        let result = lockorder_rwlock_timed_read_lock(rwlock, nanoseconds(timeout))
+        if result == 0 { return true }
+        if result != ETIMEDOUT { fail(result, "pthread_rwlock_clockrdlock") }
+        return false
+    }
+
+    @usableFromInline
+    static func writeLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, timeout: Duration) -> Bool {
+        let result = lockorder_rwlock_timed_write_lock(rwlock, nanoseconds(timeout))
+        if result == 0 { return true }
+        if result != ETIMEDOUT { fail(result, "pthread_rwlock_clockwrlock") }
+        return false
+    }
+
+    @inlinable
+    static func unlock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
+        let result = pthread_rwlock_unlock(rwlock)
+        if result != 0 { fail(result, "pthread_rwlock_unlock") }
+    }
+
+    @usableFromInline
+    static func destroy(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
+        check(pthread_rwlock_destroy(rwlock), "pthread_rwlock_destroy")
+        rwlock.deallocate()
+    }
+
+    // MARK: Spinning
+
+    /// Spins on `attempt` with exponential backoff (pause instructions), then yields the CPU
+    /// between attempts, until it succeeds or `deadline` (monotonic nanoseconds) passes.
+    @usableFromInline
+    static func spin(until deadline: UInt64? = nil, _ attempt: () -> Bool) -> Bool {
+        var backoff = 1
+        while true {
+            if attempt() { return true }
+            if let deadline, monotonicNanoseconds() >= deadline { return false }
+            if backoff <= 64 {
+                for _ in 0..<backoff { lockorder_cpu_relax() }
+                backoff *= 2
+            } else {
+                sched_yield()
+            }
+        }
+    }
+
+    @usableFromInline
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
+    @usableFromInline
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        if seconds < 0 { return 0 }
+        if seconds > Int64.max / 1_000_000_000 - 1 { return Int64.max / 2 }
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    // MARK: Errors
+
+    @usableFromInline
+    static func check(_ result: Int32, _ call: StaticString) {
+        if result != 0 { fail(result, call) }
+    }
+
+    /// A pthread call that cannot fail on a correctly used lock did: stop with its name and
+    /// error (the state of the lock is unknown from here on).
+    @usableFromInline @inline(never)
+    static func fail(_ result: Int32, _ call: StaticString) -> Never {
+        fatalError("lockorder: \(call) failed: \(String(cString: strerror(result))) (\(result))")
+    }
+}

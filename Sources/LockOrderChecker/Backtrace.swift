@@ -1,0 +1,56 @@
+internal import CLibunwind
+
+/// The return addresses of a thread's stack at one moment, captured without naming them.
+///
+/// Capture is the cheap half (`unw_backtrace`, well under a microsecond): it happens when a
+/// violation is found. Naming the frames is the expensive half and happens only when a report
+/// is printed (`symbolicated()`), through a cache.
+public struct Backtrace: Sendable, Hashable {
+    /// The most frames one backtrace keeps.
+    public static let capacity = 64
+
+    /// Return addresses, innermost first.
+    public let addresses: [UInt]
+
+    /// Creates a backtrace from addresses captured elsewhere.
+    public init(addresses: [UInt]) {
+        self.addresses = addresses
+    }
+
+    /// Captures the calling thread's stack. The checker's own frames are dropped later, when
+    /// the backtrace is symbolicated.
+    @inline(never)
+    public static func capture() -> Backtrace {
+        withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: capacity) { buffer in
+            let count = Int(unw_backtrace(buffer.baseAddress, Int32(capacity)))
+            var addresses: [UInt] = []
+            addresses.reserveCapacity(count)
+            for index in 0..<max(count, 0) {
+                addresses.append(UInt(bitPattern: buffer[index]))
+            }
+            return Backtrace(addresses: addresses)
+        }
+    }
+
+    /// The frames with names, modules and offsets, starting at the first frame that is not the
+    /// checker's or the lock library's own (so the first frame is the user's call).
+    public func symbolicated() -> [Frame] {
+        let frames = Symbolizer.shared.frames(for: addresses)
+        return Array(frames[Self.firstUserFrame(in: frames)...])
+    }
+
+    /// The index of the first frame after the innermost run of lockorder's own frames. Thunks
+    /// the compiler generates between them carry no module name, so they are passed over as
+    /// part of the run; the run ends at the first frame of the user's code.
+    static func firstUserFrame(in frames: [Frame]) -> Int {
+        var lastInternal = -1
+        for (index, frame) in frames.enumerated() {
+            if frame.isLockOrderInternal {
+                lastInternal = index
+            } else if lastInternal >= 0 && !frame.isCompilerThunk {
+                break
+            }
+        }
+        return lastInternal + 1
+    }
+}

@@ -1,0 +1,226 @@
+import CLockOrderSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the checker knows beyond the per-thread held stacks: classes and names, the
+/// active hierarchy, the learned order, and what was reported.
+///
+/// Guarded by `lock`, a raw mutex that is never reported. Lock order inside the checker:
+/// the backtrace lock (taken first by every slow path that may report), then `lock`; nothing
+/// is called out to while `lock` is held but unw_backtrace.
+final class CheckerState: @unchecked Sendable {
+    static let shared = CheckerState()
+
+    let lock = RawMutex()
+    var registry = ClassRegistry()
+    var hierarchy: LockHierarchy = .julia
+    var reporter = Reporter()
+    var learned = LearnedOrder()
+    var configuration = Configuration()
+    /// The most recent violations are also collected here while a test checks (`withChecking`).
+    var isCollecting = false
+    private let nextLockID = AtomicCounter()
+    private var exitHooksInstalled = false
+
+    // MARK: Registration
+
+    func register(
+        name: String?, lockClass: LockClass, kind: LockKind, options: [LockOption], site: SourceSite
+    ) -> LockIdentity {
+        let id = nextLockID.next()
+        var notices: [String] = []
+        let identity = lock.withLock { () -> LockIdentity in
+            let key: ClassRegistry.Key
+            switch lockClass {
+            case .creationSite: key = .site(file: UInt(bitPattern: site.fileID.utf8Start), line: site.line)
+            case .declared(let declaredName): key = .declared(declaredName)
+            case .instance: key = .instance(id)
+            }
+            let classID =
+                registry.classIDLocked(
+                    for: key,
+                    displayName: Self.displayName(for: lockClass, name: name, id: id, site: site),
+                    hierarchy: hierarchy)
+                ?? {
+                    if reporter.noteCapacityLocked("lock classes") {
+                        notices.append(
+                            "the class table is full (\(LOCKORDER_CLASS_CAPACITY) classes); new classes share one "
+                                + "unchecked class from now on, while every check on existing classes goes on")
+                    }
+                    return ClassRegistry.overflowClassID
+                }()
+            var nameID: UInt32 = 0
+            if let name {
+                let interned = registry.nameIDLocked(for: name)
+                nameID = interned.id
+                if interned.overflowed && reporter.noteCapacityLocked("lock names") {
+                    notices.append(
+                        "the name table is full (\(ClassRegistry.nameCapacity) names); new locks show their "
+                            + "class name in reports")
+                }
+            }
+            var optionBits: UInt8 = 0
+            for option in options {
+                if let bit = registry.optionBitLocked(for: option.rawValue) { optionBits |= bit }
+            }
+            return LockIdentity(
+                id: id, classID: classID, nameID: nameID, kind: kind, optionBits: optionBits,
+                hasInstanceClass: lockClass == .instance && classID != ClassRegistry.overflowClassID)
+        }
+        for notice in notices { StandardError.write("lockorder: capacity: \(notice)\n") }
+        return identity
+    }
+
+    private static func displayName(for lockClass: LockClass, name: String?, id: UInt64, site: SourceSite)
+        -> String
+    {
+        switch lockClass {
+        case .creationSite: name.map { "\($0) (\(site))" } ?? "\(site)"
+        case .declared(let declaredName): declaredName
+        case .instance: "\(name ?? "lock") #\(id)"
+        }
+    }
+
+    // MARK: Threads
+
+    /// Discards a held stack left from an earlier checking epoch and arms the thread-exit check.
+    func startThread(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
+        state.pointee.depth = 0
+        state.pointee.untracked = 0
+        state.pointee.chain_epoch = 0
+        state.pointee.epoch = lockorder_epoch()
+        if state.pointee.exit_hook_armed == 0 {
+            state.pointee.exit_hook_armed = 1
+            ThreadExit.arm()
+        }
+    }
+
+    /// The thread's held locks as reports show them, most recent first.
+    func heldSnapshotsLocked(_ state: UnsafeMutablePointer<lockorder_thread_state>) -> [LockSnapshot] {
+        let held = lockorder_held_locks(state)!
+        return (0..<Int(state.pointee.depth)).reversed().map { snapshotLocked(held[$0]) }
+    }
+
+    /// One held entry as a report shows it.
+    func snapshotLocked(_ entry: lockorder_held_lock) -> LockSnapshot {
+        let record = registry.record(entry.class_id)
+        let file = String(
+            decoding: UnsafeBufferPointer(start: entry.file, count: Int(entry.file_length)), as: UTF8.self)
+        return LockSnapshot(
+            name: registry.name(of: entry.name_id, classID: entry.class_id), className: record.displayName,
+            level: record.declared?.level, kind: LockKind(rawValue: entry.kind) ?? .mutex,
+            declaredKind: record.declared?.kind,
+            mode: entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive,
+            orderKey: entry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? entry.order_key : nil,
+            site: "\(file):\(entry.line)", tryLock: entry.flags & UInt8(LOCKORDER_HELD_TRYLOCK) != 0)
+    }
+
+    /// A lock being acquired, released or destroyed, as a report shows it.
+    func snapshotLocked(_ identity: LockIdentity, mode: AccessMode, orderKey: UInt64?, site: SourceSite)
+        -> LockSnapshot
+    {
+        let record = registry.record(identity.classID)
+        return LockSnapshot(
+            name: registry.name(of: identity.nameID, classID: identity.classID), className: record.displayName,
+            level: record.declared?.level, kind: identity.kind, declaredKind: record.declared?.kind, mode: mode,
+            orderKey: orderKey, site: "\(site)", tryLock: false)
+    }
+
+    // MARK: Reporting
+
+    /// Runs a slow path: marks the thread as inside the checker (so nothing the checker does is
+    /// checked) and holds the backtrace lock (so reports do not interleave).
+    func slowPath<Result>(_ state: UnsafeMutablePointer<lockorder_thread_state>, _ body: () -> Result) -> Result {
+        state.pointee.in_checker += 1
+        defer { state.pointee.in_checker -= 1 }
+        return BacktraceLock.withLock(body)
+    }
+
+    /// Deduplicates candidates found by a rule, and reports each new one in full. Must be called
+    /// inside `slowPath` and outside `lock`.
+    func report(_ candidates: [ViolationCandidate]) {
+        let admitted = lock.withLock {
+            candidates.compactMap { candidate in reporter.admitLocked(candidate.deduplicationKey).map { ($0, candidate) } }
+        }
+        for (index, candidate) in admitted {
+            let backtrace = Backtrace.capture()
+            var cycle: [CycleEdge]?
+            if let pending = candidate.cycle {
+                cycle = pending.map { item in
+                    var edge = item.edge
+                    edge.frames = item.backtrace?.symbolicated() ?? []
+                    return edge
+                }
+            }
+            let violation = Violation(
+                kind: candidate.kind, message: candidate.message, thread: ThreadIdentity.describeCurrent(),
+                site: candidate.site, lock: candidate.lock, held: candidate.held, rule: candidate.rule,
+                exception: candidate.exception, missingGuard: candidate.missingGuard,
+                operation: candidate.operation, cycle: cycle, hint: candidate.hint,
+                frames: backtrace.symbolicated(), count: 1, id: index + 1)
+            let sinks = lock.withLock { reporter }
+            sinks.emit(violation)
+            lock.withLock { reporter.storeLocked(violation, at: index) }
+            if candidate.abortsAlways || lockorder_mode() == UInt8(LOCKORDER_MODE_ABORT) {
+                let reason =
+                    candidate.abortsAlways
+                    ? "a certain self-deadlock: going on would hang" : "LOCKORDER_CHECK=abort"
+                StandardError.write("lockorder: stopping the process after this report (\(reason))\n")
+                abort()
+            }
+        }
+    }
+
+    /// Announces a capacity limit once, loudly.
+    func announceCapacity(_ what: String, _ notice: String) {
+        let isFirst = lock.withLock { reporter.noteCapacityLocked(what) }
+        if isFirst { StandardError.write("lockorder: capacity: \(notice)\n") }
+    }
+
+    func noteHeldStackFull() {
+        announceCapacity(
+            "held locks per thread",
+            "a thread holds more than \(LOCKORDER_HELD_CAPACITY) locks; further ones are not checked until "
+                + "it releases some, every other check goes on")
+    }
+
+    // MARK: Exit
+
+    /// Installs the process-exit hook once: held-at-exit for the exiting thread, then the summary
+    /// line, the report file's summary and the graph file.
+    func installExitHooksLocked() {
+        guard !exitHooksInstalled else { return }
+        exitHooksInstalled = true
+        ThreadExit.installProcessExitHook()
+    }
+
+    func processWillExit() {
+        if lockorder_mode() == 0 || lockorder_mode() == 0xFF { return }
+        ThreadExit.checkCurrentThreadAtExit()
+        let (summary, distinct, notices, fileDescriptor, graphPath) = lock.withLock {
+            (
+                reporter.summaryLineLocked, reporter.distinct.compactMap { $0 }, reporter.capacityNotices,
+                reporter.jsonFileDescriptor, configuration.graphFilePath
+            )
+        }
+        if let summary, reporter.printsToStandardError { StandardError.write(summary) }
+        if fileDescriptor >= 0 {
+            ReportEncoding.appendSummary(distinct: distinct, capacityNotices: notices, to: fileDescriptor)
+        }
+        if let graphPath { writeGraphFile(to: graphPath) }
+    }
+}
+
+/// A process-wide counter for lock ids: ids are never reused, so a destroyed lock's id cannot
+/// be mistaken for a new lock's.
+final class AtomicCounter: Sendable {
+    private let value = Atomic<UInt64>(0)
+
+    /// The next value, starting at 1.
+    func next() -> UInt64 {
+        value.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+}

@@ -1,0 +1,124 @@
+import CLockOrderSupport
+
+/// Every lock class and lock name the process has made, with each class's place in the active
+/// hierarchy. Guarded by the checker's lock.
+///
+/// Class ids index the C level table that the acquisition fast path reads; id 0 is the shared
+/// class of locks made after the table filled up (bounded and loud).
+struct ClassRegistry {
+    /// How a class is keyed: lockdep keys a class by where its locks are initialised.
+    enum Key: Hashable {
+        /// The creation site: the `#fileID` string's address and the line.
+        case site(file: UInt, line: UInt)
+        /// A name in the hierarchy.
+        case declared(String)
+        /// One lock instance.
+        case instance(UInt64)
+    }
+
+    struct Record {
+        var key: Key
+        var displayName: String
+        /// The hierarchy entry, when the class is declared in the active hierarchy.
+        var declared: DeclaredLock?
+        /// Whether the class is in use (instance classes die with their lock).
+        var live: Bool
+    }
+
+    /// How many distinct lock names are kept; later names show their class name instead.
+    static let nameCapacity = 1 << 17
+    static let overflowClassID: UInt32 = 0
+
+    private(set) var records: [Record] = [
+        Record(key: .declared("<overflow>"), displayName: "<classes beyond capacity>", declared: nil, live: true)
+    ]
+    private var idByKey: [Key: UInt32] = [:]
+    private var freeClassIDs: [UInt32] = []
+    private(set) var names: [String] = [""]
+    private var nameIDByName: [String: UInt32] = [:]
+    private var optionNames: [String] = []
+
+    /// The class id for a key, creating the class on first use. Returns nil when the table is
+    /// full (the caller announces it and uses the overflow class).
+    mutating func classIDLocked(for key: Key, displayName: @autoclosure () -> String, hierarchy: LockHierarchy)
+        -> UInt32?
+    {
+        if case .instance = key {} else if let id = idByKey[key] { return id }
+        let id: UInt32
+        if let reused = freeClassIDs.popLast() {
+            id = reused
+        } else if records.count < Int(LOCKORDER_CLASS_CAPACITY) {
+            id = UInt32(records.count)
+            records.append(Record(key: key, displayName: "", declared: nil, live: false))
+        } else {
+            return nil
+        }
+        let name = displayName()
+        let declared: DeclaredLock? = if case .declared(let declaredName) = key {
+            hierarchy.lock(named: declaredName)
+        } else { nil }
+        records[Int(id)] = Record(key: key, displayName: name, declared: declared, live: true)
+        if case .instance = key {} else { idByKey[key] = id }
+        lockorder_set_class_level(id, UInt16(declared?.level ?? 0))
+        return id
+    }
+
+    /// Frees an instance class when its lock is destroyed, so its id can be reused.
+    mutating func releaseInstanceClassLocked(_ id: UInt32) {
+        guard Int(id) < records.count, id != Self.overflowClassID, case .instance = records[Int(id)].key,
+            records[Int(id)].live
+        else { return }
+        records[Int(id)].live = false
+        lockorder_set_class_level(id, 0)
+        freeClassIDs.append(id)
+    }
+
+    /// The id of a lock name, 0 (meaning "show the class name") when the name table is full.
+    mutating func nameIDLocked(for name: String) -> (id: UInt32, overflowed: Bool) {
+        if let id = nameIDByName[name] { return (id, false) }
+        guard names.count < Self.nameCapacity else { return (0, true) }
+        let id = UInt32(names.count)
+        names.append(name)
+        nameIDByName[name] = id
+        return (id, false)
+    }
+
+    /// The bit that stands for an implicit-acquisition option; at most 8 distinct options.
+    mutating func optionBitLocked(for option: String) -> UInt8? {
+        if let index = optionNames.firstIndex(of: option) { return 1 << UInt8(index) }
+        guard optionNames.count < 8 else { return nil }
+        optionNames.append(option)
+        return 1 << UInt8(optionNames.count - 1)
+    }
+
+    /// The options a bit set stands for.
+    func options(in bits: UInt8) -> [String] {
+        optionNames.indices.filter { bits & (1 << UInt8($0)) != 0 }.map { optionNames[$0] }
+    }
+
+    /// Re-reads every declared class's level from a new hierarchy.
+    mutating func resolveLocked(against hierarchy: LockHierarchy) {
+        for index in records.indices {
+            guard case .declared(let name) = records[index].key, index != Int(Self.overflowClassID) else {
+                continue
+            }
+            records[index].declared = hierarchy.lock(named: name)
+            lockorder_set_class_level(UInt32(index), UInt16(records[index].declared?.level ?? 0))
+        }
+    }
+
+    /// The record of a class id (the overflow record for ids out of range).
+    func record(_ id: UInt32) -> Record {
+        Int(id) < records.count ? records[Int(id)] : records[0]
+    }
+
+    /// The class id of a declared name, if any lock of that class was made.
+    func declaredClassID(_ name: String) -> UInt32? {
+        idByKey[.declared(name)]
+    }
+
+    /// A lock's display name: its own name, or its class's name when it has none.
+    func name(of nameID: UInt32, classID: UInt32) -> String {
+        nameID != 0 && Int(nameID) < names.count ? names[Int(nameID)] : record(classID).displayName
+    }
+}

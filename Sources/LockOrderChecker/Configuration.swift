@@ -1,0 +1,104 @@
+import CLockOrderSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How checking was switched on, from the environment (docs/configuration in the README).
+struct Configuration {
+    /// LOCKORDER_GRAPH_FILE: where the learned graph is written at exit.
+    var graphFilePath: String?
+    /// LOCKORDER_SYMBOLIZE: add file:line to frames through llvm-symbolizer when present.
+    var symbolizesSourceLocations = false
+
+    /// The accepted values of each variable, for the warnings.
+    static let checkValues = "unset, 0, off, 1, report, abort"
+    static let switchValues = "0, off, 1, on"
+
+    /// The mode a LOCKORDER_CHECK value selects, and a warning line for an unknown value.
+    static func mode(fromCheckValue value: String?) -> (mode: UInt8, warning: String?) {
+        switch value {
+        case nil, "", "0", "off": (UInt8(LOCKORDER_MODE_OFF), nil)
+        case "1", "report": (UInt8(LOCKORDER_MODE_REPORT), nil)
+        case "abort": (UInt8(LOCKORDER_MODE_ABORT), nil)
+        case let other?:
+            (
+                UInt8(LOCKORDER_MODE_REPORT),
+                "lockorder: LOCKORDER_CHECK=\(other) is not one of \(checkValues); checking in report mode\n"
+            )
+        }
+    }
+
+    /// An on/off switch's value, and a warning line for an unknown value (which keeps `default`).
+    static func switchValue(_ name: String, _ value: String?, default defaultValue: Bool) -> (Bool, String?) {
+        switch value {
+        case nil, "": (defaultValue, nil)
+        case "1", "on": (true, nil)
+        case "0", "off": (false, nil)
+        case let other?:
+            (
+                defaultValue,
+                "lockorder: \(name)=\(other) is not one of \(switchValues); using \(defaultValue ? "on" : "off")\n"
+            )
+        }
+    }
+}
+
+/// Reads an environment variable without Foundation.
+func environmentValue(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)
+}
+
+extension CheckerState {
+    /// Reads LOCKORDER_CHECK and the other variables the first time any lock is used.
+    func configureFromEnvironment() {
+        var messages: [String] = []
+        lock.withLock {
+            guard lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) else { return }
+            let (mode, warning) = Configuration.mode(fromCheckValue: environmentValue("LOCKORDER_CHECK"))
+            if let warning { messages.append(warning) }
+            if mode != UInt8(LOCKORDER_MODE_OFF) {
+                messages += applyEnvironmentLocked()
+                installExitHooksLocked()
+            }
+            lockorder_set_mode(mode)
+        }
+        for message in messages { StandardError.write(message) }
+    }
+
+    /// The variables that matter once checking is on; returns the lines to print.
+    private func applyEnvironmentLocked() -> [String] {
+        var messages: [String] = []
+        if let path = environmentValue("LOCKORDER_HIERARCHY"), !path.isEmpty {
+            do {
+                hierarchy = try LockHierarchy.load(path: path)
+                registry.resolveLocked(against: hierarchy)
+            } catch {
+                messages.append("\(error.description) (checking goes on with the built-in julia hierarchy)\n")
+            }
+        }
+        if let path = environmentValue("LOCKORDER_REPORT_FILE"), !path.isEmpty {
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if descriptor < 0 {
+                messages.append(
+                    "lockorder: LOCKORDER_REPORT_FILE '\(path)': \(String(cString: strerror(errno))) "
+                        + "(reports go to stderr only)\n")
+            } else {
+                reporter.jsonFileDescriptor = descriptor
+            }
+        }
+        if let path = environmentValue("LOCKORDER_GRAPH_FILE"), !path.isEmpty {
+            configuration.graphFilePath = path
+        }
+        let (learning, learnWarning) = Configuration.switchValue(
+            "LOCKORDER_LEARN", environmentValue("LOCKORDER_LEARN"), default: true)
+        if let learnWarning { messages.append(learnWarning) }
+        lockorder_set_learning(learning ? 1 : 0)
+        let (symbolize, symbolizeWarning) = Configuration.switchValue(
+            "LOCKORDER_SYMBOLIZE", environmentValue("LOCKORDER_SYMBOLIZE"), default: false)
+        if let symbolizeWarning { messages.append(symbolizeWarning) }
+        configuration.symbolizesSourceLocations = symbolize
+        return messages
+    }
+}

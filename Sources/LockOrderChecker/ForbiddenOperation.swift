@@ -1,0 +1,22 @@
+/// An operation that must not happen while holding the locks a selector
+/// picks out.
+///
+/// In JSON: `{"operation": "io", "whileHolding": {"listedBefore": "jl_uv_mutex"}, "reason": "..."}`;
+/// `reason` may be left out (it is then empty).
+public struct ForbiddenOperation: Sendable, Hashable, CustomStringConvertible {
+    public let operation: Operation
+    public let whileHolding: LockSelector
+    /// Why the operation is forbidden, for reports.
+    public let reason: String
+
+    public init(operation: Operation, whileHolding: LockSelector, reason: String = "") {
+        self.operation = operation
+        self.whileHolding = whileHolding
+        self.reason = reason
+    }
+
+    public var description: String {
+        let rule = "no \(operation.rawValue) while holding \(whileHolding.description)"
+        return reason.isEmpty ? rule : "\(rule): \(reason)"
+    }
+}

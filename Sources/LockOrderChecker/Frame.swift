@@ -1,0 +1,90 @@
+/// One symbolicated stack frame of a report.
+public struct Frame: Sendable, Hashable, Codable {
+    /// The return address (or program counter of the innermost frame).
+    public let address: UInt
+    /// The function, demangled when it is a Swift symbol; nil when no symbol table names it.
+    public let function: String?
+    /// Bytes from the start of the function to `address`.
+    public let offset: UInt
+    /// The file name of the executable or shared object that contains the address.
+    public let module: String?
+    /// `file:line:column` when symbolization through llvm-symbolizer is switched on.
+    public var sourceLocation: String?
+    /// The symbol as the binary spells it (mangled for Swift), used to tell the checker's own
+    /// frames from the user's.
+    let rawSymbol: String?
+
+    /// Creates a frame.
+    public init(
+        address: UInt, function: String?, offset: UInt, module: String?, sourceLocation: String? = nil
+    ) {
+        self.init(address: address, function: function, offset: offset, module: module, rawSymbol: function)
+        self.sourceLocation = sourceLocation
+    }
+
+    init(address: UInt, function: String?, offset: UInt, module: String?, rawSymbol: String?) {
+        self.address = address
+        self.function = function
+        self.offset = offset
+        self.module = module
+        self.rawSymbol = rawSymbol
+        self.sourceLocation = nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case address, function, offset, module, sourceLocation
+    }
+
+    /// Creates a frame from its JSON form.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            address: try container.decode(UInt.self, forKey: .address),
+            function: try container.decodeIfPresent(String.self, forKey: .function),
+            offset: try container.decode(UInt.self, forKey: .offset),
+            module: try container.decodeIfPresent(String.self, forKey: .module),
+            rawSymbol: nil)
+        sourceLocation = try container.decodeIfPresent(String.self, forKey: .sourceLocation)
+    }
+
+    /// Writes the frame's JSON form.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(address, forKey: .address)
+        try container.encodeIfPresent(function, forKey: .function)
+        try container.encode(offset, forKey: .offset)
+        try container.encodeIfPresent(module, forKey: .module)
+        try container.encodeIfPresent(sourceLocation, forKey: .sourceLocation)
+    }
+
+    /// Whether the frame belongs to lockorder itself (the checker, the lock types or the C
+    /// helpers), judged from the raw symbol's module prefix.
+    var isLockOrderInternal: Bool {
+        guard let symbol = rawSymbol else { return false }
+        return Frame.internalSymbolPrefixes.contains { symbol.hasPrefix($0) }
+    }
+
+    /// Whether the frame is glue the compiler generated (reabstraction thunks, partial-apply
+    /// forwarders), which belongs to whichever code surrounds it.
+    var isCompilerThunk: Bool {
+        guard let function else { return false }
+        return function.hasPrefix("reabstraction thunk") || function.hasPrefix("partial apply forwarder")
+            || function.hasPrefix("thunk for") || function.hasPrefix("merged ")
+    }
+
+    /// Mangled Swift names begin with the module's length-prefixed name; the C helpers and
+    /// libunwind have fixed prefixes.
+    private static let internalSymbolPrefixes = [
+        "$s16LockOrderChecker", "$s8LockCore", "lockorder_", "_ULx86_64", "unw_backtrace",
+    ]
+
+    /// The frame as one line of a report, e.g. `0x55d0c1 main.run() + 42 (app)`.
+    public var formatted: String {
+        var line = "0x" + String(address, radix: 16)
+        line += " " + (function ?? "???")
+        if function != nil { line += " + \(offset)" }
+        if let module { line += " (\(module))" }
+        if let sourceLocation { line += " at \(sourceLocation)" }
+        return line
+    }
+}

@@ -1,0 +1,133 @@
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The learned order as written to LOCKORDER_GRAPH_FILE at exit, and read by `lockorder graph`.
+public struct LearnedGraphFile: Sendable, Codable, Equatable {
+    /// A lock class: a node of the picture.
+    public struct LockClassNode: Sendable, Codable, Equatable {
+        /// The class name (declared name or creation site).
+        public var name: String
+        /// The declared level, nil for undeclared classes.
+        public var level: Int?
+    }
+
+    /// An ordering learned between two classes: `from` was held while `to` was acquired.
+    public struct OrderEdge: Sendable, Codable, Equatable {
+        /// The held class.
+        public var from: String
+        /// The acquired class.
+        public var to: String
+        /// Modes, for read-write classes (`shared then exclusive`).
+        public var modes: String?
+        /// How many times the edge was seen on the slow path (a thread's first time through a
+        /// chain of held locks).
+        public var count: Int
+        /// Where `from` was acquired when the edge was first seen.
+        public var heldAt: String
+        /// Where `to` was acquired when the edge was first seen.
+        public var acquiredAt: String
+        /// The thread that first made the edge.
+        public var thread: String
+    }
+
+    /// A violation, for highlighting: cycle edges are drawn in red.
+    public struct ReportedViolation: Sendable, Codable, Equatable {
+        /// The kind of violation.
+        public var kind: ViolationKind
+        /// The headline.
+        public var message: String
+        /// How many times it happened.
+        public var count: Int
+        /// For `order_cycle`: the cycle's edges as (from, to) class names.
+        public var cycle: [[String]]?
+    }
+
+    /// The schema version of this file.
+    public var schema: Int
+    /// Every class that has an edge, plus every declared class that was used.
+    public var classes: [LockClassNode]
+    /// Every learned edge.
+    public var edges: [OrderEdge]
+    /// Every distinct violation.
+    public var violations: [ReportedViolation]
+
+    /// Decodes a graph file's contents.
+    public static func decode(_ bytes: [UInt8]) throws -> LearnedGraphFile {
+        try JSONDecoder().decode(LearnedGraphFile.self, from: Data(bytes))
+    }
+
+    /// The file's JSON text.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+}
+
+extension CheckerState {
+    /// The learned graph in its file form.
+    func graphFileLocked() -> LearnedGraphFile {
+        var classNames = Set<String>()
+        var classes: [LearnedGraphFile.LockClassNode] = []
+        func addClass(_ classID: UInt32) -> String {
+            let record = registry.record(classID)
+            if classNames.insert(record.displayName).inserted {
+                classes.append(.init(name: record.displayName, level: record.declared?.level))
+            }
+            return record.displayName
+        }
+        var edges: [LearnedGraphFile.OrderEdge] = []
+        for edge in learned.graph.allEdges {
+            guard let evidence = edge.evidence, let fromKey = learned.keyByNode[edge.from],
+                let toKey = learned.keyByNode[edge.to]
+            else { continue }
+            let split = fromKey.role != .whole || toKey.role != .whole
+            let modes = split ? "\(Self.modeWord(fromKey.role)) then \(Self.modeWord(toKey.role))" : nil
+            edges.append(
+                .init(
+                    from: addClass(fromKey.classID), to: addClass(toKey.classID), modes: modes, count: edge.count,
+                    heldAt: evidence.heldAt, acquiredAt: evidence.acquiredAt, thread: evidence.thread))
+        }
+        let violations = reporter.distinct.compactMap { $0 }.map { violation in
+            LearnedGraphFile.ReportedViolation(
+                kind: violation.kind, message: violation.message, count: violation.count,
+                cycle: violation.cycle?.map { [$0.from, $0.to] })
+        }
+        return LearnedGraphFile(
+            schema: 1, classes: classes.sorted { $0.name < $1.name }, edges: edges, violations: violations)
+    }
+
+    private static func modeWord(_ role: LearnedOrder.Role) -> String {
+        switch role {
+        case .requestShared, .heldShared: "shared"
+        default: "exclusive"
+        }
+    }
+
+    /// Writes the graph file; a failure is one line on stderr.
+    func writeGraphFile(to path: String) {
+        let file = lock.withLock { graphFileLocked() }
+        do {
+            let bytes = try file.encoded()
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                StandardError.write("lockorder: LOCKORDER_GRAPH_FILE '\(path)': \(String(cString: strerror(errno)))\n")
+                return
+            }
+            bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: descriptor, $0) }
+            close(descriptor)
+        } catch {
+            StandardError.write("lockorder: LOCKORDER_GRAPH_FILE '\(path)': could not encode the graph: \(error)\n")
+        }
+    }
+}
+
+extension LockOrderChecker {
+    /// The learned order so far, in the form LOCKORDER_GRAPH_FILE is written in.
+    public static func learnedGraph() -> LearnedGraphFile {
+        CheckerState.shared.lock.withLock { CheckerState.shared.graphFileLocked() }
+    }
+}

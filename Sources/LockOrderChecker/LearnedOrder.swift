@@ -1,0 +1,266 @@
+import CLockOrderSupport
+
+/// What one edge of the learned order remembers about the first time it was seen.
+struct EdgeEvidence {
+    var fromName: String
+    var toName: String
+    var heldAt: String
+    var acquiredAt: String
+    var thread: String
+    var backtrace: Backtrace?
+}
+
+/// The order in which lock classes have been acquired, learned as the program runs (lockdep,
+/// WITNESS, abseil), and checked for cycles: a cycle is a potential deadlock even if none
+/// happened.
+///
+/// Classes, not instances, are the nodes. A reader-preferring read-write class is four nodes
+/// (requested shared / exclusive, held shared / exclusive) joined inside by the pairs of modes
+/// that exclude each other, so a cycle through it counts only when the waiting request and the
+/// hold actually conflict: a cycle made only of read acquisitions of such a lock is no
+/// deadlock. Every other class, writer-preferring read-write locks included, is one node.
+struct LearnedOrder {
+    static let nodeCapacity = 1 << 17
+    static let edgeCapacity = 1 << 17
+    /// Backtraces kept as edge evidence; past it, new edges keep their sites only.
+    static let storedStackCapacity = 1 << 14
+
+    enum Role: UInt8 { case whole, requestShared, requestExclusive, heldShared, heldExclusive }
+    struct NodeKey: Hashable {
+        var classID: UInt32
+        var role: Role
+    }
+
+    private(set) var graph = OrderGraph<EdgeEvidence?>(nodeCapacity: nodeCapacity, edgeCapacity: edgeCapacity)
+    private var nodeByKey: [NodeKey: UInt32] = [:]
+    private(set) var keyByNode: [UInt32: NodeKey] = [:]
+    private var freeNodes: [UInt32] = []
+    private var nextNode: UInt32 = 0
+    private(set) var storedStacks = 0
+
+    /// The node an acquisition of `classID` in `mode` waits at.
+    mutating func requestNodeLocked(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
+        guard kind == .readerPreferringRWLock else { return nodeLocked(NodeKey(classID: classID, role: .whole)) }
+        guard ensureSplitLocked(classID) else { return nil }
+        return nodeByKey[NodeKey(classID: classID, role: mode == .shared ? .requestShared : .requestExclusive)]
+    }
+
+    /// The node a hold of `classID` in `mode` orders later acquisitions from.
+    mutating func heldNodeLocked(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
+        guard kind == .readerPreferringRWLock else { return nodeLocked(NodeKey(classID: classID, role: .whole)) }
+        guard ensureSplitLocked(classID) else { return nil }
+        return nodeByKey[NodeKey(classID: classID, role: mode == .shared ? .heldShared : .heldExclusive)]
+    }
+
+    private mutating func nodeLocked(_ key: NodeKey) -> UInt32? {
+        if let node = nodeByKey[key] { return node }
+        let node: UInt32
+        if let reused = freeNodes.popLast() {
+            node = reused
+        } else if Int(nextNode) < Self.nodeCapacity {
+            node = nextNode
+            nextNode += 1
+        } else {
+            return nil
+        }
+        nodeByKey[key] = node
+        keyByNode[node] = key
+        return node
+    }
+
+    /// Makes the four nodes of a reader-preferring class and the three internal edges for the
+    /// conflicting (request, hold) pairs: every pair but (shared, shared).
+    private mutating func ensureSplitLocked(_ classID: UInt32) -> Bool {
+        if nodeByKey[NodeKey(classID: classID, role: .heldExclusive)] != nil { return true }
+        guard let requestShared = nodeLocked(NodeKey(classID: classID, role: .requestShared)),
+            let requestExclusive = nodeLocked(NodeKey(classID: classID, role: .requestExclusive)),
+            let heldShared = nodeLocked(NodeKey(classID: classID, role: .heldShared)),
+            let heldExclusive = nodeLocked(NodeKey(classID: classID, role: .heldExclusive))
+        else { return false }
+        _ = graph.insertEdge(from: requestShared, to: heldExclusive, evidence: nil)
+        _ = graph.insertEdge(from: requestExclusive, to: heldShared, evidence: nil)
+        _ = graph.insertEdge(from: requestExclusive, to: heldExclusive, evidence: nil)
+        return true
+    }
+
+    /// Inserts an edge; the evidence is built (and a backtrace kept) only for a new edge.
+    mutating func insertLocked(from: UInt32, to: UInt32, evidence: () -> EdgeEvidence)
+        -> OrderGraph<EdgeEvidence?>.Insertion
+    {
+        graph.insertEdge(from: from, to: to, evidence: evidence())
+    }
+
+    /// Whether another backtrace may be kept as evidence.
+    var hasStackRoom: Bool { storedStacks < Self.storedStackCapacity }
+
+    /// Counts a kept backtrace.
+    mutating func countStoredStackLocked() {
+        storedStacks += 1
+    }
+
+    /// Forgets every edge of a class whose lock was destroyed (abseil's ForgetDeadlockInfo).
+    mutating func forgetClassLocked(_ classID: UInt32) {
+        var removedAny = false
+        for role in [Role.whole, .requestShared, .requestExclusive, .heldShared, .heldExclusive] {
+            let key = NodeKey(classID: classID, role: role)
+            guard let node = nodeByKey.removeValue(forKey: key) else { continue }
+            keyByNode[node] = nil
+            graph.removeNode(node)
+            freeNodes.append(node)
+            removedAny = true
+        }
+        if removedAny { lockorder_advance_graph_epoch() }
+    }
+
+    /// Forgets everything (a new checking session in tests).
+    mutating func resetLocked() {
+        self = LearnedOrder()
+        lockorder_advance_graph_epoch()
+    }
+}
+
+extension CheckerState {
+    /// The slow path of an acquisition whose chain of held classes this thread has not seen:
+    /// add the edges it makes and report a cycle it would close.
+    func learnOrder(
+        _ identity: LockIdentity, mode: AccessMode, orderKey: UInt64?, site: SourceSite,
+        state: UnsafeMutablePointer<lockorder_thread_state>, chain: UInt64
+    ) {
+        slowPath(state) {
+            let candidates = lock.withLock { learnOrderLocked(identity, mode: mode, site: site, state: state) }
+            if candidates.isEmpty { ChainKey.remember(chain, in: state) }
+            report(candidates)
+        }
+    }
+
+    /// Adds an edge from every held class to the acquired one; returns the cycle report when
+    /// one would close (that edge is then not added).
+    func learnOrderLocked(
+        _ identity: LockIdentity, mode: AccessMode, site: SourceSite,
+        state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> [ViolationCandidate] {
+        let held = lockorder_held_locks(state)!
+        let depth = Int(state.pointee.depth)
+        guard depth > 0,
+            let target = learned.requestNodeLocked(identity.classID, kind: identity.kind, mode: mode)
+        else {
+            if depth > 0 { noteGraphFullLocked("nodes") }
+            return []
+        }
+        var found: [ViolationCandidate] = []
+        var threadName: String?
+        for index in 0..<depth {
+            let entry = held[index]
+            // Two locks of one class nested: the class graph cannot order them (docs/graph.md).
+            if entry.class_id == identity.classID { continue }
+            let heldMode: AccessMode = entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive
+            guard
+                let source = learned.heldNodeLocked(
+                    entry.class_id, kind: LockKind(rawValue: entry.kind) ?? .mutex, mode: heldMode)
+            else {
+                noteGraphFullLocked("nodes")
+                continue
+            }
+            let keepsStack = learned.hasStackRoom
+            let result = learned.insertLocked(from: source, to: target) {
+                let heldSnapshot = snapshotLocked(entry)
+                if threadName == nil { threadName = ThreadIdentity.describeCurrent() }
+                return EdgeEvidence(
+                    fromName: heldSnapshot.name, toName: registry.name(of: identity.nameID, classID: identity.classID),
+                    heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)", thread: threadName!,
+                    backtrace: keepsStack ? Backtrace.capture() : nil)
+            }
+            switch result {
+            case .inserted:
+                if keepsStack {
+                    learned.countStoredStackLocked()
+                } else if reporter.noteCapacityLocked("stored stacks") {
+                    StandardError.write(
+                        "lockorder: capacity: \(LearnedOrder.storedStackCapacity) edge backtraces are stored; new "
+                            + "edges keep their sites only, and every check goes on\n")
+                }
+            case .alreadyPresent:
+                break
+            case .wouldCloseCycle(let path):
+                if found.isEmpty {
+                    found.append(
+                        cycleCandidateLocked(
+                            identity, mode: mode, heldEntry: entry, heldMode: heldMode, path: path, site: site,
+                            state: state))
+                }
+            case .edgeCapacityExceeded:
+                noteGraphFullLocked("edges")
+            case .nodeOutOfRange:
+                noteGraphFullLocked("nodes")
+            }
+        }
+        return found
+    }
+
+    private func noteGraphFullLocked(_ what: String) {
+        if reporter.noteCapacityLocked("order graph \(what)") {
+            let capacity = what == "edges" ? LearnedOrder.edgeCapacity : LearnedOrder.nodeCapacity
+            StandardError.write(
+                "lockorder: capacity: the learned order graph is full (\(capacity) \(what)); new orders are no "
+                    + "longer learned, while the level checks and everything already learned go on\n")
+        }
+    }
+
+    /// The order_cycle report: the new edge, then every edge of the path back, each with where
+    /// it was first seen.
+    private func cycleCandidateLocked(
+        _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
+        path: [UInt32], site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> ViolationCandidate {
+        let acquiring = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
+        let heldSnapshot = snapshotLocked(heldEntry)
+        func className(_ node: UInt32) -> String {
+            learned.keyByNode[node].map { registry.record($0.classID).displayName } ?? "?"
+        }
+        func isReadWrite(_ node: UInt32) -> Bool {
+            learned.keyByNode[node].map { $0.role != .whole } ?? false
+        }
+        func modeWord(_ node: UInt32) -> String {
+            switch learned.keyByNode[node]?.role {
+            case .requestShared, .heldShared: "shared"
+            case .requestExclusive, .heldExclusive: "exclusive"
+            default: "exclusive"
+            }
+        }
+        let newModes =
+            heldEntry.kind == LockKind.readerPreferringRWLock.rawValue || identity.kind == .readerPreferringRWLock
+            ? "\(heldMode) then \(mode)" : nil
+        var edges = [
+            PendingCycleEdge(
+                edge: CycleEdge(
+                    from: heldSnapshot.className, to: acquiring.className, modes: newModes,
+                    heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)", thread: "this thread (this acquisition)",
+                    frames: []),
+                backtrace: nil)
+        ]
+        var classPath: [String] = [heldSnapshot.className, acquiring.className]
+        var classIDs: [UInt32] = [identity.classID, heldEntry.class_id]
+        for (from, to) in zip(path, path.dropFirst()) {
+            // Edges inside a split read-write class carry no evidence: they only join its modes.
+            guard let evidence = learned.graph.evidence(from: from, to: to) ?? nil else { continue }
+            let modes = isReadWrite(from) || isReadWrite(to) ? "\(modeWord(from)) then \(modeWord(to))" : nil
+            edges.append(
+                PendingCycleEdge(
+                    edge: CycleEdge(
+                        from: className(from), to: className(to), modes: modes, heldAt: evidence.heldAt,
+                        acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: []),
+                    backtrace: evidence.backtrace))
+            classPath.append(className(to))
+            if let key = learned.keyByNode[to] { classIDs.append(key.classID) }
+        }
+        let cycleText = classPath.joined(separator: " -> ")
+        return ViolationCandidate(
+            kind: .orderCycle,
+            message: "order cycle: acquiring \(acquiring.name) while holding \(heldSnapshot.name) closes the cycle \(cycleText) (a potential deadlock)",
+            lock: acquiring, held: heldSnapshotsLocked(state),
+            rule: "locks must be acquired in one global order; \(acquiring.className) was seen acquired before \(heldSnapshot.className) elsewhere, and here it is acquired after",
+            cycle: edges,
+            hint: "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy",
+            classIDs: classIDs, site: "\(site)")
+    }
+}

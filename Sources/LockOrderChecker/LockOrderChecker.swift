@@ -1,0 +1,260 @@
+import CLockOrderSupport
+
+/// The checker's entry points: lock types call these three times per acquisition (intent
+/// before blocking, acquired, released), and once when they are created and destroyed.
+///
+/// Locks written by users, or wrapped from C, take part in checking by making the same calls
+/// (see docs/architecture.md). With checking off every call is one predictable branch on a
+/// plain load; with it on, an acquisition whose held chain was seen before takes no lock and
+/// allocates nothing.
+public enum LockOrderChecker {
+    /// Whether lock operations should be reported to the checker. True until the environment has
+    /// been read, so the first operation configures the checker.
+    @inlinable
+    public static var isChecking: Bool {
+        lockorder_mode() != 0
+    }
+
+    // MARK: Lock lifetime
+
+    /// Gives a new lock its identity: a unique id, its class and its name.
+    ///
+    /// - Parameters:
+    ///   - name: shown in reports; nil shows the class name.
+    ///   - lockClass: what the order rules key the lock by (default: the creation site).
+    ///   - kind: the lock's kind.
+    ///   - options: implicit-acquisition options, e.g. `.safepoint` (see `LockHierarchy`).
+    ///   - site: where the lock is created (the class key for `.creationSite`).
+    public static func register(
+        name: String?, lockClass: LockClass = .creationSite, kind: LockKind, options: [LockOption] = [],
+        site: SourceSite
+    ) -> LockIdentity {
+        CheckerState.shared.register(name: name, lockClass: lockClass, kind: kind, options: options, site: site)
+    }
+
+    /// Tells the checker a lock is being destroyed.
+    ///
+    /// Reports `destroyed_while_held` when the calling thread holds it or `heldElsewhere` says
+    /// another thread does, and forgets the learned order of an instance-classed lock (so a new
+    /// lock cannot inherit stale order).
+    ///
+    /// - Returns: true when the calling thread held the lock (the lock type must then not
+    ///   destroy the underlying pthread object, which would be undefined behaviour).
+    @discardableResult
+    public static func lockDestroyed(
+        _ lock: LockIdentity, heldElsewhere: Bool = false, site: SourceSite = SourceSite()
+    ) -> Bool {
+        CheckerState.shared.lockDestroyed(lock, heldElsewhere: heldElsewhere, site: site)
+    }
+
+    // MARK: The three calls
+
+    /// Intent: the calling thread is about to acquire `lock` and may block. Checks every rule
+    /// before blocking, so a would-be deadlock is reported instead of hung on.
+    ///
+    /// A certain self-deadlock (locking a non-reentrant lock this thread holds) is reported and
+    /// then stops the process in every mode: going on would hang.
+    @inline(never)
+    public static func willAcquire(
+        _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
+        orderKey: UInt64? = nil, site: SourceSite
+    ) {
+        guard let state = enabledThreadState() else { return }
+        let held = lockorder_held_locks(state)!
+        let depth = Int(state.pointee.depth)
+        let level = lockorder_class_level(lock.classID)
+        var levelConflict = false
+        var chain = ChainKey.seed
+        for index in 0..<depth {
+            let entry = held + index
+            if entry.pointee.lock_id == lock.id {
+                if !isPermittedReentry(lock, mode: mode, attempt: attempt, heldEntry: entry) {
+                    CheckerState.shared.reportSelfDeadlock(
+                        lock, mode: mode, orderKey: orderKey, site: site, state: state)
+                }
+                return
+            }
+            let heldLevel = entry.pointee.level
+            if level != 0 && heldLevel != 0 && heldLevel <= level { levelConflict = true }
+            chain = ChainKey.mix(chain, entry.pointee.class_id, shared: entry.pointee.flags & 1 != 0)
+        }
+        if attempt == .tryLock { return }
+        if levelConflict || lock.optionBits != 0 {
+            CheckerState.shared.checkAcquisitionSlowly(
+                lock, mode: mode, orderKey: orderKey, site: site, state: state)
+            return
+        }
+        if depth > 0 && lockorder_learning() != 0 {
+            chain = ChainKey.mix(chain, lock.classID, shared: mode == .shared)
+            if !ChainKey.isCached(chain, in: state) {
+                CheckerState.shared.learnOrder(
+                    lock, mode: mode, orderKey: orderKey, site: site, state: state, chain: chain)
+            }
+        }
+    }
+
+    /// Acquired: the calling thread now holds `lock` (after a blocking acquisition, or a
+    /// trylock or timed attempt that succeeded).
+    @inline(never)
+    public static func didAcquire(
+        _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
+        orderKey: UInt64? = nil, site: SourceSite
+    ) {
+        guard let state = enabledThreadState() else { return }
+        let held = lockorder_held_locks(state)!
+        let depth = Int(state.pointee.depth)
+        for index in stride(from: depth - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
+            held[index].recursion += 1
+            return
+        }
+        guard depth < Int(LOCKORDER_HELD_CAPACITY) else {
+            state.pointee.untracked += 1
+            CheckerState.shared.noteHeldStackFull()
+            return
+        }
+        var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
+        if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
+        if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
+        held[depth] = lockorder_held_lock(
+            lock_id: lock.id, order_key: orderKey ?? 0, file: site.fileID.utf8Start,
+            file_length: UInt32(site.fileID.utf8CodeUnitCount), line: UInt32(truncatingIfNeeded: site.line),
+            class_id: lock.classID, name_id: lock.nameID, recursion: 0,
+            level: lockorder_class_level(lock.classID), kind: lock.kind.rawValue, flags: flags)
+        state.pointee.depth = UInt32(depth + 1)
+    }
+
+    /// The outcome of `willRelease`.
+    public enum ReleaseVerdict: Sendable {
+        /// The thread holds the lock: release the underlying lock.
+        case release
+        /// Re-entry count dropped by one: the underlying lock stays held.
+        case stillHeld
+        /// The thread does not hold the lock: do not touch the underlying lock, and call
+        /// `reportUnlockNotHeld`.
+        case notHeld
+    }
+
+    /// Released: the calling thread is about to release `lock`. Removes it from the thread's
+    /// held locks, or says it was not held (the caller then reports instead of unlocking).
+    @inline(never)
+    public static func willRelease(
+        _ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite
+    ) -> ReleaseVerdict {
+        guard let state = enabledThreadState() else { return .release }
+        let held = lockorder_held_locks(state)!
+        let depth = Int(state.pointee.depth)
+        for index in stride(from: depth - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
+            if held[index].recursion > 0 {
+                held[index].recursion -= 1
+                return .stillHeld
+            }
+            if index + 1 < depth {
+                (held + index).update(from: held + index + 1, count: depth - index - 1)
+            }
+            state.pointee.depth = UInt32(depth - 1)
+            if lock.optionBits != 0 {
+                CheckerState.shared.checkImplicitAcquisitions(of: lock, site: site, state: state)
+            }
+            return .release
+        }
+        if state.pointee.untracked > 0 {
+            // Acquired while the held stack was full, so never recorded: it cannot be verified.
+            state.pointee.untracked -= 1
+            return .release
+        }
+        return .notHeld
+    }
+
+    /// Reports `unlock_not_held`, or `unlock_not_owner` when `heldByAnotherThread`, after
+    /// `willRelease` answered `.notHeld`.
+    @inline(never)
+    public static func reportUnlockNotHeld(
+        _ lock: LockIdentity, mode: AccessMode = .exclusive, heldByAnotherThread: Bool, site: SourceSite
+    ) {
+        guard let state = enabledThreadState() else { return }
+        CheckerState.shared.reportUnlockNotHeld(
+            lock, mode: mode, heldByAnotherThread: heldByAnotherThread, site: site, state: state)
+    }
+
+    /// Reports re-entrant unlocking past zero: a reentrant lock type that keeps its own count
+    /// calls this when it is unlocked more often than it was locked.
+    @inline(never)
+    public static func reportUnbalancedUnlock(_ lock: LockIdentity, site: SourceSite) {
+        guard let state = enabledThreadState() else { return }
+        CheckerState.shared.reportUnlockNotHeld(
+            lock, mode: .exclusive, heldByAnotherThread: false, site: site, state: state)
+    }
+
+    // MARK: Operations
+
+    /// Tells the checker the calling thread is about to do `operation` (I/O, a safepoint, an
+    /// allocation, a task switch). Reports `forbidden_operation` when the hierarchy forbids it
+    /// while a lock the thread holds is held.
+    @inline(never)
+    public static func willPerform(_ operation: Operation, fileID: StaticString = #fileID, line: UInt = #line) {
+        guard let state = enabledThreadState(), state.pointee.depth > 0 else { return }
+        CheckerState.shared.checkOperation(operation, site: SourceSite(fileID: fileID, line: line), state: state)
+    }
+
+    // MARK: Fast-path helpers
+
+    /// The calling thread's state when checking is on and the checker is not already running on
+    /// this thread; nil otherwise.
+    @inline(__always)
+    static func enabledThreadState() -> UnsafeMutablePointer<lockorder_thread_state>? {
+        let mode = lockorder_mode()
+        if mode == 0 { return nil }
+        if mode == 0xFF {
+            CheckerState.shared.configureFromEnvironment()
+            if lockorder_mode() == 0 { return nil }
+        }
+        let state = lockorder_current_thread_state()!
+        if state.pointee.in_checker != 0 { return nil }
+        if state.pointee.epoch != lockorder_epoch() { CheckerState.shared.startThread(state) }
+        return state
+    }
+
+    /// Whether acquiring `lock` again while `heldEntry` records it is allowed re-entry.
+    @inline(__always)
+    static func isPermittedReentry(
+        _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt,
+        heldEntry: UnsafeMutablePointer<lockorder_held_lock>
+    ) -> Bool {
+        if lock.kind.isReentrant || attempt == .tryLock { return true }
+        // A read lock may be re-taken on a reader-preferring lock: readers never wait for a
+        // queued writer there.
+        return lock.kind == .readerPreferringRWLock && mode == .shared
+            && heldEntry.pointee.flags & UInt8(LOCKORDER_HELD_SHARED) != 0
+    }
+}
+
+/// The hash of a chain of held lock classes plus the one being acquired (lockdep's chain key):
+/// a chain seen before needs no work on the learned graph.
+enum ChainKey {
+    static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    @inline(__always)
+    static func mix(_ hash: UInt64, _ classID: UInt32, shared: Bool) -> UInt64 {
+        var value = hash ^ (UInt64(classID) << 1 | (shared ? 1 : 0))
+        value = (value ^ (value >> 31)) &* 0x7fb5_d329_728e_a185
+        return value ^ (value >> 27)
+    }
+
+    @inline(__always)
+    static func isCached(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
+        if state.pointee.chain_epoch != lockorder_graph_epoch() { return false }
+        let slot = Int(chain & UInt64(LOCKORDER_CHAIN_CACHE_SIZE - 1))
+        return lockorder_chain_cache(state)![slot] == chain
+    }
+
+    /// Remembers a chain as checked; clears the cache first when the graph lost edges since.
+    static func remember(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) {
+        let cache = lockorder_chain_cache(state)!
+        let graphEpoch = lockorder_graph_epoch()
+        if state.pointee.chain_epoch != graphEpoch {
+            cache.update(repeating: 0, count: Int(LOCKORDER_CHAIN_CACHE_SIZE))
+            state.pointee.chain_epoch = graphEpoch
+        }
+        cache[Int(chain & UInt64(LOCKORDER_CHAIN_CACHE_SIZE - 1))] = chain
+    }
+}

@@ -1,0 +1,30 @@
+/// Something a thread does that may be forbidden while holding certain locks.
+/// Encoded in JSON as its raw string; names other than the built-in ones are
+/// allowed, for operations that a client reports itself.
+public struct Operation: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    /// Input or output, including printing warnings or debug information.
+    public static let io = Operation(rawValue: "io")
+    /// Reaching a safepoint (where the garbage collector may run).
+    public static let safepoint = Operation(rawValue: "safepoint")
+    /// Allocating managed memory (which may hit a safepoint).
+    public static let allocation = Operation(rawValue: "allocation")
+    /// Switching to another task.
+    public static let taskSwitch = Operation(rawValue: "task_switch")
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checker's own lock: a bare pthread mutex that reports nothing.
+///
+/// The checker never guards its state with a checked lock (it would recurse into itself), so
+/// it keeps this primitive. The pthread object is allocated once and never moves.
+package final class RawMutex: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    /// Creates an unlocked mutex.
+    package init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        checkPthread(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
+    }
+
+    deinit {
+        checkPthread(pthread_mutex_destroy(mutex), "pthread_mutex_destroy")
+        mutex.deallocate()
+    }
+
+    /// Blocks until the mutex is held by the calling thread.
+    package func lock() {
+        checkPthread(pthread_mutex_lock(mutex), "pthread_mutex_lock")
+    }
+
+    /// Releases the mutex; the calling thread must hold it.
+    package func unlock() {
+        checkPthread(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")
+    }
+
+    /// Runs `body` with the mutex held and releases it on every exit, including a throw.
+    package func withLock<Result, Failure: Error>(
+        _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
+
+/// Stops the process with a message naming the pthread call and its error when it failed.
+///
+/// A failing pthread call on the checker's own primitives means memory corruption or a broken
+/// invariant; there is no sensible way to go on.
+package func checkPthread(_ result: Int32, _ call: StaticString) {
+    if result != 0 {
+        StandardError.write("lockorder: internal error: \(call) failed: \(String(cString: strerror(result))) (\(result))\n")
+        abort()
+    }
+}

@@ -1,0 +1,161 @@
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where violations go and how often: each distinct violation (kind, lock classes, call site)
+/// is reported in full once and counted afterwards.
+///
+/// State is guarded by the checker's lock (`CheckerState.lock`); printing happens under the
+/// backtrace lock, which callers take before the checker's lock (never the other way round).
+struct Reporter {
+    /// Print reports on stderr (off in tests that collect violations quietly).
+    var printsToStandardError = true
+    /// Append one JSON object per distinct violation to this descriptor (LOCKORDER_REPORT_FILE).
+    var jsonFileDescriptor: Int32 = -1
+    /// Distinct violations in the order they were found; a slot is nil while its report is
+    /// being produced.
+    private(set) var distinct: [Violation?] = []
+    private var indexByKey: [DeduplicationKey: Int] = [:]
+    /// Limits the checker ran into, each announced once.
+    private(set) var capacityNotices: [String] = []
+
+    /// Counts an occurrence; returns the slot for a violation seen for the first time, nil for
+    /// a repeat (which is only counted).
+    mutating func admitLocked(_ key: DeduplicationKey) -> Int? {
+        if let index = indexByKey[key] {
+            distinct[index]?.count += 1
+            pendingRepeats[index, default: 0] += distinct[index] == nil ? 1 : 0
+            return nil
+        }
+        let index = distinct.count
+        indexByKey[key] = index
+        distinct.append(nil)
+        return index
+    }
+
+    /// Repeats that arrived while the first report was still being produced.
+    private var pendingRepeats: [Int: Int] = [:]
+
+    /// Stores the finished report of a slot handed out by `admitLocked`.
+    mutating func storeLocked(_ violation: Violation, at index: Int) {
+        var violation = violation
+        violation.count += pendingRepeats.removeValue(forKey: index) ?? 0
+        distinct[index] = violation
+    }
+
+    /// Records that a capacity was reached; returns true the first time for this `what`.
+    mutating func noteCapacityLocked(_ what: String) -> Bool {
+        if capacityNotices.contains(what) { return false }
+        capacityNotices.append(what)
+        return true
+    }
+
+    /// Distinct violations and all occurrences so far.
+    var totalsLocked: (distinct: Int, occurrences: Int) {
+        let reported = distinct.compactMap { $0 }
+        return (reported.count, reported.reduce(0) { $0 + $1.count })
+    }
+
+    /// Forgets everything (a new checking session in tests).
+    mutating func resetLocked() {
+        distinct = []
+        indexByKey = [:]
+        pendingRepeats = [:]
+        capacityNotices = []
+    }
+
+    /// Writes a report to the sinks. Called under the backtrace lock, not the checker's.
+    func emit(_ violation: Violation) {
+        if printsToStandardError {
+            StandardError.write(violation.text)
+        }
+        if jsonFileDescriptor >= 0 {
+            ReportEncoding.appendLine(violation, to: jsonFileDescriptor)
+        }
+    }
+
+    /// The closing line at process exit, nil when nothing was reported.
+    var summaryLineLocked: String? {
+        let (distinctCount, occurrences) = totalsLocked
+        if distinctCount == 0 && capacityNotices.isEmpty { return nil }
+        var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
+        line += "\(occurrences) occurrence\(occurrences == 1 ? "" : "s")"
+        if !capacityNotices.isEmpty {
+            line += "; \(capacityNotices.count) capacity limit\(capacityNotices.count == 1 ? "" : "s") reached ("
+            line += capacityNotices.joined(separator: ", ") + ")"
+        }
+        return line + "\n"
+    }
+}
+
+/// The JSON-lines form of reports (docs/report-format.md).
+enum ReportEncoding {
+    /// The schema version written in every line; bump it when a field changes meaning.
+    static let schemaVersion = 1
+
+    /// One violation as a single line of JSON, without the newline.
+    static func line(_ violation: Violation) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(ReportLine(schema: schemaVersion, violation: violation)) else {
+            return Array(#"{"schema":1,"error":"could not encode report"}"#.utf8)
+        }
+        return Array(data)
+    }
+
+    /// Appends a line and returns once the kernel has it (the descriptor is opened O_APPEND, so
+    /// lines from several processes do not interleave either).
+    static func appendLine(_ violation: Violation, to fileDescriptor: Int32) {
+        var bytes = line(violation)
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
+    }
+
+    /// Appends the closing summary object.
+    static func appendSummary(distinct: [Violation], capacityNotices: [String], to fileDescriptor: Int32) {
+        let summary = SummaryLine(
+            schema: schemaVersion,
+            summary: .init(
+                distinct: distinct.count, occurrences: distinct.reduce(0) { $0 + $1.count },
+                counts: distinct.map { .init(id: $0.id, kind: $0.kind, count: $0.count) },
+                capacityLimits: capacityNotices))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard var bytes = (try? encoder.encode(summary)).map(Array.init) else { return }
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
+    }
+}
+
+/// One line of the report file: the violation's fields at the top level, plus the schema.
+private struct ReportLine: Encodable {
+    let schema: Int
+    let violation: Violation
+
+    func encode(to encoder: any Encoder) throws {
+        try violation.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(schema, forKey: .schema)
+    }
+
+    enum Key: String, CodingKey { case schema }
+}
+
+/// The last line of the report file, written at exit.
+struct SummaryLine: Codable {
+    struct Summary: Codable {
+        struct Count: Codable {
+            let id: Int
+            let kind: ViolationKind
+            let count: Int
+        }
+        let distinct: Int
+        let occurrences: Int
+        let counts: [Count]
+        let capacityLimits: [String]
+    }
+    let schema: Int
+    let summary: Summary
+}

@@ -1,0 +1,54 @@
+import CLockOrderSupport
+
+/// Names frames: function and offset through libunwind, the module through dladdr, Swift
+/// names demangled; each address is resolved once and cached.
+///
+/// It is only used while the backtrace lock is held (a report is being produced), which is
+/// what serializes access to the cache.
+package final class Symbolizer: @unchecked Sendable {
+    /// The process-wide symbolizer whose cache all reports share.
+    package static let shared = Symbolizer()
+
+    private var cache: [UInt: Frame] = [:]
+    private let cacheLock = RawMutex()
+
+    /// How many distinct addresses have been resolved (cache entries), for tests.
+    package var resolvedCount: Int { cacheLock.withLock { cache.count } }
+
+    /// Symbolicated frames for `addresses`, in the same order.
+    package func frames(for addresses: [UInt]) -> [Frame] {
+        addresses.map(frame(for:))
+    }
+
+    /// The frame for one address, from the cache when it was resolved before.
+    package func frame(for address: UInt) -> Frame {
+        if let cached = cacheLock.withLock({ cache[address] }) { return cached }
+        let resolved = resolve(address)
+        cacheLock.withLock { cache[address] = resolved }
+        return resolved
+    }
+
+    private func resolve(_ address: UInt) -> Frame {
+        var module: String?
+        var modulePath: UnsafePointer<CChar>?
+        var base: UInt = 0
+        if lockorder_module_of(address, &modulePath, &base) == 0, let modulePath {
+            let path = String(cString: modulePath)
+            module = path.split(separator: "/").last.map(String.init) ?? path
+        }
+        var rawSymbol: String?
+        var offset: UInt = 0
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+            // Return addresses point after the call; look up the byte before so a call that is
+            // the last instruction of a function is named after its caller, not its neighbour.
+            let lookup = address > 0 ? address - 1 : address
+            if lockorder_symbol_name(lookup, buffer.baseAddress, buffer.count, &offset) == 0 {
+                rawSymbol = String(cString: buffer.baseAddress!)
+                offset += 1
+            }
+        }
+        return Frame(
+            address: address, function: rawSymbol.map(Demangler.demangle), offset: offset,
+            module: module, rawSymbol: rawSymbol)
+    }
+}

@@ -1,0 +1,66 @@
+import CLockOrderSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reports locks still held when a thread ends (`held_at_exit`): through a pthread key
+/// destructor for every thread that used checked locks, and through `atexit` for the thread
+/// that ends the process (key destructors never run for the main thread).
+enum ThreadExit {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        checkPthread(pthread_key_create(&key, threadDidExit), "pthread_key_create")
+        return key
+    }()
+
+    /// Makes sure the calling thread's destructor runs at its exit (it only runs for a
+    /// non-NULL value).
+    static func arm() {
+        _ = pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    static func installProcessExitHook() {
+        atexit(processDidExit)
+    }
+
+    /// Reports the calling thread's held locks and forgets them.
+    static func checkCurrentThreadAtExit() {
+        let state = lockorder_current_thread_state()!
+        guard lockorder_mode() != 0, lockorder_mode() != 0xFF, state.pointee.epoch == lockorder_epoch(),
+            state.pointee.depth > 0, state.pointee.in_checker == 0
+        else { return }
+        CheckerState.shared.reportHeldAtExit(state)
+    }
+}
+
+/// Called by the C runtime on a thread's exit, so it must not be a closure of main.swift.
+private func threadDidExit(_: UnsafeMutableRawPointer?) {
+    ThreadExit.checkCurrentThreadAtExit()
+}
+
+private func processDidExit() {
+    CheckerState.shared.processWillExit()
+}
+
+extension CheckerState {
+    func reportHeldAtExit(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
+        slowPath(state) {
+            let candidate = lock.withLock { () -> ViolationCandidate in
+                let held = heldSnapshotsLocked(state)
+                let names = held.map(\.name).joined(separator: ", ")
+                let heldEntries = lockorder_held_locks(state)!
+                let classIDs = (0..<Int(state.pointee.depth)).map { heldEntries[$0].class_id }
+                return ViolationCandidate(
+                    kind: .heldAtExit,
+                    message: "held at exit: the thread ended holding \(held.count) lock\(held.count == 1 ? "" : "s"): \(names)",
+                    lock: nil, held: held,
+                    rule: "a thread must release every lock it acquired before it ends",
+                    hint: "release \(names) before the thread returns (withLock releases on every exit, including a throw)",
+                    classIDs: classIDs, site: held.last?.site ?? "?")
+            }
+            state.pointee.depth = 0
+            report([candidate])
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CLockOrderSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checker's name for a thread: a serial number handed out on first use, never reused.
+///
+/// Serials (not pthread_t values, which are reused) identify lock owners and the thread in
+/// reports. The serial lives in the thread's C `__thread` state, so reading it is one load.
+public enum ThreadIdentity {
+    private static let nextSerial = Atomic<UInt64>(1)
+
+    /// The calling thread's serial, assigned on the first call.
+    @inlinable
+    public static var current: UInt64 {
+        let state = lockorder_current_thread_state()!
+        let serial = state.pointee.serial
+        if serial != 0 { return serial }
+        return assignSerial(state)
+    }
+
+    @inline(never) @usableFromInline
+    static func assignSerial(_ state: UnsafeMutablePointer<lockorder_thread_state>) -> UInt64 {
+        let serial = nextSerial.wrappingAdd(1, ordering: .relaxed).oldValue
+        state.pointee.serial = serial
+        return serial
+    }
+
+    /// A description for reports: serial, kernel thread id and the thread's name when it has one,
+    /// for example `thread 3 (tid 4711, "worker")`.
+    package static func describeCurrent() -> String {
+        var nameBuffer = [CChar](repeating: 0, count: 64)
+        let name = lockorder_thread_name(&nameBuffer, nameBuffer.count) == 0 ? String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let tid = lockorder_thread_id()
+        return name.isEmpty ? "thread \(current) (tid \(tid))" : "thread \(current) (tid \(tid), \"\(name)\")"
+    }
+}

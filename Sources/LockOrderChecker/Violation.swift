@@ -1,0 +1,57 @@
+/// One distinct violation, as printed on stderr, written as a JSON line and returned to tests.
+public struct Violation: Sendable, Hashable, Codable {
+    /// Which rule was broken.
+    public let kind: ViolationKind
+    /// The headline without the `lockorder: ` prefix, e.g. `level inversion: acquiring X (level
+    /// 5) while holding Y (level 3)`.
+    public let message: String
+    /// The thread that broke the rule.
+    public let thread: String
+    /// The source site of the offending call (`File.swift:line`).
+    public let site: String
+    /// The lock being acquired, released or destroyed (nil for `held_at_exit` and
+    /// `forbidden_operation`).
+    public let lock: LockSnapshot?
+    /// Every lock the thread held at that moment, most recent first.
+    public let held: [LockSnapshot]
+    /// The rule in words.
+    public let rule: String
+    /// The exception that would have allowed the acquisition and why it did not apply.
+    public let exception: String?
+    /// The guard lock whose absence made a guarded same-level acquisition a violation.
+    public let missingGuard: String?
+    /// The forbidden operation, for `forbidden_operation`.
+    public let operation: String?
+    /// The cycle, for `order_cycle`: every edge with where it was first seen.
+    public let cycle: [CycleEdge]?
+    /// A one-line suggestion for the fix.
+    public let hint: String
+    /// The demangled backtrace of the offending call, the user's frame first.
+    public var frames: [Frame]
+    /// How many times this violation happened (the first included).
+    public var count: Int
+    /// The violation's number among the distinct violations of this process (1, 2, ...).
+    public var id: Int
+
+    /// The report as a person reads it on stderr (several lines, ending with a newline).
+    public var text: String { ViolationText.format(self) }
+}
+
+/// One edge of a learned-order cycle, with the evidence of where it was first seen.
+public struct CycleEdge: Sendable, Hashable, Codable {
+    /// The lock class held.
+    public let from: String
+    /// The lock class acquired while `from` was held.
+    public let to: String
+    /// Mode `from` was held in and mode `to` was requested in, when either is a read-write lock.
+    public let modes: String?
+    /// Where `from` was acquired (`File.swift:line`) when the edge was first seen.
+    public let heldAt: String
+    /// Where `to` was acquired when the edge was first seen.
+    public let acquiredAt: String
+    /// The thread that first made the edge.
+    public let thread: String
+    /// The backtrace of the acquisition that first made the edge (empty when stack storage was
+    /// full, or for the edge being added now, whose backtrace is the report's own).
+    public var frames: [Frame]
+}

@@ -1,0 +1,41 @@
+/// A violation found by a rule, before it is deduplicated, given a backtrace and reported.
+///
+/// Rules build candidates while holding the checker's lock; the reporter turns a new one into
+/// a `Violation` outside it.
+struct ViolationCandidate {
+    var kind: ViolationKind
+    var message: String
+    var lock: LockSnapshot?
+    var held: [LockSnapshot]
+    var rule: String
+    var exception: String? = nil
+    var missingGuard: String? = nil
+    var operation: String? = nil
+    var cycle: [PendingCycleEdge]? = nil
+    var hint: String
+    /// The classes involved, for deduplication (the acquired one first).
+    var classIDs: [UInt32]
+    /// The offending call's site, `File.swift:line`.
+    var site: String
+    /// Whether the process must stop after the report whatever the mode (a certain
+    /// self-deadlock: going on would hang).
+    var abortsAlways: Bool = false
+
+    /// What makes two occurrences the same violation: kind, lock classes and call site.
+    var deduplicationKey: DeduplicationKey {
+        DeduplicationKey(kind: kind, classIDs: classIDs, site: site)
+    }
+}
+
+/// Identity of a distinct violation.
+struct DeduplicationKey: Hashable {
+    let kind: ViolationKind
+    let classIDs: [UInt32]
+    let site: String
+}
+
+/// A cycle edge whose stored backtrace is still unnamed.
+struct PendingCycleEdge {
+    var edge: CycleEdge
+    var backtrace: Backtrace?
+}

@@ -1,0 +1,33 @@
+/// The rules a report can say were broken; one vocabulary for the text on stderr and the JSON
+/// lines (`rawValue` is the JSON spelling).
+public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// A lock of a higher level was acquired while a lower level was held.
+    case levelInversion = "level_inversion"
+    /// A lock of the same level as a held one was acquired and no exception allowed it.
+    case sameLevel = "same_level"
+    /// Several instance-ordered locks were acquired out of their order keys.
+    case instanceOrder = "instance_order"
+    /// An operation the hierarchy forbids while some lock is held (I/O, a safepoint...).
+    case forbiddenOperation = "forbidden_operation"
+    /// A thread tried to take a lock it already holds in a way that cannot succeed.
+    case selfDeadlock = "self_deadlock"
+    /// A thread released a lock nobody holds.
+    case unlockNotHeld = "unlock_not_held"
+    /// A thread released a lock that another thread holds.
+    case unlockNotOwner = "unlock_not_owner"
+    /// A lock was destroyed while a thread held it.
+    case destroyedWhileHeld = "destroyed_while_held"
+    /// A thread ended while holding locks.
+    case heldAtExit = "held_at_exit"
+    /// An acquisition closed a cycle in the learned lock order: a potential deadlock.
+    case orderCycle = "order_cycle"
+
+    /// Words for the headline, e.g. `level inversion`.
+    public var description: String { rawValue.replacingUnderscores() }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String {
+        String(map { $0 == "_" ? " " : $0 })
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `lockorder` command: a demo of real reports, and tools for the files the checker writes.
+@main
+struct LockOrderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lockorder",
+        abstract: "Catch lock-order bugs before they deadlock.",
+        subcommands: [DemoCommand.self])
+}
