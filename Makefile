@@ -21,3 +21,8 @@ test: dependencies
 	$(SWIFT) build --build-tests 2>&1 | tee .build/build-tests.log
 	@./scripts/check-warnings.sh .build/build-tests.log
 	$(SWIFT) test --skip-build --no-parallel
+
+## Measure the cost of checking (release build), as ratios to a raw pthread mutex in the same run.
+bench: dependencies
+	$(SWIFT) build -c release --product lockorder-bench
+	.build/release/lockorder-bench

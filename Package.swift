@@ -29,6 +29,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench`: the measured cost of checking (release builds only).
+        .executableTarget(
+            name: "lockorder-bench", dependencies: ["LockCore"], path: "Benchmarks/lockorder-bench"),
         // Helpers shared by the test targets: threads, stderr capture, child processes.
         .target(name: "LockOrderTestSupport", path: "Tests/LockOrderTestSupport"),
         .testTarget(

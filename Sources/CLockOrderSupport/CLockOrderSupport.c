@@ -10,7 +10,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-__thread lockorder_thread_state lockorder_thread_state_storage;
+__thread lockorder_thread_state lockorder_thread_state_storage __attribute__((tls_model("initial-exec")));
 uint8_t lockorder_mode_storage = LOCKORDER_MODE_UNCONFIGURED;
 uint8_t lockorder_learning_storage = 1;
 uint64_t lockorder_epoch_storage = 1;

@@ -51,7 +51,11 @@ public final class CheckedMutex: @unchecked Sendable {
     }
 
     deinit {
-        if tracking.destroy() { mutex.deallocate() } else { LockOperations.destroy(mutex) }
+        if tracking.destroy(isHeld: { LockOperations.isHeld(mutex) }) {
+            mutex.deallocate()
+        } else {
+            LockOperations.destroy(mutex)
+        }
     }
 
     /// The lock's identity for the checker: id, class and name.
@@ -66,16 +70,16 @@ public final class CheckedMutex: @unchecked Sendable {
     /// Blocks until the calling thread holds the mutex. Returns only with it held.
     @inlinable
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            lockChecked(SourceSite(fileID: fileID, line: line))
+        if _slowPath(LockOrderChecker.isChecking) {
+            lockChecked(fileID: fileID, line: line)
         } else {
             LockOperations.lock(mutex)
         }
     }
 
     @usableFromInline @inline(never)
-    func lockChecked(_ site: SourceSite) {
-        _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: site) {
+    func lockChecked(fileID: StaticString, line: UInt) {
+        _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
             LockOperations.lock(mutex)
             return true
         }
@@ -86,12 +90,17 @@ public final class CheckedMutex: @unchecked Sendable {
     /// rules, but once held it orders later acquisitions.
     @inlinable
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.tryLock(mutex)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            return tryLockChecked(fileID: fileID, line: line)
         }
         return LockOperations.tryLock(mutex)
+    }
+
+    @usableFromInline @inline(never)
+    func tryLockChecked(fileID: StaticString, line: UInt) -> Bool {
+        tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
+            LockOperations.tryLock(mutex)
+        }
     }
 
     /// Waits at most `timeout` for the mutex. Returns true only when the calling thread now
@@ -110,16 +119,21 @@ public final class CheckedMutex: @unchecked Sendable {
     /// reported and not performed (no undefined behaviour); the program goes on in report mode.
     @inlinable
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            unlockChecked(SourceSite(fileID: fileID, line: line))
+        if _slowPath(LockOrderChecker.isChecking) {
+            unlockChecked(fileID: fileID, line: line)
         } else {
             LockOperations.unlock(mutex)
         }
     }
 
     @usableFromInline @inline(never)
-    func unlockChecked(_ site: SourceSite) {
-        tracking.release(mode: .exclusive, site: site) { LockOperations.unlock(mutex) }
+    func unlockChecked(fileID: StaticString, line: UInt) {
+        tracking.release(
+            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
+            isHeldByAnotherThread: { LockOperations.isHeld(mutex) }
+        ) {
+            LockOperations.unlock(mutex)
+        }
     }
 
     /// Runs `body` holding the mutex. The mutex is released on every exit, including a throw

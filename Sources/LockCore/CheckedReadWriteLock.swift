@@ -55,7 +55,11 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     deinit {
-        if tracking.destroy() { rwlock.deallocate() } else { LockOperations.destroy(rwlock) }
+        if tracking.destroy(isHeld: { LockOperations.isHeld(rwlock) }) {
+            rwlock.deallocate()
+        } else {
+            LockOperations.destroy(rwlock)
+        }
     }
 
     /// The lock's identity for the checker.
@@ -69,11 +73,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Blocks until the calling thread holds the read side. Returns only with it held.
     @inlinable
     public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            _ = tracking.acquire(mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.readLock(rwlock)
-                return true
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            _ = acquireChecked(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
         } else {
             LockOperations.readLock(rwlock)
         }
@@ -82,10 +83,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Takes the read side if no writer holds it. Returns true only when it is now held.
     @inlinable
     public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.tryReadLock(rwlock)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            return acquireChecked(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
         }
         return LockOperations.tryReadLock(rwlock)
     }
@@ -93,9 +92,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Waits at most `timeout` for the read side. Returns true only when it is now held.
     public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .shared, attempt: .timed, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.readLock(rwlock, timeout: timeout)
-            }
+            return acquireChecked(.shared, .timed, timeout: timeout, fileID: fileID, line: line)
         }
         return LockOperations.readLock(rwlock, timeout: timeout)
     }
@@ -103,10 +100,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Releases one hold of the read side.
     @inlinable
     public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            tracking.release(mode: .shared, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.unlock(rwlock)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            releaseChecked(.shared, fileID: fileID, line: line)
         } else {
             LockOperations.unlock(rwlock)
         }
@@ -127,11 +122,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Blocks until the calling thread holds the write side. Returns only with it held.
     @inlinable
     public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.writeLock(rwlock)
-                return true
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            _ = acquireChecked(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
         } else {
             LockOperations.writeLock(rwlock)
         }
@@ -140,10 +132,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Takes the write side if the lock is free. Returns true only when it is now held.
     @inlinable
     public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.tryWriteLock(rwlock)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            return acquireChecked(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
         }
         return LockOperations.tryWriteLock(rwlock)
     }
@@ -151,9 +141,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Waits at most `timeout` for the write side. Returns true only when it is now held.
     public func tryLockWrite(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.writeLock(rwlock, timeout: timeout)
-            }
+            return acquireChecked(.exclusive, .timed, timeout: timeout, fileID: fileID, line: line)
         }
         return LockOperations.writeLock(rwlock, timeout: timeout)
     }
@@ -161,10 +149,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Releases the write side.
     @inlinable
     public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {
-                LockOperations.unlock(rwlock)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            releaseChecked(.exclusive, fileID: fileID, line: line)
         } else {
             LockOperations.unlock(rwlock)
         }
@@ -178,5 +164,37 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         lockWrite(fileID: fileID, line: line)
         defer { unlockWrite(fileID: fileID, line: line) }
         return try body()
+    }
+
+    // MARK: Checked paths
+
+    @usableFromInline @inline(never)
+    func acquireChecked(
+        _ mode: AccessMode, _ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt
+    ) -> Bool {
+        tracking.acquire(mode: mode, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+            switch (mode, attempt) {
+            case (.shared, .blocking):
+                LockOperations.readLock(rwlock)
+                return true
+            case (.shared, .tryLock): return LockOperations.tryReadLock(rwlock)
+            case (.shared, .timed): return LockOperations.readLock(rwlock, timeout: timeout ?? .zero)
+            case (.exclusive, .blocking):
+                LockOperations.writeLock(rwlock)
+                return true
+            case (.exclusive, .tryLock): return LockOperations.tryWriteLock(rwlock)
+            case (.exclusive, .timed): return LockOperations.writeLock(rwlock, timeout: timeout ?? .zero)
+            }
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func releaseChecked(_ mode: AccessMode, fileID: StaticString, line: UInt) {
+        tracking.release(
+            mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
+            isHeldByAnotherThread: { LockOperations.isHeld(rwlock) }
+        ) {
+            LockOperations.unlock(rwlock)
+        }
     }
 }

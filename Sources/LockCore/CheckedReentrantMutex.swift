@@ -25,7 +25,7 @@ public final class CheckedReentrantMutex: @unchecked Sendable {
     /// The owning thread's serial, 0 when free; read by any thread, written by the owner.
     @usableFromInline let owner = Atomic<UInt64>(0)
     /// How many times the owner holds it; touched only by the owner.
-    @usableFromInline var count = 0
+    @exclusivity(unchecked) @usableFromInline var count = 0
 
     /// Creates a reentrant mutex; the parameters are those of `CheckedMutex.init`.
     public init(
@@ -47,7 +47,7 @@ public final class CheckedReentrantMutex: @unchecked Sendable {
     }
 
     deinit {
-        if tracking.destroy() || owner.load(ordering: .relaxed) != 0 {
+        if tracking.destroy(isHeld: { owner.load(ordering: .relaxed) != 0 }) || owner.load(ordering: .relaxed) != 0 {
             mutex.deallocate()
         } else {
             LockOperations.destroy(mutex)
@@ -66,9 +66,10 @@ public final class CheckedReentrantMutex: @unchecked Sendable {
     /// does. Returns only with the lock held.
     @inlinable
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        _ = acquire(attempt: .blocking, fileID: fileID, line: line) {
-            LockOperations.lock(mutex)
-            return true
+        if _slowPath(LockOrderChecker.isChecking) {
+            _ = acquireChecked(.blocking, timeout: nil, fileID: fileID, line: line)
+        } else {
+            _ = acquire(attempt: .blocking, timeout: nil)
         }
     }
 
@@ -76,51 +77,79 @@ public final class CheckedReentrantMutex: @unchecked Sendable {
     /// thread now holds it.
     @inlinable
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        acquire(attempt: .tryLock, fileID: fileID, line: line) { LockOperations.tryLock(mutex) }
+        if _slowPath(LockOrderChecker.isChecking) {
+            return acquireChecked(.tryLock, timeout: nil, fileID: fileID, line: line)
+        }
+        return acquire(attempt: .tryLock, timeout: nil)
     }
 
     /// Waits at most `timeout`. Returns true only when the calling thread now holds the lock;
     /// false leaves nothing held (and the count unchanged).
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        acquire(attempt: .timed, fileID: fileID, line: line) { LockOperations.lock(mutex, timeout: timeout) }
+        if LockOrderChecker.isChecking {
+            return acquireChecked(.timed, timeout: timeout, fileID: fileID, line: line)
+        }
+        return acquire(attempt: .timed, timeout: timeout)
     }
 
-    @inlinable
-    func acquire(attempt: AcquireAttempt, fileID: StaticString, line: UInt, _ take: () -> Bool) -> Bool {
+    /// Re-entry, or the raw acquisition followed by taking ownership.
+    @inlinable @inline(__always)
+    func acquire(attempt: AcquireAttempt, timeout: Duration?) -> Bool {
         let me = ThreadIdentity.current
-        let isReentry = owner.load(ordering: .relaxed) == me
-        let taken: Bool
-        if LockOrderChecker.isChecking {
-            taken = tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
-                isReentry || take()
-            }
-        } else {
-            taken = isReentry || take()
-        }
-        guard taken else { return false }
-        if isReentry {
+        if owner.load(ordering: .relaxed) == me {
             count += 1
-        } else {
-            owner.store(me, ordering: .relaxed)
-            count = 1
+            return true
         }
+        guard rawAcquire(attempt, timeout: timeout) else { return false }
+        owner.store(me, ordering: .relaxed)
+        count = 1
         return true
+    }
+
+    @inlinable @inline(__always)
+    func rawAcquire(_ attempt: AcquireAttempt, timeout: Duration?) -> Bool {
+        switch attempt {
+        case .blocking:
+            LockOperations.lock(mutex)
+            return true
+        case .tryLock:
+            return LockOperations.tryLock(mutex)
+        case .timed:
+            return LockOperations.lock(mutex, timeout: timeout ?? .zero)
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func acquireChecked(_ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt) -> Bool {
+        tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+            acquire(attempt: attempt, timeout: timeout)
+        }
     }
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
     /// that does not hold it is reported (checking on) or ignored (off), never performed.
     @inlinable
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
-        if LockOrderChecker.isChecking {
-            // Keeps the checker's held stack in step, and reports an unlock by a thread that
-            // does not hold the lock; the lock's own count decides the raw release.
-            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {}
+        if _slowPath(LockOrderChecker.isChecking) {
+            unlockChecked(fileID: fileID, line: line)
+        } else if owner.load(ordering: .relaxed) == ThreadIdentity.current {
+            releaseOnce()
         }
+    }
+
+    @usableFromInline @inline(never)
+    func unlockChecked(fileID: StaticString, line: UInt) {
+        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
+        // Keeps the checker's held stack in step, and reports an unlock by a thread that does
+        // not hold the lock; the lock's own count decides the raw release.
+        tracking.release(
+            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
+            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt }
+        ) {}
         if holdsIt { releaseOnce() }
     }
 
-    @usableFromInline
+    @inlinable @inline(__always)
     func releaseOnce() {
         count -= 1
         if count == 0 {

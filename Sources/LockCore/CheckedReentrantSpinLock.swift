@@ -13,7 +13,7 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
     /// The owning thread's serial, 0 when free: the lock word itself.
     @usableFromInline let owner = Atomic<UInt64>(0)
     /// How many times the owner holds it; touched only by the owner.
-    @usableFromInline var count = 0
+    @exclusivity(unchecked) @usableFromInline var count = 0
     @usableFromInline let tracking: LockTracking
 
     /// Creates a reentrant spin lock; the parameters are those of `CheckedMutex.init`.
@@ -35,7 +35,7 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
     }
 
     deinit {
-        _ = tracking.destroy()
+        _ = tracking.destroy(isHeld: { owner.load(ordering: .relaxed) != 0 })
     }
 
     /// The lock's identity for the checker.
@@ -46,7 +46,7 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
         owner.load(ordering: .relaxed) == ThreadIdentity.current ? count : 0
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func attempt(_ me: UInt64) -> Bool {
         owner.load(ordering: .relaxed) == 0
             && owner.compareExchange(expected: 0, desired: me, ordering: .acquiring).exchanged
@@ -56,8 +56,10 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
     /// does. Returns only with the lock held.
     @inlinable
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        _ = acquire(attempt: .blocking, fileID: fileID, line: line) { me in
-            attempt(me) || LockOperations.spin { attempt(me) }
+        if _slowPath(LockOrderChecker.isChecking) {
+            _ = acquireChecked(.blocking, deadline: nil, fileID: fileID, line: line)
+        } else {
+            _ = acquire(.blocking, deadline: nil)
         }
     }
 
@@ -65,43 +67,68 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
     /// thread now holds it.
     @inlinable
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        acquire(attempt: .tryLock, fileID: fileID, line: line) { me in attempt(me) }
+        if _slowPath(LockOrderChecker.isChecking) {
+            return acquireChecked(.tryLock, deadline: nil, fileID: fileID, line: line)
+        }
+        return acquire(.tryLock, deadline: nil)
     }
 
     /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock.
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
-        return acquire(attempt: .timed, fileID: fileID, line: line) { me in
-            attempt(me) || LockOperations.spin(until: deadline) { attempt(me) }
+        if LockOrderChecker.isChecking {
+            return acquireChecked(.timed, deadline: deadline, fileID: fileID, line: line)
         }
+        return acquire(.timed, deadline: deadline)
     }
 
-    @inlinable
-    func acquire(attempt: AcquireAttempt, fileID: StaticString, line: UInt, _ take: (UInt64) -> Bool) -> Bool {
+    /// Re-entry, or the raw acquisition (the owner word is the lock).
+    @inlinable @inline(__always)
+    func acquire(_ attempt: AcquireAttempt, deadline: UInt64?) -> Bool {
         let me = ThreadIdentity.current
-        let isReentry = owner.load(ordering: .relaxed) == me
-        let taken: Bool
-        if LockOrderChecker.isChecking {
-            taken = tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
-                isReentry || take(me)
-            }
-        } else {
-            taken = isReentry || take(me)
+        if owner.load(ordering: .relaxed) == me {
+            count += 1
+            return true
         }
-        guard taken else { return false }
-        count = isReentry ? count + 1 : 1
-        return true
+        let taken: Bool =
+            switch attempt {
+            case .tryLock: self.attempt(me)
+            case .blocking, .timed: self.attempt(me) || LockOperations.spin(until: deadline) { self.attempt(me) }
+            }
+        if taken { count = 1 }
+        return taken
+    }
+
+    @usableFromInline @inline(never)
+    func acquireChecked(_ attempt: AcquireAttempt, deadline: UInt64?, fileID: StaticString, line: UInt) -> Bool {
+        tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+            acquire(attempt, deadline: deadline)
+        }
     }
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
     /// that does not hold it is reported (checking on) or ignored (off), never performed.
     @inlinable
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
-        if LockOrderChecker.isChecking {
-            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {}
+        if _slowPath(LockOrderChecker.isChecking) {
+            unlockChecked(fileID: fileID, line: line)
+        } else if owner.load(ordering: .relaxed) == ThreadIdentity.current {
+            releaseOnce()
         }
-        guard holdsIt else { return }
+    }
+
+    @usableFromInline @inline(never)
+    func unlockChecked(fileID: StaticString, line: UInt) {
+        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
+        tracking.release(
+            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
+            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt }
+        ) {}
+        if holdsIt { releaseOnce() }
+    }
+
+    @inlinable @inline(__always)
+    func releaseOnce() {
         count -= 1
         if count == 0 { owner.store(0, ordering: .releasing) }
     }

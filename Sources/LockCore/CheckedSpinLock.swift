@@ -34,7 +34,7 @@ public final class CheckedSpinLock: @unchecked Sendable {
     }
 
     deinit {
-        _ = tracking.destroy()
+        _ = tracking.destroy(isHeld: { isLocked.load(ordering: .relaxed) })
     }
 
     /// The lock's identity for the checker.
@@ -49,24 +49,34 @@ public final class CheckedSpinLock: @unchecked Sendable {
     /// Spins until the calling thread holds the lock. Returns only with it held.
     @inlinable
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
-                attempt() || LockOperations.spin(attempt)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            lockChecked(fileID: fileID, line: line)
         } else if !attempt() {
             _ = LockOperations.spin(attempt)
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func lockChecked(fileID: StaticString, line: UInt) {
+        _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
+            attempt() || LockOperations.spin(attempt)
         }
     }
 
     /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
     @inlinable
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
-                attempt()
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            return tryLockChecked(fileID: fileID, line: line)
         }
         return attempt()
+    }
+
+    @usableFromInline @inline(never)
+    func tryLockChecked(fileID: StaticString, line: UInt) -> Bool {
+        tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
+            attempt()
+        }
     }
 
     /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock;
@@ -84,11 +94,19 @@ public final class CheckedSpinLock: @unchecked Sendable {
     /// reported and not performed.
     @inlinable
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if LockOrderChecker.isChecking {
-            tracking.release(mode: .exclusive, site: SourceSite(fileID: fileID, line: line)) {
-                isLocked.store(false, ordering: .releasing)
-            }
+        if _slowPath(LockOrderChecker.isChecking) {
+            unlockChecked(fileID: fileID, line: line)
         } else {
+            isLocked.store(false, ordering: .releasing)
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func unlockChecked(fileID: StaticString, line: UInt) {
+        tracking.release(
+            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
+            isHeldByAnotherThread: { isLocked.load(ordering: .relaxed) }
+        ) {
             isLocked.store(false, ordering: .releasing)
         }
     }

@@ -48,6 +48,15 @@ enum LockOperations {
         return false
     }
 
+    /// Whether some thread holds the mutex, asked with a trylock (taken back at once when it
+    /// succeeds). Only for reports: the answer can be stale as soon as it is given.
+    @usableFromInline
+    static func isHeld(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Bool {
+        guard tryLock(mutex) else { return true }
+        unlock(mutex)
+        return false
+    }
+
     @usableFromInline
     static func destroy(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
         check(pthread_mutex_destroy(mutex), "pthread_mutex_destroy")
@@ -112,6 +121,14 @@ enum LockOperations {
     static func unlock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
         let result = pthread_rwlock_unlock(rwlock)
         if result != 0 { fail(result, "pthread_rwlock_unlock") }
+    }
+
+    /// Whether some thread holds either side of the lock, asked with a write trylock.
+    @usableFromInline
+    static func isHeld(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
+        guard tryWriteLock(rwlock) else { return true }
+        unlock(rwlock)
+        return false
     }
 
     @usableFromInline

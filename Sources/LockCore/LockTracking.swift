@@ -4,20 +4,15 @@ import Synchronization
 /// What every checked lock keeps for the checker, and the calls it makes around the raw lock
 /// operation: intent before blocking, acquired, released (docs/architecture.md).
 ///
-/// The raw operation is passed in as a closure, so each lock type supplies only what differs.
+/// The raw operations are passed in as closures, so each lock type supplies only what differs.
+/// Nothing here writes to shared memory on the fast path: who holds a lock is asked of the raw
+/// lock itself (a trylock) only when a misuse is being reported.
 @usableFromInline
 struct LockTracking: ~Copyable, Sendable {
     /// The lock's identity for the checker.
     @usableFromInline let identity: LockIdentity
-    /// Who holds the lock while checking is on: the low 48 bits are the exclusive holder's
-    /// thread serial, the high 16 bits count shared holders. Used only to tell
-    /// `unlock_not_owner` from `unlock_not_held`, and to spot destruction while held.
-    @usableFromInline let holders = Atomic<UInt64>(0)
     /// The instance-order key; `UInt64.max` stands for none.
     @usableFromInline let orderKeyBits: Atomic<UInt64>
-
-    @usableFromInline static let sharedHolder: UInt64 = 1 << 48
-    @usableFromInline static let exclusiveMask: UInt64 = sharedHolder - 1
 
     @usableFromInline
     init(
@@ -29,7 +24,7 @@ struct LockTracking: ~Copyable, Sendable {
         orderKeyBits = Atomic(orderKey ?? .max)
     }
 
-    @usableFromInline
+    @inlinable @inline(__always)
     var orderKey: UInt64? {
         let bits = orderKeyBits.load(ordering: .relaxed)
         return bits == .max ? nil : bits
@@ -42,49 +37,44 @@ struct LockTracking: ~Copyable, Sendable {
 
     /// A checked acquisition: intent, the raw `take` (which reports whether it got the lock),
     /// then acquired. Returns what `take` returned.
-    @usableFromInline
+    @inlinable @inline(__always)
     func acquire(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool) -> Bool {
         let orderKey = orderKey
         LockOrderChecker.willAcquire(identity, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
         guard take() else { return false }
-        if mode == .exclusive {
-            holders.store(ThreadIdentity.current & Self.exclusiveMask, ordering: .relaxed)
-        } else {
-            holders.wrappingAdd(Self.sharedHolder, ordering: .relaxed)
-        }
         LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
         return true
     }
 
-    /// A checked release: the raw `give` runs only when the calling thread holds the lock and
-    /// its last re-entry ends; otherwise the misuse is reported and nothing is released.
-    @usableFromInline
-    func release(mode: AccessMode, site: SourceSite, _ give: () -> Void) {
+    /// A checked release: the raw `give` runs only when the checker agrees the calling thread
+    /// holds the lock (in that mode), and, unless `eachHoldIsRaw`, when its last re-entry ends.
+    /// Otherwise the misuse is reported (asking `isHeldByAnotherThread` to tell
+    /// `unlock_not_owner` from `unlock_not_held`) and nothing is released.
+    ///
+    /// - Parameter eachHoldIsRaw: every hold was a raw acquisition (recursive reads of a
+    ///   pthread reader-writer lock), so every release is a raw release too.
+    @inlinable @inline(__always)
+    func release(
+        mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, isHeldByAnotherThread: () -> Bool,
+        _ give: () -> Void
+    ) {
         switch LockOrderChecker.willRelease(identity, mode: mode, site: site) {
         case .release:
-            if mode == .exclusive {
-                holders.store(0, ordering: .relaxed)
-            } else {
-                holders.wrappingSubtract(Self.sharedHolder, ordering: .relaxed)
-            }
             give()
         case .stillHeld:
-            break
+            if eachHoldIsRaw { give() }
         case .notHeld:
-            let current = holders.load(ordering: .relaxed)
-            let exclusiveHolder = current & Self.exclusiveMask
-            let me = ThreadIdentity.current & Self.exclusiveMask
-            let heldByAnother = (exclusiveHolder != 0 && exclusiveHolder != me) || current >= Self.sharedHolder
-            LockOrderChecker.reportUnlockNotHeld(identity, mode: mode, heldByAnotherThread: heldByAnother, site: site)
+            LockOrderChecker.reportUnlockNotHeld(
+                identity, mode: mode, heldByAnotherThread: isHeldByAnotherThread(), site: site)
         }
     }
 
     /// Tells the checker the lock is being destroyed. Returns true when the lock is held, so
     /// the raw object must not be destroyed (undefined behaviour), only freed.
     @usableFromInline
-    func destroy() -> Bool {
-        let heldElsewhere = holders.load(ordering: .relaxed) != 0
+    func destroy(isHeld: () -> Bool) -> Bool {
         guard LockOrderChecker.isChecking || identity.hasInstanceClass else { return false }
+        let heldElsewhere = isHeld()
         return LockOrderChecker.lockDestroyed(identity, heldElsewhere: heldElsewhere) || heldElsewhere
     }
 }

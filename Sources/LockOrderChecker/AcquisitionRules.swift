@@ -153,9 +153,11 @@ extension CheckerState {
         var found: [ViolationCandidate] = []
         for implicit in hierarchy.implicitAcquisitions where options.contains(implicit.option.rawValue) {
             guard let implicitLock = hierarchy.lock(named: implicit.lock) else { continue }
+            // A held lock of the implicit lock's own class counts too: taking safepoint_lock
+            // again while holding it is a same-level acquisition (and, for Julia's
+            // non-reentrant uv_mutex_t, a certain deadlock).
             let conflicts = heldRecords.filter {
-                $0.level != 0 && Int($0.level) <= implicitLock.level
-                    && registry.record($0.class_id).declared?.name != implicitLock.name && $0.lock_id != identity.id
+                $0.level != 0 && Int($0.level) <= implicitLock.level && $0.lock_id != identity.id
             }
             guard let worst = conflicts.min(by: { $0.level < $1.level }) else { continue }
             let heldSnapshot = snapshotLocked(worst)
@@ -256,6 +258,11 @@ extension CheckerState {
         slowPath(state) {
             let candidate = lock.withLock { () -> ViolationCandidate in
                 let releasing = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
+                // A thread that holds the lock in the other mode is the holder the caller's
+                // probe saw: the misuse is this thread's, not another thread's.
+                let held = lockorder_held_locks(state)!
+                let heldHereInOtherMode = (0..<Int(state.pointee.depth)).contains { held[$0].lock_id == identity.id }
+                let heldByAnotherThread = heldByAnotherThread && !heldHereInOtherMode
                 return ViolationCandidate(
                     kind: heldByAnotherThread ? .unlockNotOwner : .unlockNotHeld,
                     message: heldByAnotherThread
@@ -272,7 +279,7 @@ extension CheckerState {
 
     func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site: SourceSite) -> Bool {
         var heldHere = false
-        if let state = LockOrderChecker.enabledThreadState() {
+        if let state = LockOrderChecker.checkedThreadState() {
             let held = lockorder_held_locks(state)!
             let depth = Int(state.pointee.depth)
             if let index = (0..<depth).last(where: { held[$0].lock_id == identity.id }) {

@@ -135,6 +135,7 @@ final class CheckerState: @unchecked Sendable {
     /// checked) and holds the backtrace lock (so reports do not interleave).
     func slowPath<Result>(_ state: UnsafeMutablePointer<lockorder_thread_state>, _ body: () -> Result) -> Result {
         state.pointee.in_checker += 1
+        state.pointee.gate = 0  // closed: checks of what the checker itself does stay off
         defer { state.pointee.in_checker -= 1 }
         return BacktraceLock.withLock(body)
     }

@@ -14,12 +14,17 @@ public enum LockKind: UInt8, Sendable, Hashable, Codable, CustomStringConvertibl
     case writerPreferringRWLock = 5
 
     /// Whether the owning thread may acquire the lock again without blocking.
-    @inlinable
+    @inlinable @inline(__always)
     public var isReentrant: Bool { self == .reentrantMutex || self == .reentrantSpinLock }
 
     /// Whether the lock has a shared (read) mode.
-    @inlinable
+    @inlinable @inline(__always)
     public var isReadWrite: Bool { self == .readerPreferringRWLock || self == .writerPreferringRWLock }
+
+    /// Whether one thread can hold the lock twice at once (re-entry, or recursive reads):
+    /// only then must an acquisition look for an existing hold.
+    @inlinable @inline(__always)
+    public var mayBeHeldTwice: Bool { rawValue & 1 != 0 || rawValue >= 4 }
 
     /// The type name users know the kind by.
     public var description: String {

@@ -10,7 +10,7 @@ import CLockOrderSupport
 public enum LockOrderChecker {
     /// Whether lock operations should be reported to the checker. True until the environment has
     /// been read, so the first operation configures the checker.
-    @inlinable
+    @inlinable @inline(__always)
     public static var isChecking: Bool {
         lockorder_mode() != 0
     }
@@ -54,12 +54,22 @@ public enum LockOrderChecker {
     ///
     /// A certain self-deadlock (locking a non-reentrant lock this thread holds) is reported and
     /// then stops the process in every mode: going on would hang.
-    @inline(never)
+    @inlinable @inline(__always)
     public static func willAcquire(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
         orderKey: UInt64? = nil, site: SourceSite
     ) {
-        guard let state = enabledThreadState() else { return }
+        guard let state = checkedThreadState() else { return }
+        // Nothing held: no rule can be broken, no order learned.
+        if state.pointee.depth == 0 { return }
+        willAcquireWhileHolding(lock, mode: mode, attempt: attempt, orderKey: orderKey, site: site, state: state)
+    }
+
+    @usableFromInline
+    static func willAcquireWhileHolding(
+        _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?, site: SourceSite,
+        state: UnsafeMutablePointer<lockorder_thread_state>
+    ) {
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
         let level = lockorder_class_level(lock.classID)
@@ -84,7 +94,7 @@ public enum LockOrderChecker {
                 lock, mode: mode, orderKey: orderKey, site: site, state: state)
             return
         }
-        if depth > 0 && lockorder_learning() != 0 {
+        if lockorder_learning() != 0 {
             chain = ChainKey.mix(chain, lock.classID, shared: mode == .shared)
             if !ChainKey.isCached(chain, in: state) {
                 CheckerState.shared.learnOrder(
@@ -95,21 +105,23 @@ public enum LockOrderChecker {
 
     /// Acquired: the calling thread now holds `lock` (after a blocking acquisition, or a
     /// trylock or timed attempt that succeeded).
-    @inline(never)
+    @inlinable @inline(__always)
     public static func didAcquire(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
         orderKey: UInt64? = nil, site: SourceSite
     ) {
-        guard let state = enabledThreadState() else { return }
+        guard let state = checkedThreadState() else { return }
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
-        for index in stride(from: depth - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
-            held[index].recursion += 1
-            return
+        // Only a reentrant lock, or the read side of a reader-writer lock, can already be held.
+        if lock.kind.mayBeHeldTwice {
+            for index in stride(from: depth - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
+                held[index].recursion += 1
+                return
+            }
         }
-        guard depth < Int(LOCKORDER_HELD_CAPACITY) else {
-            state.pointee.untracked += 1
-            CheckerState.shared.noteHeldStackFull()
+        guard _fastPath(depth < Int(LOCKORDER_HELD_CAPACITY)) else {
+            heldStackIsFull(state)
             return
         }
         var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
@@ -117,17 +129,25 @@ public enum LockOrderChecker {
         if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
         held[depth] = lockorder_held_lock(
             lock_id: lock.id, order_key: orderKey ?? 0, file: site.fileID.utf8Start,
-            file_length: UInt32(site.fileID.utf8CodeUnitCount), line: UInt32(truncatingIfNeeded: site.line),
-            class_id: lock.classID, name_id: lock.nameID, recursion: 0,
-            level: lockorder_class_level(lock.classID), kind: lock.kind.rawValue, flags: flags)
-        state.pointee.depth = UInt32(depth + 1)
+            file_length: UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount),
+            line: UInt32(truncatingIfNeeded: site.line), class_id: lock.classID, name_id: lock.nameID,
+            recursion: 0, level: lockorder_class_level(lock.classID), kind: lock.kind.rawValue, flags: flags)
+        state.pointee.depth = UInt32(truncatingIfNeeded: depth + 1)
+    }
+
+    @usableFromInline @inline(never)
+    static func heldStackIsFull(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
+        state.pointee.untracked += 1
+        CheckerState.shared.noteHeldStackFull()
     }
 
     /// The outcome of `willRelease`.
     public enum ReleaseVerdict: Sendable {
         /// The thread holds the lock: release the underlying lock.
         case release
-        /// Re-entry count dropped by one: the underlying lock stays held.
+        /// One of several holds by this thread ended: a lock that counts re-entries itself keeps
+        /// the underlying lock held; a lock whose every hold is a raw acquisition (recursive
+        /// reads of a reader-writer lock) releases that one hold.
         case stillHeld
         /// The thread does not hold the lock: do not touch the underlying lock, and call
         /// `reportUnlockNotHeld`.
@@ -136,14 +156,35 @@ public enum LockOrderChecker {
 
     /// Released: the calling thread is about to release `lock`. Removes it from the thread's
     /// held locks, or says it was not held (the caller then reports instead of unlocking).
-    @inline(never)
+    @inlinable @inline(__always)
     public static func willRelease(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite
     ) -> ReleaseVerdict {
-        guard let state = enabledThreadState() else { return .release }
+        guard let state = checkedThreadState() else { return .release }
+        let depth = Int(state.pointee.depth)
+        if depth > 0 {
+            // The common case: the most recent acquisition is released first.
+            let top = lockorder_held_locks(state)! + (depth - 1)
+            let modeBit: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
+            if top.pointee.lock_id == lock.id && top.pointee.recursion == 0 && lock.optionBits == 0
+                && top.pointee.flags & UInt8(LOCKORDER_HELD_SHARED) == modeBit
+            {
+                state.pointee.depth = UInt32(truncatingIfNeeded: depth - 1)
+                return .release
+            }
+        }
+        return willReleaseSlowly(lock, mode: mode, site: site, state: state)
+    }
+
+    @usableFromInline @inline(never)
+    static func willReleaseSlowly(
+        _ lock: LockIdentity, mode: AccessMode, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> ReleaseVerdict {
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
-        for index in stride(from: depth - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
+        let modeBit: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
+        for index in stride(from: depth - 1, through: 0, by: -1)
+        where held[index].lock_id == lock.id && held[index].flags & UInt8(LOCKORDER_HELD_SHARED) == modeBit {
             if held[index].recursion > 0 {
                 held[index].recursion -= 1
                 return .stillHeld
@@ -171,18 +212,9 @@ public enum LockOrderChecker {
     public static func reportUnlockNotHeld(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, heldByAnotherThread: Bool, site: SourceSite
     ) {
-        guard let state = enabledThreadState() else { return }
+        guard let state = checkedThreadState() else { return }
         CheckerState.shared.reportUnlockNotHeld(
             lock, mode: mode, heldByAnotherThread: heldByAnotherThread, site: site, state: state)
-    }
-
-    /// Reports re-entrant unlocking past zero: a reentrant lock type that keeps its own count
-    /// calls this when it is unlocked more often than it was locked.
-    @inline(never)
-    public static func reportUnbalancedUnlock(_ lock: LockIdentity, site: SourceSite) {
-        guard let state = enabledThreadState() else { return }
-        CheckerState.shared.reportUnlockNotHeld(
-            lock, mode: .exclusive, heldByAnotherThread: false, site: site, state: state)
     }
 
     // MARK: Operations
@@ -192,30 +224,38 @@ public enum LockOrderChecker {
     /// while a lock the thread holds is held.
     @inline(never)
     public static func willPerform(_ operation: Operation, fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let state = enabledThreadState(), state.pointee.depth > 0 else { return }
+        guard let state = checkedThreadState(), state.pointee.depth > 0 else { return }
         CheckerState.shared.checkOperation(operation, site: SourceSite(fileID: fileID, line: line), state: state)
     }
 
     // MARK: Fast-path helpers
 
     /// The calling thread's state when checking is on and the checker is not already running on
-    /// this thread; nil otherwise.
-    @inline(__always)
-    static func enabledThreadState() -> UnsafeMutablePointer<lockorder_thread_state>? {
-        let mode = lockorder_mode()
-        if mode == 0 { return nil }
-        if mode == 0xFF {
-            CheckerState.shared.configureFromEnvironment()
-            if lockorder_mode() == 0 { return nil }
-        }
+    /// this thread; nil otherwise. One compare in the steady state.
+    @inlinable @inline(__always)
+    static func checkedThreadState() -> UnsafeMutablePointer<lockorder_thread_state>? {
         let state = lockorder_current_thread_state()!
+        if _fastPath(state.pointee.gate == lockorder_epoch()) { return state }
+        return openGate(state)
+    }
+
+    /// The gate is closed: the environment is unread, checking is off, the epoch changed, or the
+    /// checker is running on this thread. Decides which, and opens it when checking applies.
+    @usableFromInline @inline(never)
+    static func openGate(_ state: UnsafeMutablePointer<lockorder_thread_state>)
+        -> UnsafeMutablePointer<lockorder_thread_state>?
+    {
+        if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) { CheckerState.shared.configureFromEnvironment() }
+        let mode = lockorder_mode()
+        if mode == UInt8(LOCKORDER_MODE_OFF) || mode == UInt8(LOCKORDER_MODE_UNCONFIGURED) { return nil }
         if state.pointee.in_checker != 0 { return nil }
         if state.pointee.epoch != lockorder_epoch() { CheckerState.shared.startThread(state) }
+        state.pointee.gate = state.pointee.epoch
         return state
     }
 
     /// Whether acquiring `lock` again while `heldEntry` records it is allowed re-entry.
-    @inline(__always)
+    @inlinable
     static func isPermittedReentry(
         _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt,
         heldEntry: UnsafeMutablePointer<lockorder_held_lock>

@@ -44,15 +44,22 @@ typedef struct lockorder_thread_state {
     uint32_t depth;             ///< entries in use in `held`
     uint32_t untracked;         ///< acquisitions not recorded because `held` was full
     uint64_t serial;            ///< this thread's checker serial (0 until first use)
+    /// Equal to the global checking epoch exactly when the fast path may run: checking is on,
+    /// the held stack belongs to this epoch, and the checker is not running on this thread
+    /// (the slow path zeroes it meanwhile). One compare instead of three.
+    uint64_t gate;
     uint64_t epoch;             ///< the checking epoch the held stack belongs to
-    uint32_t in_checker;        ///< non-zero while the checker runs on this thread
+    uint32_t in_checker;        ///< nesting depth of the checker's own slow paths on this thread
     uint32_t exit_hook_armed;   ///< the thread-exit destructor is registered
     uint64_t chain_epoch;       ///< graph epoch the chain cache is valid for
     uint64_t chain_cache[LOCKORDER_CHAIN_CACHE_SIZE];
     lockorder_held_lock held[LOCKORDER_HELD_CAPACITY];
 } lockorder_thread_state;
 
-extern __thread lockorder_thread_state lockorder_thread_state_storage;
+// initial-exec: one %fs-relative access instead of a call to __tls_get_addr. It holds for
+// executables and for libraries loaded at start-up (not for a library opened with dlopen).
+extern __thread lockorder_thread_state lockorder_thread_state_storage
+    __attribute__((tls_model("initial-exec")));
 
 /// Process-wide switches read on every lock operation. Each is one plain load (relaxed atomic);
 /// they are written rarely, under the checker's own lock.

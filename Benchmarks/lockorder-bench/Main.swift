@@ -1,0 +1,111 @@
+import LockCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `make bench`: the cost of checking, in ns per operation and as ratios to a raw pthread mutex
+/// measured in the same run. Release build only; no timing is asserted anywhere.
+@main
+enum LockOrderBench {
+    static func main() {
+        let options = BenchOptions(CommandLine.arguments)
+        if options.nestedRawOnly {
+            // The ThreadSanitizer comparison runs only this workload, in a TSan build.
+            let raw = NestedWorkloads.raw(options)
+            print("nested raw pthread: \(format(raw.median)) ns (median of \(raw.samples.count))")
+            return
+        }
+        printMachine(options)
+        let report = BenchReport()
+        UncontendedWorkloads.run(options, into: report)
+        NestedWorkloads.run(options, into: report)
+        ThreadScalingWorkload.run(options, into: report)
+        ScaleWorkload.run(options, into: report)
+        FirstTimeCosts.run(options, into: report)
+        report.printTables()
+    }
+
+    static func printMachine(_ options: BenchOptions) {
+        print("lockorder-bench: \(options.repetitions) repetitions x \(options.operations) operations each; medians, spread min-max")
+        print("machine: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpuModel())")
+    }
+
+    static func cpuModel() -> String {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return "unknown CPU" }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0 {
+            let text = String(cString: line!)
+            if text.hasPrefix("model name") {
+                return text.split(separator: ":", maxSplits: 1).last.map {
+                    $0.trimmingCharacters()
+                } ?? "unknown CPU"
+            }
+        }
+        return "unknown CPU"
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed())
+    }
+}
+
+/// Command-line options: `--quick` for a fast smoke run, `--nested-raw-only` for the TSan build.
+struct BenchOptions {
+    var operations = 2_000_000
+    var repetitions = 7
+    var nestedRawOnly = false
+
+    init(_ arguments: [String]) {
+        if arguments.contains("--quick") {
+            operations = 200_000
+            repetitions = 3
+        }
+        nestedRawOnly = arguments.contains("--nested-raw-only")
+    }
+}
+
+/// Rows of the final tables, with ratios to the baseline of their section.
+final class BenchReport {
+    struct Row {
+        var section: String
+        var measurement: Measurement
+        var baseline: Double?
+        var note: String = ""
+    }
+    var rows: [Row] = []
+    var notes: [String] = []
+
+    func add(_ section: String, _ measurement: Measurement, baseline: Double?, note: String = "") {
+        rows.append(Row(section: section, measurement: measurement, baseline: baseline, note: note))
+        let ratio = baseline.map { " (\(format(measurement.median / $0))x)" } ?? ""
+        print("  \(measurement.name): \(format(measurement.median)) ns\(ratio)")
+    }
+
+    func printTables() {
+        var section = ""
+        for row in rows {
+            if row.section != section {
+                section = row.section
+                print("\n### \(section)\n")
+                print("| variant | ns/op (median) | spread | ratio to raw pthread |")
+                print("|---|---:|---:|---:|")
+            }
+            let measurement = row.measurement
+            let ratio = row.baseline.map { format(measurement.median / $0) + "x" } ?? "—"
+            print(
+                "| \(measurement.name)\(row.note.isEmpty ? "" : " (\(row.note))") | \(format(measurement.median)) | "
+                    + "\(format(measurement.minimum))–\(format(measurement.maximum)) | \(ratio) |")
+        }
+        if !notes.isEmpty {
+            print("")
+            for note in notes { print(note) }
+        }
+    }
+}
