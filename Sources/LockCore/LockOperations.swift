@@ -141,7 +141,7 @@ enum LockOperations {
 
     /// Spins on `attempt` with exponential backoff (pause instructions), then yields the CPU
     /// between attempts, until it succeeds or `deadline` (monotonic nanoseconds) passes.
-    @usableFromInline
+    @usableFromInline @inline(never)
     static func spin(until deadline: UInt64? = nil, _ attempt: () -> Bool) -> Bool {
         var backoff = 1
         while true {

@@ -289,8 +289,7 @@ extension CheckerState {
                         let destroyed = snapshotLocked(identity, mode: .exclusive, orderKey: nil, site: site)
                         return destroyedCandidate(destroyed, identity: identity, byThisThread: true, held: heldSnapshotsLocked(state), site: site)
                     }
-                    if index + 1 < depth { (held + index).update(from: held + index + 1, count: depth - index - 1) }
-                    state.pointee.depth = UInt32(depth - 1)
+                    HeldStack.remove(at: index, from: state)
                     report([candidate])
                 }
             } else if heldElsewhere {

@@ -59,22 +59,26 @@ public enum LockOrderChecker {
         _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
         orderKey: UInt64? = nil, site: SourceSite
     ) {
-        guard let state = checkedThreadState() else { return }
-        // Nothing held: no rule can be broken, no order learned.
-        if state.pointee.depth == 0 { return }
-        willAcquireWhileHolding(lock, mode: mode, attempt: attempt, orderKey: orderKey, site: site, state: state)
+        let verdict = lockorder_fast_will_acquire(
+            lock.id, lock.classID, lock.optionBits != 0 ? 1 : 0, mode == .shared ? 1 : 0, attempt == .tryLock ? 1 : 0)
+        if _slowPath(verdict != 0) {
+            willAcquireSlowly(lock, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
+        }
     }
 
-    @usableFromInline
-    static func willAcquireWhileHolding(
-        _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?, site: SourceSite,
-        state: UnsafeMutablePointer<lockorder_thread_state>
+    /// An acquisition the fast path could not clear: the gate was closed, or the top entry's
+    /// summary says maybe a re-entry, a level conflict, an implicit acquisition, or a new chain.
+    /// Scans the held stack and applies every rule.
+    @usableFromInline @inline(never)
+    static func willAcquireSlowly(
+        _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?, site: SourceSite
     ) {
+        guard let state = checkedThreadState() else { return }
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
+        if depth == 0 { return }
         let level = lockorder_class_level(lock.classID)
         var levelConflict = false
-        var chain = ChainKey.seed
         for index in 0..<depth {
             let entry = held + index
             if entry.pointee.lock_id == lock.id {
@@ -86,7 +90,6 @@ public enum LockOrderChecker {
             }
             let heldLevel = entry.pointee.level
             if level != 0 && heldLevel != 0 && heldLevel <= level { levelConflict = true }
-            chain = ChainKey.mix(chain, entry.pointee.class_id, shared: entry.pointee.flags & 1 != 0)
         }
         if attempt == .tryLock { return }
         if levelConflict || lock.optionBits != 0 {
@@ -95,7 +98,7 @@ public enum LockOrderChecker {
             return
         }
         if lockorder_learning() != 0 {
-            chain = ChainKey.mix(chain, lock.classID, shared: mode == .shared)
+            let chain = lockorder_chain_mix(held[depth - 1].chain, lock.classID, mode == .shared ? 1 : 0)
             if !ChainKey.isCached(chain, in: state) {
                 CheckerState.shared.learnOrder(
                     lock, mode: mode, orderKey: orderKey, site: site, state: state, chain: chain)
@@ -110,29 +113,28 @@ public enum LockOrderChecker {
         _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
         orderKey: UInt64? = nil, site: SourceSite
     ) {
-        guard let state = checkedThreadState() else { return }
-        let held = lockorder_held_locks(state)!
-        let depth = Int(state.pointee.depth)
-        // Only a reentrant lock, or the read side of a reader-writer lock, can already be held.
-        if lock.kind.mayBeHeldTwice {
-            for index in stride(from: depth - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
-                held[index].recursion += 1
-                return
-            }
-        }
-        guard _fastPath(depth < Int(LOCKORDER_HELD_CAPACITY)) else {
-            heldStackIsFull(state)
-            return
-        }
         var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
         if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
         if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
-        held[depth] = lockorder_held_lock(
-            lock_id: lock.id, order_key: orderKey ?? 0, file: site.fileID.utf8Start,
-            file_length: UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount),
-            line: UInt32(truncatingIfNeeded: site.line), class_id: lock.classID, name_id: lock.nameID,
-            recursion: 0, level: lockorder_class_level(lock.classID), kind: lock.kind.rawValue, flags: flags)
-        state.pointee.depth = UInt32(truncatingIfNeeded: depth + 1)
+        let verdict = lockorder_fast_did_acquire(
+            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0, site.fileID.utf8Start,
+            UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
+            lock.kind.mayBeHeldTwice ? 1 : 0)
+        if _slowPath(verdict != 0) {
+            didAcquireSlowly(lock, flags: flags, orderKey: orderKey, site: site)
+        }
+    }
+
+    /// An acquisition the fast path could not record: the gate was closed, the lock may already
+    /// be held (count another hold), or the stack is full.
+    @usableFromInline @inline(never)
+    static func didAcquireSlowly(_ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite) {
+        guard let state = checkedThreadState() else { return }
+        if lock.kind.mayBeHeldTwice && HeldStack.countAnotherHold(of: lock, in: state) { return }
+        let verdict = lockorder_fast_did_acquire(
+            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0, site.fileID.utf8Start,
+            UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line), 0)
+        if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state) }
     }
 
     @usableFromInline @inline(never)
@@ -160,26 +162,14 @@ public enum LockOrderChecker {
     public static func willRelease(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite
     ) -> ReleaseVerdict {
-        guard let state = checkedThreadState() else { return .release }
-        let depth = Int(state.pointee.depth)
-        if depth > 0 {
-            // The common case: the most recent acquisition is released first.
-            let top = lockorder_held_locks(state)! + (depth - 1)
-            let modeBit: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
-            if top.pointee.lock_id == lock.id && top.pointee.recursion == 0 && lock.optionBits == 0
-                && top.pointee.flags & UInt8(LOCKORDER_HELD_SHARED) == modeBit
-            {
-                state.pointee.depth = UInt32(truncatingIfNeeded: depth - 1)
-                return .release
-            }
-        }
-        return willReleaseSlowly(lock, mode: mode, site: site, state: state)
+        let verdict = lockorder_fast_will_release(lock.id, mode == .shared ? 1 : 0, lock.optionBits != 0 ? 1 : 0)
+        if _fastPath(verdict == 0) { return .release }
+        return willReleaseSlowly(lock, mode: mode, site: site)
     }
 
     @usableFromInline @inline(never)
-    static func willReleaseSlowly(
-        _ lock: LockIdentity, mode: AccessMode, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
-    ) -> ReleaseVerdict {
+    static func willReleaseSlowly(_ lock: LockIdentity, mode: AccessMode, site: SourceSite) -> ReleaseVerdict {
+        guard let state = checkedThreadState() else { return .release }
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
         let modeBit: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
@@ -189,10 +179,7 @@ public enum LockOrderChecker {
                 held[index].recursion -= 1
                 return .stillHeld
             }
-            if index + 1 < depth {
-                (held + index).update(from: held + index + 1, count: depth - index - 1)
-            }
-            state.pointee.depth = UInt32(depth - 1)
+            HeldStack.remove(at: index, from: state)
             if lock.optionBits != 0 {
                 CheckerState.shared.checkImplicitAcquisitions(of: lock, site: site, state: state)
             }
@@ -268,19 +255,10 @@ public enum LockOrderChecker {
     }
 }
 
-/// The hash of a chain of held lock classes plus the one being acquired (lockdep's chain key):
-/// a chain seen before needs no work on the learned graph.
+/// The per-thread cache of chains of held lock classes already checked against the learned
+/// graph (lockdep's chain cache). The key is `lockorder_chain_mix` folded over the held classes
+/// and the one being acquired.
 enum ChainKey {
-    static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    @inline(__always)
-    static func mix(_ hash: UInt64, _ classID: UInt32, shared: Bool) -> UInt64 {
-        var value = hash ^ (UInt64(classID) << 1 | (shared ? 1 : 0))
-        value = (value ^ (value >> 31)) &* 0x7fb5_d329_728e_a185
-        return value ^ (value >> 27)
-    }
-
-    @inline(__always)
     static func isCached(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
         if state.pointee.chain_epoch != lockorder_graph_epoch() { return false }
         let slot = Int(chain & UInt64(LOCKORDER_CHAIN_CACHE_SIZE - 1))

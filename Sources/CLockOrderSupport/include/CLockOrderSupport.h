@@ -18,19 +18,27 @@
 /// learned order graph (a direct-mapped cache, as lockdep's chain hash).
 #define LOCKORDER_CHAIN_CACHE_SIZE 64
 
-/// One lock this thread holds, as the checker recorded it when it was acquired.
+/// One lock this thread holds, as the checker recorded it when it was acquired. 64 bytes.
+///
+/// The `chain`, `id_mask` and `min_level` fields summarise the entries below and including this
+/// one, so an acquisition made while holding locks reads the top entry only: O(1) whatever the
+/// depth. They are recomputed when an entry leaves from the middle of the stack.
 typedef struct lockorder_held_lock {
     uint64_t lock_id;      ///< instance id: unique for the process lifetime, never reused
     uint64_t order_key;    ///< instance-order key (valid when `flags` has LOCKORDER_HELD_HAS_ORDER_KEY)
     const uint8_t *file;   ///< #fileID of the acquisition (a static string)
+    uint64_t chain;        ///< hash of the classes (and modes) held up to this entry: lockdep's chain key
+    uint64_t id_mask;      ///< OR of 1 << (lock_id % 64) up to this entry: "maybe held" filter
     uint32_t file_length;
     uint32_t line;         ///< #line of the acquisition
     uint32_t class_id;
     uint32_t name_id;
-    uint32_t recursion;    ///< extra acquisitions of a reentrant lock (0 = taken once)
+    uint32_t recursion;    ///< extra holds by this thread (0 = held once)
     uint16_t level;        ///< the class's declared level when acquired (0 = undeclared)
+    uint16_t min_level;    ///< lowest non-zero level up to this entry (0 = none)
     uint8_t kind;          ///< LockKind raw value
     uint8_t flags;         ///< LOCKORDER_HELD_* bits
+    uint16_t reserved;
 } lockorder_held_lock;
 
 enum {
@@ -122,6 +130,115 @@ static inline void lockorder_set_class_level(uint32_t class_id, uint16_t level) 
 /// The calling thread's checker state.
 static inline lockorder_thread_state *lockorder_current_thread_state(void) {
     return &lockorder_thread_state_storage;
+}
+
+// MARK: The fast path
+//
+// The checker's steady-state work per lock operation, written in C so that it compiles to a
+// handful of instructions wherever Swift inlines it. Each function answers 0 when the fast path
+// did everything, or a LOCKORDER_SLOW_* reason for the Swift slow path to handle. The rules
+// themselves (levels, exceptions, the learned order) live in Swift; this is bookkeeping only.
+
+enum {
+    LOCKORDER_FAST_DONE = 0,
+    LOCKORDER_SLOW_GATE = 1,     ///< the gate is closed: configure, start the thread, or stay off
+    LOCKORDER_SLOW_SCAN = 2,     ///< maybe a re-entry, a level conflict or an implicit acquisition
+    LOCKORDER_SLOW_LEARN = 3,    ///< a chain of held classes this thread has not checked yet
+    LOCKORDER_SLOW_REENTRY = 4,  ///< maybe another hold of a lock already held
+    LOCKORDER_SLOW_FULL = 5,     ///< the held stack is full
+    LOCKORDER_SLOW_RELEASE = 6,  ///< not the top entry, a re-entry, an option, or not held
+};
+
+#define LOCKORDER_CHAIN_SEED 0xcbf29ce484222325ull
+
+/// Extends a chain key by one held class (and whether it is held shared).
+static inline uint64_t lockorder_chain_mix(uint64_t hash, uint32_t class_id, int shared) {
+    uint64_t value = hash ^ (((uint64_t)class_id << 1) | (shared ? 1u : 0u));
+    value = (value ^ (value >> 31)) * 0x7fb5d329728ea185ull;
+    return value ^ (value >> 27);
+}
+
+static inline uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
+    if (first == 0) return second;
+    if (second == 0) return first;
+    return first < second ? first : second;
+}
+
+/// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
+static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, int has_options,
+                                              int shared, int trylock) {
+    lockorder_thread_state *state = &lockorder_thread_state_storage;
+    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    uint32_t depth = state->depth;
+    if (depth == 0) return LOCKORDER_FAST_DONE;
+    const lockorder_held_lock *top = &state->held[depth - 1];
+    uint16_t level = lockorder_class_level(class_id);
+    if ((top->id_mask & (1ull << (lock_id & 63))) != 0 || has_options
+        || (level != 0 && top->min_level != 0 && top->min_level <= level)) {
+        return LOCKORDER_SLOW_SCAN;
+    }
+    if (trylock || !lockorder_learning()) return LOCKORDER_FAST_DONE;
+    uint64_t chain = lockorder_chain_mix(top->chain, class_id, shared);
+    if (state->chain_epoch == lockorder_graph_epoch()
+        && state->chain_cache[chain & (LOCKORDER_CHAIN_CACHE_SIZE - 1)] == chain) {
+        return LOCKORDER_FAST_DONE;
+    }
+    return LOCKORDER_SLOW_LEARN;
+}
+
+/// Acquired: pushes the lock on the held stack with the summaries of the stack below.
+static inline int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
+                                             uint8_t kind, uint8_t flags, uint64_t order_key,
+                                             const uint8_t *file, uint32_t file_length, uint32_t line,
+                                             int may_be_held_twice) {
+    lockorder_thread_state *state = &lockorder_thread_state_storage;
+    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    uint32_t depth = state->depth;
+    uint64_t id_bit = 1ull << (lock_id & 63);
+    uint64_t chain = LOCKORDER_CHAIN_SEED;
+    uint64_t id_mask = 0;
+    uint16_t min_level = 0;
+    if (depth > 0) {
+        const lockorder_held_lock *top = &state->held[depth - 1];
+        if (may_be_held_twice && (top->id_mask & id_bit) != 0) return LOCKORDER_SLOW_REENTRY;
+        chain = top->chain;
+        id_mask = top->id_mask;
+        min_level = top->min_level;
+    }
+    if (__builtin_expect(depth >= LOCKORDER_HELD_CAPACITY, 0)) return LOCKORDER_SLOW_FULL;
+    uint16_t level = lockorder_class_level(class_id);
+    lockorder_held_lock *entry = &state->held[depth];
+    entry->lock_id = lock_id;
+    entry->order_key = order_key;
+    entry->file = file;
+    entry->chain = lockorder_chain_mix(chain, class_id, flags & LOCKORDER_HELD_SHARED);
+    entry->id_mask = id_mask | id_bit;
+    entry->file_length = file_length;
+    entry->line = line;
+    entry->class_id = class_id;
+    entry->name_id = name_id;
+    entry->recursion = 0;
+    entry->level = level;
+    entry->min_level = lockorder_lower_level(min_level, level);
+    entry->kind = kind;
+    entry->flags = flags;
+    state->depth = depth + 1;
+    return LOCKORDER_FAST_DONE;
+}
+
+/// Released: pops the lock when it is the most recent hold, in the same mode, held once.
+static inline int lockorder_fast_will_release(uint64_t lock_id, int shared, int has_options) {
+    lockorder_thread_state *state = &lockorder_thread_state_storage;
+    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    uint32_t depth = state->depth;
+    if (depth == 0) return LOCKORDER_SLOW_RELEASE;
+    const lockorder_held_lock *top = &state->held[depth - 1];
+    if (top->lock_id != lock_id || top->recursion != 0 || has_options
+        || ((top->flags & LOCKORDER_HELD_SHARED) != 0) != (shared != 0)) {
+        return LOCKORDER_SLOW_RELEASE;
+    }
+    state->depth = depth - 1;
+    return LOCKORDER_FAST_DONE;
 }
 
 /// The first entry of a thread's held-lock stack (Swift sees the C array as a tuple).
