@@ -20,7 +20,7 @@ import Glibc
 /// - `unlock()` by a thread that does not hold it is reported (`unlock_not_held`, or
 ///   `unlock_not_owner` when another thread holds it) and the pthread unlock is not made.
 /// - Destroying it while held is reported (`destroyed_while_held`).
-public final class CheckedMutex: @unchecked Sendable {
+public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let tracking: LockTracking
 
@@ -40,14 +40,6 @@ public final class CheckedMutex: @unchecked Sendable {
         tracking = LockTracking(
             name: name, lockClass: lockClass, kind: .mutex, options: options, orderKey: orderKey, fileID: fileID,
             line: line)
-    }
-
-    /// Creates a mutex of a class declared in the hierarchy, named after it.
-    public convenience init(
-        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
-        fileID: StaticString = #fileID, line: UInt = #line
-    ) {
-        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
     }
 
     deinit {
@@ -134,16 +126,5 @@ public final class CheckedMutex: @unchecked Sendable {
         ) {
             LockOperations.unlock(mutex)
         }
-    }
-
-    /// Runs `body` holding the mutex. The mutex is released on every exit, including a throw
-    /// from `body` (which is rethrown), and is never released if it was not taken.
-    @inlinable
-    public func withLock<Result, Failure: Error>(
-        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        lock(fileID: fileID, line: line)
-        defer { unlock(fileID: fileID, line: line) }
-        return try body()
     }
 }

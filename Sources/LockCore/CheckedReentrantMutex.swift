@@ -19,7 +19,7 @@ import Glibc
 ///   violation (`unlock_not_held` / `unlock_not_owner`) when checking is on and is ignored
 ///   when it is off: never a crash and never undefined behaviour.
 /// - Destroying it while held is reported (`destroyed_while_held`).
-public final class CheckedReentrantMutex: @unchecked Sendable {
+public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let tracking: LockTracking
     /// The owning thread's serial, 0 when free; read by any thread, written by the owner.
@@ -36,14 +36,6 @@ public final class CheckedReentrantMutex: @unchecked Sendable {
         tracking = LockTracking(
             name: name, lockClass: lockClass, kind: .reentrantMutex, options: options, orderKey: orderKey,
             fileID: fileID, line: line)
-    }
-
-    /// Creates a reentrant mutex of a class declared in the hierarchy, named after it.
-    public convenience init(
-        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
-        fileID: StaticString = #fileID, line: UInt = #line
-    ) {
-        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
     }
 
     deinit {
@@ -156,16 +148,5 @@ public final class CheckedReentrantMutex: @unchecked Sendable {
             owner.store(0, ordering: .relaxed)
             LockOperations.unlock(mutex)
         }
-    }
-
-    /// Runs `body` holding the lock (re-entering when the caller already holds it); releases
-    /// once on every exit, including a throw from `body`.
-    @inlinable
-    public func withLock<Result, Failure: Error>(
-        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        lock(fileID: fileID, line: line)
-        defer { unlock(fileID: fileID, line: line) }
-        return try body()
     }
 }

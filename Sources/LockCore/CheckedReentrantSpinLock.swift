@@ -9,7 +9,7 @@ import Synchronization
 /// `LockOrderChecker.willPerform(.taskSwitch)`).
 ///
 /// Guarantees: those of `CheckedReentrantMutex` (docs/locks.md).
-public final class CheckedReentrantSpinLock: @unchecked Sendable {
+public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     /// The owning thread's serial, 0 when free: the lock word itself.
     @usableFromInline let owner = Atomic<UInt64>(0)
     /// How many times the owner holds it; touched only by the owner.
@@ -24,14 +24,6 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
         tracking = LockTracking(
             name: name, lockClass: lockClass, kind: .reentrantSpinLock, options: options, orderKey: orderKey,
             fileID: fileID, line: line)
-    }
-
-    /// Creates a reentrant spin lock of a class declared in the hierarchy, named after it.
-    public convenience init(
-        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
-        fileID: StaticString = #fileID, line: UInt = #line
-    ) {
-        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
     }
 
     deinit {
@@ -131,16 +123,5 @@ public final class CheckedReentrantSpinLock: @unchecked Sendable {
     func releaseOnce() {
         count -= 1
         if count == 0 { owner.store(0, ordering: .releasing) }
-    }
-
-    /// Runs `body` holding the lock (re-entering when the caller already holds it); releases
-    /// once on every exit, including a throw from `body`.
-    @inlinable
-    public func withLock<Result, Failure: Error>(
-        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        lock(fileID: fileID, line: line)
-        defer { unlock(fileID: fileID, line: line) }
-        return try body()
     }
 }

@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Guarantees: those of `CheckedMutex` (docs/locks.md). Locking it again on the thread that
 /// holds it is a certain self-deadlock: reported, then the process stops.
-public final class CheckedSpinLock: @unchecked Sendable {
+public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     @usableFromInline let isLocked = Atomic<Bool>(false)
     @usableFromInline let tracking: LockTracking
 
@@ -23,14 +23,6 @@ public final class CheckedSpinLock: @unchecked Sendable {
         tracking = LockTracking(
             name: name, lockClass: lockClass, kind: .spinLock, options: options, orderKey: orderKey, fileID: fileID,
             line: line)
-    }
-
-    /// Creates a spin lock of a class declared in the hierarchy, named after it.
-    public convenience init(
-        declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
-        fileID: StaticString = #fileID, line: UInt = #line
-    ) {
-        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
     }
 
     deinit {
@@ -109,15 +101,5 @@ public final class CheckedSpinLock: @unchecked Sendable {
         ) {
             isLocked.store(false, ordering: .releasing)
         }
-    }
-
-    /// Runs `body` holding the lock; releases on every exit, including a throw from `body`.
-    @inlinable
-    public func withLock<Result, Failure: Error>(
-        fileID: StaticString = #fileID, line: UInt = #line, _ body: () throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        lock(fileID: fileID, line: line)
-        defer { unlock(fileID: fileID, line: line) }
-        return try body()
     }
 }
