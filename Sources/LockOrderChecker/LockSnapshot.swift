@@ -37,4 +37,73 @@ public struct LockSnapshot: Sendable, Hashable, Codable {
     public var shortName: String {
         level.map { "\(name) (level \($0))" } ?? name
     }
+
+    /// Creates a snapshot.
+    init(
+        name: String, className: String, level: Int?, kind: LockKind, declaredKind: String?, mode: AccessMode,
+        orderKey: UInt64?, site: String?, tryLock: Bool
+    ) {
+        self.name = name
+        self.className = className
+        self.level = level
+        self.kind = kind
+        self.declaredKind = declaredKind
+        self.mode = mode
+        self.orderKey = orderKey
+        self.site = site
+        self.tryLock = tryLock
+    }
+
+    // MARK: JSON (docs/report-format.md)
+
+    // `kind` and `mode` are written as words (`"mutex"`, `"exclusive"`), not as the enums' raw
+    // numbers, so a reader of the report file needs no table of lockorder's internals.
+
+    enum CodingKeys: String, CodingKey {
+        case name, className, level, kind, declaredKind, mode, orderKey, site, tryLock
+    }
+
+    /// The JSON spelling of each lock kind.
+    static let kindNames: [(LockKind, String)] = [
+        (.mutex, "mutex"), (.reentrantMutex, "reentrant_mutex"), (.spinLock, "spin_lock"),
+        (.reentrantSpinLock, "reentrant_spin_lock"), (.readerPreferringRWLock, "reader_preferring_rwlock"),
+        (.writerPreferringRWLock, "writer_preferring_rwlock"),
+    ]
+
+    /// Reads a snapshot from its JSON form.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kindName = try container.decode(String.self, forKey: .kind)
+        guard let kind = Self.kindNames.first(where: { $0.1 == kindName })?.0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "unknown lock kind '\(kindName)'")
+        }
+        let modeName = try container.decode(String.self, forKey: .mode)
+        guard let mode = [AccessMode.exclusive, .shared].first(where: { $0.description == modeName }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .mode, in: container, debugDescription: "unknown mode '\(modeName)'")
+        }
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            className: try container.decode(String.self, forKey: .className),
+            level: try container.decodeIfPresent(Int.self, forKey: .level), kind: kind,
+            declaredKind: try container.decodeIfPresent(String.self, forKey: .declaredKind), mode: mode,
+            orderKey: try container.decodeIfPresent(UInt64.self, forKey: .orderKey),
+            site: try container.decodeIfPresent(String.self, forKey: .site),
+            tryLock: try container.decode(Bool.self, forKey: .tryLock))
+    }
+
+    /// Writes the snapshot's JSON form.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(className, forKey: .className)
+        try container.encodeIfPresent(level, forKey: .level)
+        try container.encode(Self.kindNames.first { $0.0 == kind }?.1 ?? kind.description, forKey: .kind)
+        try container.encodeIfPresent(declaredKind, forKey: .declaredKind)
+        try container.encode(mode.description, forKey: .mode)
+        try container.encodeIfPresent(orderKey, forKey: .orderKey)
+        try container.encodeIfPresent(site, forKey: .site)
+        try container.encode(tryLock, forKey: .tryLock)
+    }
 }

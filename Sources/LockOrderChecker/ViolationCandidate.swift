@@ -21,9 +21,11 @@ struct ViolationCandidate {
     /// self-deadlock: going on would hang).
     var abortsAlways: Bool = false
 
-    /// What makes two occurrences the same violation: kind, lock classes and call site.
+    /// What makes two occurrences the same violation: kind, lock classes, call site and, for a
+    /// forbidden operation, which operation (one helper may report several kinds of operation
+    /// from a single call site).
     var deduplicationKey: DeduplicationKey {
-        DeduplicationKey(kind: kind, classIDs: classIDs, site: site)
+        DeduplicationKey(kind: kind, classIDs: classIDs, site: site, operation: operation)
     }
 }
 
@@ -32,6 +34,7 @@ struct DeduplicationKey: Hashable {
     let kind: ViolationKind
     let classIDs: [UInt32]
     let site: String
+    let operation: String?
 }
 
 /// A cycle edge whose stored backtrace is still unnamed.

@@ -1,0 +1,143 @@
+import LockCore
+import LockOrderChecker
+import Testing
+
+/// Performs `operation` from one fixed call site, whatever the operation: the site of every
+/// report made through it is the same line.
+@inline(never)
+func performThroughOneSite(_ operation: Operation) {
+    LockOrderChecker.willPerform(operation)
+}
+
+/// Operations the Julia table forbids while some locks are held: I/O above the iolock,
+/// safepoints and allocation under level 1 locks, task switches while holding a jl_mutex_t.
+@Suite("Forbidden operations", .serialized)
+struct CheckerForbiddenOperationTests {
+    @Test("io while holding typecache_lock (listed before jl_uv_mutex) is reported")
+    func ioUnderTypecacheIsReported() throws {
+        let typecache = CheckedMutex(declared: "typecache_lock")
+        var operationLine = 0
+        let violations = checkDeclaredRules {
+            typecache.withLock {
+                operationLine = #line + 1
+                LockOrderChecker.willPerform(.io)
+            }
+        }
+        try #require(violations.count == 1)
+        let violation = violations[0]
+        #expect(violation.kind == .forbiddenOperation)
+        #expect(violation.message == "forbidden operation: io while holding typecache_lock (level 3)")
+        #expect(violation.operation == "io")
+        #expect(violation.lock == nil)
+        #expect(violation.held.map(\.name) == ["typecache_lock"])
+        #expect(violation.site == "\(siteFile()):\(operationLine)")
+        #expect(
+            violation.rule
+                == "io is forbidden while holding any lock listed before jl_uv_mutex: I/O while holding a lock listed above the iolock (jl_uv_mutex) may deadlock"
+        )
+        #expect(
+            violation.hint
+                == "release typecache_lock before the io, or move the io to where no such lock is held")
+        #expect(reportLine(violation, startingWith: "  at: ") == "  at: \(siteFile()):\(operationLine)")
+        #expect(reportLine(violation, startingWith: "  operation: ") == "  operation: io")
+        #expect(reportLine(violation, startingWith: "  lock: ") == nil)
+    }
+
+    @Test("io while holding only jl_uv_mutex, or only world_counter_lock, or both, is silent")
+    func ioUnderIOLockIsSilent() {
+        let iolock = CheckedMutex(declared: "jl_uv_mutex")
+        let worldCounter = CheckedMutex(declared: "world_counter_lock")
+        let cache = CheckedMutex("user cache")
+        let violations = checkDeclaredRules {
+            iolock.withLock { LockOrderChecker.willPerform(.io) }
+            worldCounter.withLock { LockOrderChecker.willPerform(.io) }
+            worldCounter.withLock { iolock.withLock { LockOrderChecker.willPerform(.io) } }
+            cache.withLock { LockOrderChecker.willPerform(.io) }
+            LockOrderChecker.willPerform(.io)
+        }
+        #expect(violations.isEmpty)
+    }
+
+    @Test("a safepoint and an allocation while holding gc_perm_lock (level 1) are reported")
+    func safepointAndAllocationUnderLevelOneAreReported() throws {
+        let permanent = CheckedMutex(declared: "gc_perm_lock")
+        let violations = checkDeclaredRules {
+            permanent.withLock {
+                LockOrderChecker.willPerform(.safepoint)
+                LockOrderChecker.willPerform(.allocation)
+            }
+        }
+        try #require(violations.count == 2)
+        #expect(violations.map(\.kind) == [.forbiddenOperation, .forbiddenOperation])
+        #expect(
+            violations.map(\.message) == [
+                "forbidden operation: safepoint while holding gc_perm_lock (level 1)",
+                "forbidden operation: allocation while holding gc_perm_lock (level 1)",
+            ])
+        #expect(violations.map(\.operation) == ["safepoint", "allocation"])
+        #expect(
+            violations.map(\.rule) == [
+                "safepoint is forbidden while holding a level 1 lock: level 1 locks must not hit safepoints (use the _NOGC lock variants)",
+                "allocation is forbidden while holding a level 1 lock: allocation may hit a safepoint, which level 1 locks forbid",
+            ])
+    }
+
+    @Test("a safepoint and an allocation while holding typecache_lock (level 3) are silent")
+    func safepointAndAllocationUnderLevelThreeAreSilent() {
+        let typecache = CheckedMutex(declared: "typecache_lock")
+        let violations = checkDeclaredRules {
+            typecache.withLock {
+                LockOrderChecker.willPerform(.safepoint)
+                LockOrderChecker.willPerform(.allocation)
+            }
+        }
+        #expect(violations.isEmpty)
+    }
+
+    @Test("a task switch while holding finalizers_lock (a jl_mutex_t) is reported")
+    func taskSwitchUnderJLMutexIsReported() throws {
+        let finalizers = CheckedReentrantSpinLock(declared: "finalizers_lock")
+        let violations = checkDeclaredRules {
+            finalizers.withLock { LockOrderChecker.willPerform(.taskSwitch) }
+        }
+        try #require(violations.count == 1)
+        #expect(violations[0].kind == .forbiddenOperation)
+        #expect(
+            violations[0].message
+                == "forbidden operation: task_switch while holding finalizers_lock (level 1)")
+        #expect(violations[0].operation == "task_switch")
+        #expect(
+            violations[0].rule
+                == "task_switch is forbidden while holding a jl_mutex_t lock: a jl_mutex_t must not be held across task switches"
+        )
+        #expect(violations[0].held.first?.declaredKind == "jl_mutex_t")
+        #expect(violations[0].held.first?.kind == .reentrantSpinLock)
+    }
+
+    @Test("a task switch while holding gc_perm_lock (a uv_mutex_t) or typecache_lock is silent")
+    func taskSwitchUnderOtherKindsIsSilent() {
+        let permanent = CheckedMutex(declared: "gc_perm_lock")
+        let typecache = CheckedMutex(declared: "typecache_lock")
+        let violations = checkDeclaredRules {
+            permanent.withLock { LockOrderChecker.willPerform(.taskSwitch) }
+            typecache.withLock { LockOrderChecker.willPerform(.taskSwitch) }
+        }
+        #expect(violations.isEmpty)
+    }
+
+    @Test("two operations forbidden under one lock, reported from one call site, are two violations")
+    func operationsFromOneSiteStayDistinct() throws {
+        let permanent = CheckedMutex(declared: "gc_perm_lock")
+        let violations = checkDeclaredRules {
+            permanent.withLock {
+                performThroughOneSite(.safepoint)
+                performThroughOneSite(.allocation)
+                performThroughOneSite(.allocation)
+            }
+        }
+        try #require(violations.count == 2)
+        #expect(violations.map(\.operation) == ["safepoint", "allocation"])
+        #expect(violations.map(\.count) == [1, 2])
+        #expect(violations[0].site == violations[1].site)
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import LockCore
+import Testing
+
+@testable import LockOrderChecker
+
+/// The report as a person reads it (docs/report-format.md), and the same report as a JSON line.
+@Suite("Report text and JSON line", .serialized)
+struct CheckerReportTextTests {
+    /// A level inversion made in this file, with the lines of its two acquisitions.
+    static func levelInversion() throws -> (violation: Violation, heldLine: Int, acquiredLine: Int) {
+        let typecache = CheckedMutex(declared: "typecache_lock")
+        let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
+        var heldLine = 0
+        var acquiredLine = 0
+        let violations = checkDeclaredRules {
+            heldLine = #line + 1
+            typecache.lock()
+            acquiredLine = #line + 1
+            methodTable.lock()
+            methodTable.unlock()
+            typecache.unlock()
+        }
+        try #require(violations.count == 1)
+        return (violations[0], heldLine, acquiredLine)
+    }
+
+    @Test("a level inversion's text: headline, thread, lock, held, rule, backtrace, hint, in that order")
+    func levelInversionTextReadsInOrder() throws {
+        let (violation, heldLine, acquiredLine) = try Self.levelInversion()
+        let lines = reportLines(violation)
+        try #require(lines.count >= 9, "\(lines)")
+        let file = siteFile()
+        #expect(
+            lines[0]
+                == "lockorder: level inversion: acquiring jl_methtable_t.writelock (level 5) while holding typecache_lock (level 3)"
+        )
+        #expect(lines[1].hasPrefix("  thread: thread "))
+        #expect(lines[1] == "  thread: \(violation.thread)")
+        #expect(lines[2] == "  lock: jl_methtable_t.writelock (level 5, Mutex) at \(file):\(acquiredLine)")
+        #expect(lines[3] == "  held (most recent first):")
+        #expect(lines[4] == "    typecache_lock (level 3, Mutex), acquired at \(file):\(heldLine)")
+        #expect(
+            lines[5]
+                == "  rule: while a level 3 lock is held, only locks of a strictly lower level may be acquired"
+        )
+        #expect(lines[6] == "  backtrace:")
+        #expect(
+            lines.last
+                == "  hint: acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
+        )
+        let frameLines = lines[7..<(lines.count - 1)]
+        #expect(frameLines.count == violation.frames.count)
+        for (index, line) in frameLines.enumerated() {
+            #expect(line == "    #\(index) \(violation.frames[index].formatted)")
+        }
+        // Frame #0 is this test's own code (the function that locked), demangled.
+        let first = try #require(violation.frames.first?.function)
+        #expect(first.contains("CheckerReportTextTests.levelInversion()"), "frame #0 is \(first)")
+        #expect(!first.hasPrefix("$s"))
+        #expect(lines[7].hasPrefix("    #0 0x"))
+        #expect(
+            !violation.text.contains("LockOrderChecker.CheckerState"), "the checker's own frames are left out"
+        )
+    }
+
+    @Test("the same report as a JSON line: every field, and no field that does not apply")
+    func levelInversionJSONLine() throws {
+        let (violation, heldLine, acquiredLine) = try Self.levelInversion()
+        let bytes = ReportEncoding.line(violation)
+        #expect(!bytes.contains(UInt8(ascii: "\n")), "one line")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        let file = siteFile()
+        #expect(
+            Set(object.keys) == [
+                "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "hint", "frames",
+                "count",
+            ])
+        #expect(object["schema"] as? Int == 1)
+        #expect(object["id"] as? Int == 1)
+        #expect(object["count"] as? Int == 1)
+        #expect(object["kind"] as? String == "level_inversion")
+        #expect(object["message"] as? String == violation.message)
+        #expect(object["thread"] as? String == violation.thread)
+        #expect(object["site"] as? String == "\(file):\(acquiredLine)")
+        #expect(object["rule"] as? String == violation.rule)
+        #expect(object["hint"] as? String == violation.hint)
+        let lock = try #require(object["lock"] as? [String: Any])
+        #expect(Set(lock.keys) == ["name", "className", "level", "kind", "mode", "site", "tryLock"])
+        #expect(lock["name"] as? String == "jl_methtable_t.writelock")
+        #expect(lock["className"] as? String == "jl_methtable_t.writelock")
+        #expect(lock["level"] as? Int == 5)
+        #expect(lock["kind"] as? String == "mutex")
+        #expect(lock["mode"] as? String == "exclusive")
+        #expect(lock["site"] as? String == "\(file):\(acquiredLine)")
+        #expect(lock["tryLock"] as? Bool == false)
+        let held = try #require(object["held"] as? [[String: Any]])
+        #expect(held.count == 1)
+        #expect(held.first?["name"] as? String == "typecache_lock")
+        #expect(held.first?["level"] as? Int == 3)
+        #expect(held.first?["site"] as? String == "\(file):\(heldLine)")
+        let frames = try #require(object["frames"] as? [[String: Any]])
+        #expect(frames.count == violation.frames.count)
+        #expect(
+            (frames.first?["function"] as? String)?.contains("CheckerReportTextTests.levelInversion()")
+                == true)
+        #expect(frames.allSatisfy { $0["address"] is Int && $0["offset"] is Int })
+    }
+
+    @Test("a violation read back from its JSON line equals the one written")
+    func jsonLineRoundTrips() throws {
+        let (violation, _, _) = try Self.levelInversion()
+        let decoded = try JSONDecoder().decode(Violation.self, from: Data(ReportEncoding.line(violation)))
+        #expect(decoded.kind == violation.kind)
+        #expect(decoded.message == violation.message)
+        #expect(decoded.lock == violation.lock)
+        #expect(decoded.held == violation.held)
+        #expect(decoded.frames.map(\.function) == violation.frames.map(\.function))
+        #expect(decoded.count == violation.count)
+    }
+
+    @Test("every lock kind and mode has a word in the JSON, and reads back")
+    func lockKindWords() throws {
+        let kinds: [LockKind] = [
+            .mutex, .reentrantMutex, .spinLock, .reentrantSpinLock, .readerPreferringRWLock,
+            .writerPreferringRWLock,
+        ]
+        var words: [String] = []
+        for kind in kinds {
+            for mode in [AccessMode.exclusive, .shared] {
+                let snapshot = LockSnapshot(
+                    name: "n", className: "c", level: nil, kind: kind, declaredKind: nil, mode: mode,
+                    orderKey: 7,
+                    site: nil, tryLock: true)
+                let data = try JSONEncoder().encode(snapshot)
+                let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                if mode == .exclusive { words.append(object["kind"] as? String ?? "?") }
+                #expect(object["mode"] as? String == mode.description)
+                #expect(object["orderKey"] as? Int == 7)
+                #expect(object["level"] == nil)
+                #expect(try JSONDecoder().decode(LockSnapshot.self, from: data) == snapshot)
+            }
+        }
+        #expect(
+            words == [
+                "mutex", "reentrant_mutex", "spin_lock", "reentrant_spin_lock", "reader_preferring_rwlock",
+                "writer_preferring_rwlock",
+            ])
+    }
+}
