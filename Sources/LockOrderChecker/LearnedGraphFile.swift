@@ -91,6 +91,11 @@ extension CheckerState {
                     from: addClass(fromKey.classID), to: addClass(toKey.classID), modes: modes, count: edge.count,
                     heldAt: evidence.heldAt, acquiredAt: evidence.acquiredAt, thread: evidence.thread))
         }
+        // Declared classes in use belong in the picture even without an edge: a level
+        // violation names them, and it adds no edge.
+        for (classID, record) in registry.records.enumerated() where record.live && record.declared != nil {
+            _ = addClass(UInt32(classID))
+        }
         let violations = reporter.distinct.compactMap { $0 }.map { violation in
             LearnedGraphFile.ReportedViolation(
                 kind: violation.kind, message: violation.message, count: violation.count,

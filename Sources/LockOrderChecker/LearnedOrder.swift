@@ -141,10 +141,11 @@ extension CheckerState {
     ) -> [ViolationCandidate] {
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
-        guard depth > 0,
-            let target = learned.requestNodeLocked(identity.classID, kind: identity.kind, mode: mode)
-        else {
-            if depth > 0 { noteGraphFullLocked("nodes") }
+        // Locks past the class table share the overflow class: it stands for many unrelated
+        // classes, so it orders nothing (an edge through it would join strangers into cycles).
+        guard depth > 0, identity.classID != ClassRegistry.overflowClassID else { return [] }
+        guard let target = learned.requestNodeLocked(identity.classID, kind: identity.kind, mode: mode) else {
+            noteGraphFullLocked("nodes")
             return []
         }
         var found: [ViolationCandidate] = []
@@ -153,6 +154,7 @@ extension CheckerState {
             let entry = held[index]
             // Two locks of one class nested: the class graph cannot order them (docs/graph.md).
             if entry.class_id == identity.classID { continue }
+            if entry.class_id == ClassRegistry.overflowClassID { continue }
             let heldMode: AccessMode = entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive
             guard
                 let source = learned.heldNodeLocked(

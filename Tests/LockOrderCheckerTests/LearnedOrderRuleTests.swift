@@ -1,0 +1,330 @@
+import LockCore
+import LockOrderChecker
+import LockOrderTestSupport
+import Testing
+
+/// The rules of the learned order (docs/graph.md), one test per rule, each with the control
+/// that shows the setup would report if the rule did not hold.
+@Suite("Learned order: the rules", .serialized)
+struct LearnedOrderRuleTests {
+    // MARK: Cycles and their evidence
+
+    @Test("ABBCCA on three threads, each holding two locks: one order_cycle, three edges with their evidence")
+    func threeThreadCycle() throws {
+        let sites = SiteLog()
+        let a = sites.at("create A") { CheckedMutex("A") }
+        let b = sites.at("create B") { CheckedMutex("B") }
+        let c = sites.at("create C") { CheckedMutex("C") }
+        let serials = [ThreadResult<UInt64>(), ThreadResult<UInt64>(), ThreadResult<UInt64>()]
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            TestThread.runAndWait {
+                serials[0].set(ThreadIdentity.current)
+                sites.at("T1 holds A") { a.lock() }
+                sites.at("T1 takes B") { b.lock() }
+                b.unlock()
+                a.unlock()
+            }
+            TestThread.runAndWait {
+                serials[1].set(ThreadIdentity.current)
+                sites.at("T2 holds B") { b.lock() }
+                sites.at("T2 takes C") { c.lock() }
+                c.unlock()
+                b.unlock()
+            }
+            TestThread.runAndWait {
+                serials[2].set(ThreadIdentity.current)
+                sites.at("T3 holds C") { c.lock() }
+                sites.at("T3 takes A") { a.lock() }
+                a.unlock()
+                c.unlock()
+            }
+        }
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        let violation = violations[0]
+        #expect(violation.kind == .orderCycle)
+        #expect(violation.count == 1)
+        let nameA = sites.className("A", createdAt: "create A")
+        let nameB = sites.className("B", createdAt: "create B")
+        let nameC = sites.className("C", createdAt: "create C")
+        #expect(cyclePairs(violation) == [[nameC, nameA], [nameA, nameB], [nameB, nameC]])
+        let cycle = try #require(violation.cycle)
+        try #require(cycle.count == 3)
+        // The edge being refused now, seen by T3.
+        #expect(cycle[0].heldAt == sites["T3 holds C"])
+        #expect(cycle[0].acquiredAt == sites["T3 takes A"])
+        #expect(cycle[0].thread == "this thread (this acquisition)")
+        #expect(violation.thread.hasPrefix("thread \(serials[2].value ?? 0) ("), "\(violation.thread)")
+        #expect(violation.site == sites["T3 takes A"])
+        // The learned edges, each where and by whom it was first seen.
+        #expect(cycle[1].heldAt == sites["T1 holds A"])
+        #expect(cycle[1].acquiredAt == sites["T1 takes B"])
+        #expect(cycle[1].thread.hasPrefix("thread \(serials[0].value ?? 0) ("), "\(cycle[1].thread)")
+        #expect(cycle[2].heldAt == sites["T2 holds B"])
+        #expect(cycle[2].acquiredAt == sites["T2 takes C"])
+        #expect(cycle[2].thread.hasPrefix("thread \(serials[1].value ?? 0) ("), "\(cycle[2].thread)")
+        #expect(Set([serials[0].value, serials[1].value, serials[2].value]).count == 3)
+        // The printed report lists the same edges.
+        #expect(violation.text.contains("\(nameA) -> \(nameB): \(nameA) held at \(sites["T1 holds A"])"))
+    }
+
+    @Test("a two-lock inversion shows both stacks: the report's own and the earlier edge's, demangled")
+    func twoLockInversionShowsBothStacks() throws {
+        let a = CheckedMutex("A")
+        let b = CheckedMutex("B")
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            TestThread.runAndWait { takeInOrder(a, b) }
+            TestThread.runAndWait { takeInOrder(b, a) }
+        }
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        let violation = violations[0]
+        #expect(violation.kind == .orderCycle)
+        let cycle = try #require(violation.cycle)
+        try #require(cycle.count == 2)
+        let takeInOrderName = "LockOrderCheckerTests.takeInOrder("
+        // This acquisition's stack is the report's own backtrace.
+        #expect(
+            violation.frames.first?.function?.hasPrefix(takeInOrderName) == true,
+            "\(violation.frames.prefix(3))")
+        #expect(cycle[0].frames.isEmpty)
+        // The earlier edge A -> B keeps the stack of the thread that first made it.
+        let earlier = cycle[1].frames
+        #expect(!earlier.isEmpty)
+        #expect(earlier.first?.function?.hasPrefix(takeInOrderName) == true, "\(earlier.prefix(3))")
+        #expect(!earlier.contains { $0.function?.hasPrefix("$s") == true }, "no mangled name is left")
+        #expect(violation.text.contains("        #0 0x"), "the edge's frames are printed under it")
+    }
+
+    // MARK: Destroyed instance classes
+
+    @Test("an inversion through a destroyed instance-classed lock is no cycle: its order was forgotten")
+    func destroyedInstanceClassForgetsOrder() {
+        let a = CheckedMutex("A", class: .instance)
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            do {
+                let b = CheckedMutex("B", class: .instance)
+                withExtendedLifetime(b) {
+                    takeInOrder(a, b)
+                    #expect(LockOrderChecker.learnedGraph().edges.count == 1)
+                }
+            }  // b is destroyed here, and A -> B with it
+            #expect(LockOrderChecker.learnedGraph().edges.isEmpty, "A -> B was forgotten with B")
+            let replacement = CheckedMutex("B'", class: .instance)
+            takeInOrder(replacement, a)
+            let edges = LockOrderChecker.learnedGraph().edges
+            #expect(edges.count == 1)
+            #expect(
+                edges.first.map { $0.from.hasPrefix("B' #") && $0.to.hasPrefix("A #") } == true, "\(edges)")
+        }
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+    }
+
+    @Test("control: the same inversion with the instance-classed lock still alive is an order_cycle")
+    func liveInstanceClassKeepsOrder() throws {
+        let a = CheckedMutex("A", class: .instance)
+        let b = CheckedMutex("B", class: .instance)
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(a, b)
+            takeInOrder(b, a)
+        }
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        #expect(violations[0].kind == .orderCycle)
+        #expect(violations[0].cycle?.map(\.from).map { $0.prefix(3) } == ["B #", "A #"])
+    }
+
+    @Test("two locks of one creation-site class nested are not ordered; instance classes order them")
+    func sameClassNestingIsNotOrdered() throws {
+        func make(_ name: String, _ lockClass: LockClass) -> CheckedMutex {
+            CheckedMutex(name, class: lockClass)  // one line: every lock made here is one class
+        }
+        let first = make("first", .creationSite)
+        let second = make("second", .creationSite)
+        let sameClass = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(first, second)
+            takeInOrder(second, first)
+        }
+        #expect(sameClass.isEmpty, "\(sameClass.map(\.message))")
+        let firstInstance = make("first", .instance)
+        let secondInstance = make("second", .instance)
+        let instances = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(firstInstance, secondInstance)
+            takeInOrder(secondInstance, firstInstance)
+        }
+        try #require(instances.count == 1, "\(instances.map(\.message))")
+        #expect(instances[0].kind == .orderCycle)
+    }
+
+    // MARK: Trylock
+
+    @Test("a successful trylock closes no cycle: hold B, tryLock A after A -> B was learned")
+    func tryLockClosesNoCycle() throws {
+        let sites = SiteLog()
+        let a = sites.at("create A") { CheckedMutex("A") }
+        let b = sites.at("create B") { CheckedMutex("B") }
+        let nameA = sites.className("A", createdAt: "create A")
+        let nameB = sites.className("B", createdAt: "create B")
+        var tookA = false
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(a, b)
+            b.lock()
+            tookA = a.tryLock()
+            if tookA { a.unlock() }
+            b.unlock()
+            let graph = LockOrderChecker.learnedGraph()
+            #expect(learnedEdge(graph, from: nameA, to: nameB) != nil)
+            #expect(learnedEdge(graph, from: nameB, to: nameA) == nil, "a trylock adds no edge into itself")
+        }
+        #expect(tookA)
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+        // Control: the same acquisition, blocking, is the ABBA cycle.
+        let blocking = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(a, b)
+            takeInOrder(b, a)
+        }
+        try #require(blocking.count == 1, "\(blocking.map(\.message))")
+        #expect(cyclePairs(blocking[0]) == [[nameB, nameA], [nameA, nameB]])
+    }
+
+    @Test("a lock held through a trylock orders later acquisitions: A (trylock) -> C, then C -> A is a cycle")
+    func tryLockHeldOrdersLaterAcquisitions() throws {
+        let sites = SiteLog()
+        let a = sites.at("create A") { CheckedMutex("A") }
+        let c = sites.at("create C") { CheckedMutex("C") }
+        let nameA = sites.className("A", createdAt: "create A")
+        let nameC = sites.className("C", createdAt: "create C")
+        let edgeAfterTryLock = ThreadResult<LearnedGraphFile.OrderEdge>()
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            TestThread.runAndWait {
+                let took = sites.at("trylock A") { a.tryLock() }
+                guard took else { return }
+                sites.at("take C") { c.lock() }
+                c.unlock()
+                a.unlock()
+                if let edge = learnedEdge(LockOrderChecker.learnedGraph(), from: nameA, to: nameC) {
+                    edgeAfterTryLock.set(edge)
+                }
+            }
+            TestThread.runAndWait { takeInOrder(c, a) }
+        }
+        let edge = try #require(edgeAfterTryLock.value, "no edge A -> C after holding A through a trylock")
+        #expect(edge.heldAt == sites["trylock A"])
+        #expect(edge.acquiredAt == sites["take C"])
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        #expect(violations[0].kind == .orderCycle)
+        #expect(cyclePairs(violations[0]) == [[nameC, nameA], [nameA, nameC]])
+        #expect(violations[0].cycle?[1].heldAt == sites["trylock A"])
+    }
+
+    // MARK: Level rules come first
+
+    @Test("an acquisition reported by a level rule is not reported again as a cycle, and adds no edge")
+    func levelViolationIsNotAlsoACycle() throws {
+        let hierarchy = try LockHierarchy(
+            name: "learned-order-test",
+            locks: [
+                DeclaredLock(name: "graph.outer", level: 7), DeclaredLock(name: "graph.inner", level: 3),
+                DeclaredLock(name: "graph.leaf", level: 1),
+            ])
+        let outer = CheckedMutex(declared: "graph.outer")
+        let inner = CheckedMutex(declared: "graph.inner")
+        let leaf = CheckedMutex(declared: "graph.leaf")
+        var graph: LearnedGraphFile?
+        let violations = LockOrderChecker.withChecking(hierarchy: hierarchy, learnsOrder: true) {
+            leaf.withLock {}  // used, but never with another lock held: no edge
+            takeInOrder(outer, inner)  // allowed: higher level first; learned
+            takeInOrder(inner, outer)  // level inversion
+            takeInOrder(inner, outer)  // the same inversion again: only counted
+            graph = LockOrderChecker.learnedGraph()
+        }
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        #expect(violations[0].kind == .levelInversion)
+        #expect(violations[0].count == 2)
+        #expect(!violations.contains { $0.kind == .orderCycle })
+        let learned = try #require(graph)
+        #expect(learnedEdge(learned, from: "graph.outer", to: "graph.inner")?.count == 1)
+        #expect(learnedEdge(learned, from: "graph.inner", to: "graph.outer") == nil)
+        #expect(learned.classes.contains { $0.name == "graph.outer" && $0.level == 7 })
+        #expect(learned.classes.contains { $0.name == "graph.inner" && $0.level == 3 })
+        // A declared class in use is listed with its level even without an edge.
+        #expect(learned.classes.contains { $0.name == "graph.leaf" && $0.level == 1 })
+        #expect(!learned.edges.contains { $0.from == "graph.leaf" || $0.to == "graph.leaf" })
+    }
+
+    // MARK: Re-entry
+
+    @Test("re-entry is not an edge: a reentrant mutex taken again under another lock")
+    func reentryIsNotAnEdge() throws {
+        let sites = SiteLog()
+        let reentrant = sites.at("create R") { CheckedReentrantMutex("R") }
+        let a = sites.at("create A") { CheckedMutex("A") }
+        let b = sites.at("create B") { CheckedMutex("B") }
+        let nameR = sites.className("R", createdAt: "create R")
+        let nameA = sites.className("A", createdAt: "create A")
+        let nameB = sites.className("B", createdAt: "create B")
+        var graph: LearnedGraphFile?
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            // A, then R twice: the second R is re-entry, not a second A -> R.
+            a.lock()
+            reentrant.lock()
+            reentrant.lock()
+            reentrant.unlock()
+            reentrant.unlock()
+            a.unlock()
+            // R, then B, then R again: were re-entry an edge, B -> R would close R -> B -> R.
+            reentrant.lock()
+            b.lock()
+            reentrant.lock()
+            reentrant.unlock()
+            b.unlock()
+            reentrant.unlock()
+            graph = LockOrderChecker.learnedGraph()
+        }
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+        let learned = try #require(graph)
+        #expect(learnedEdge(learned, from: nameA, to: nameR)?.count == 1, "\(learned.edges)")
+        #expect(learnedEdge(learned, from: nameR, to: nameR) == nil)
+        #expect(learnedEdge(learned, from: nameB, to: nameR) == nil, "\(learned.edges)")
+        #expect(learnedEdge(learned, from: nameR, to: nameB)?.count == 1, "\(learned.edges)")
+        #expect(learned.edges.count == 2, "\(learned.edges)")
+    }
+
+    // MARK: The learned graph
+
+    @Test("the learned graph lists edges with counts: once per thread's first pass through a chain")
+    func learnedGraphCounts() throws {
+        let sites = SiteLog()
+        let a = sites.at("create A") { CheckedMutex("A") }
+        let b = sites.at("create B") { CheckedMutex("B") }
+        let c = sites.at("create C") { CheckedMutex("C") }
+        let nameA = sites.className("A", createdAt: "create A")
+        let nameB = sites.className("B", createdAt: "create B")
+        let nameC = sites.className("C", createdAt: "create C")
+        var graph: LearnedGraphFile?
+        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            // Three threads take A then B five times each: the edge is seen on the slow path
+            // once per thread; the repeats hit each thread's chain cache.
+            for _ in 0..<3 {
+                TestThread.runAndWait {
+                    for _ in 0..<5 { takeInOrder(a, b) }
+                }
+            }
+            // One thread takes A, B, C nested: A -> C and B -> C, once each.
+            TestThread.runAndWait {
+                a.withLock { b.withLock { c.withLock {} } }
+            }
+            graph = LockOrderChecker.learnedGraph()
+        }
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+        let learned = try #require(graph)
+        #expect(learned.schema == 1)
+        #expect(learned.edges.count == 3, "\(learned.edges)")
+        #expect(learnedEdge(learned, from: nameA, to: nameB)?.count == 4)
+        #expect(learnedEdge(learned, from: nameA, to: nameC)?.count == 1)
+        #expect(learnedEdge(learned, from: nameB, to: nameC)?.count == 1)
+        #expect(learnedEdge(learned, from: nameA, to: nameB)?.modes == nil)
+        for name in [nameA, nameB, nameC] {
+            #expect(learned.classes.contains { $0.name == name && $0.level == nil }, "\(name)")
+        }
+        // The file form round-trips.
+        #expect(try LearnedGraphFile.decode(learned.encoded()) == learned)
+    }
+}
