@@ -23,6 +23,7 @@ enum FirstTimeCosts {
                 firsts[index].unlock()
             }
             let perEdge = Double(monotonicNanoseconds() - start) / Double(pairs) / 1000
+            withExtendedLifetime((firsts, seconds)) {}
             report.notes.append("A new edge (chain-cache miss, graph insert, backtrace kept): \(format(perEdge)) us per acquisition pair.")
             print("  new edge: \(format(perEdge)) us")
         }

@@ -97,28 +97,29 @@ enum ScaleWorkload {
         let classCount = 1_000
         let instanceCount = options.operations >= 2_000_000 ? 1_000_000 : 100_000
         let names = (0..<classCount).map { "scale.class.\($0)" }
-        // Classes first: the first lock of each name creates the class.
-        let beforeClasses = allocatedBytes()
-        var firstOfEachClass: [CheckedMutex] = []
-        firstOfEachClass.reserveCapacity(classCount)
-        for name in names { firstOfEachClass.append(CheckedMutex(declared: name)) }
-        let afterClasses = allocatedBytes()
+        let firstOfEachClass = names.map { CheckedMutex(declared: $0) }
         var locks: [CheckedMutex] = []
         locks.reserveCapacity(instanceCount)
         let before = allocatedBytes()
         for index in 0..<instanceCount { locks.append(CheckedMutex(declared: names[index % classCount])) }
         let after = allocatedBytes()
         let perInstance = Double(after - before) / Double(instanceCount)
-        // The first lock of each class paid for the class and for itself.
-        let classBytes = Double(afterClasses - beforeClasses) / Double(classCount) - perInstance
         let pthreadSize = Double(MemoryLayout<pthread_mutex_t>.size)
+        // A class costs what a lock of a new class costs beyond a lock of an existing class.
+        let newClassCount = 20_000
+        var newClassLocks: [CheckedMutex] = []
+        newClassLocks.reserveCapacity(newClassCount)
+        let beforeClasses = allocatedBytes()
+        for index in 0..<newClassCount { newClassLocks.append(CheckedMutex(declared: "scale.extra.\(index)")) }
+        let afterClasses = allocatedBytes()
+        let classBytes = Double(afterClasses - beforeClasses) / Double(newClassCount) - perInstance
         report.notes.append(
             "Memory: \(instanceCount) CheckedMutex over \(classCount) classes: \(format(perInstance, decimals: 1)) bytes "
                 + "allocated per instance (malloc's view: the object plus the out-of-line pthread_mutex_t of "
                 + "\(Int(pthreadSize)) bytes), so \(format(perInstance - pthreadSize, decimals: 1)) bytes beyond the pthread "
                 + "object (target <= 64); about \(format(classBytes, decimals: 0)) bytes per class in the checker's tables.")
         print("  bytes per instance: \(format(perInstance, decimals: 1)); beyond the pthread object: \(format(perInstance - pthreadSize, decimals: 1)); per class: \(format(classBytes, decimals: 0))")
-        blackHole(locks.count + firstOfEachClass.count)
+        blackHole(locks.count + firstOfEachClass.count + newClassLocks.count)
         locks.removeAll()
 
         CheckingVariant.levelsAndGraph.run {
@@ -151,6 +152,8 @@ enum ScaleWorkload {
             let baseline = report.rows.first { $0.section == NestedWorkloads.section }?.measurement.median
             report.add(section, measurement, baseline: baseline, note: "ratio to raw nested x3")
             blackHole(counter.value)
+            // Instance-classed locks take their edges with them when destroyed: keep them to here.
+            withExtendedLifetime(graphLocks) {}
         }
     }
 }

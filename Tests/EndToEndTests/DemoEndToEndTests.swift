@@ -4,7 +4,7 @@ import Testing
 /// Runs the built `lockorder` binary, as a user would, and reads its stderr.
 @Suite("lockorder demo, end to end")
 struct DemoEndToEndTests {
-    static let binary = packageRoot() + "/.build/debug/lockorder"
+    static let binary = lockorderBinary()
 
     @Test("the demo's stderr holds reports whose backtraces carry demangled Swift names")
     func demoPrintsDemangledBacktraces() {

@@ -4,13 +4,8 @@ import Testing
 
 /// Helpers for the end-to-end tests that run `lockorder demo` with LOCKORDER_* variables.
 enum DemoRun {
-    /// The `lockorder` binary built next to this test bundle: the test executable lives in
-    /// `<scratch>/debug/`, and so does the product, whatever scratch path the build used.
-    static let binary: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        return directory.joined(separator: "/") + "/lockorder"
-    }()
+    /// The `lockorder` binary built next to this test bundle.
+    static let binary = lockorderBinary()
 
     /// Runs `lockorder demo` with exactly these LOCKORDER_* variables (the test's own are not
     /// passed on). Fails the test when the binary is missing.

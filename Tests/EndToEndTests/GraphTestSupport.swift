@@ -2,17 +2,6 @@
     import Glibc
 #endif
 
-/// The `lockorder` binary built next to the running test executable, whatever the scratch path.
-func lockorderBinary() -> String {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    precondition(count > 0, "readlink /proc/self/exe failed: \(errno)")
-    let executable = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
-        separator: "/")
-    return directory + "/lockorder"
-}
-
 /// A fresh temporary directory, removed by `removeTree`.
 func makeScratchDirectory() -> String {
     var template = Array("/tmp/lockorder-graph-test-XXXXXX".utf8CString)

@@ -73,3 +73,14 @@ func readWhole(_ file: Int32) -> String {
     }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+/// The `lockorder` binary built next to the running test executable: both live in
+/// `<scratch>/debug/`, whatever scratch path the build used.
+public func lockorderBinary() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    precondition(count > 0, "readlink /proc/self/exe failed: \(errno)")
+    let executable = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+    return directory.joined(separator: "/") + "/lockorder"
+}
