@@ -4,7 +4,7 @@ SWIFT ?= swift
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: demo test bench dependencies
+.PHONY: demo test bench bench-tsan dependencies
 
 dependencies:
 	@./scripts/ensure-libunwind.sh
@@ -26,3 +26,10 @@ test: dependencies
 bench: dependencies
 	$(SWIFT) build -c release --product lockorder-bench
 	.build/release/lockorder-bench
+
+## The ThreadSanitizer comparison: the nested workload of `make bench` on raw pthread mutexes,
+## built with the toolchain's -sanitize=thread (its own scratch folder) and run with lock-order
+## reports enabled. Compare its ns/op with the raw nested row of `make bench`.
+bench-tsan: dependencies
+	$(SWIFT) build -c release --sanitize=thread --product lockorder-bench --scratch-path .build-tsan
+	TSAN_OPTIONS=ignore_noninstrumented_modules=0 .build-tsan/release/lockorder-bench --nested-raw-only

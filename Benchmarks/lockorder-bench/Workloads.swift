@@ -58,6 +58,19 @@ final class RawPthreadMutex: @unchecked Sendable {
     @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
 }
 
+/// A raw pthread reader-writer lock, the baseline of the CheckedReadWriteLock rows.
+final class RawPthreadRWLock: @unchecked Sendable {
+    let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
+    init() {
+        rwlock = .allocate(capacity: 1)
+        rwlock.initialize(to: pthread_rwlock_t())
+        pthread_rwlock_init(rwlock, nil)
+    }
+    @inline(__always) func lockRead() { pthread_rwlock_rdlock(rwlock) }
+    @inline(__always) func lockWrite() { pthread_rwlock_wrlock(rwlock) }
+    @inline(__always) func unlock() { pthread_rwlock_unlock(rwlock) }
+}
+
 enum UncontendedWorkloads {
     static let section = "1. Uncontended lock + unlock"
 
@@ -73,6 +86,21 @@ enum UncontendedWorkloads {
             }
         }
         report.add(section, baseline, baseline: baseline.median)
+        let rawRWLock = RawPthreadRWLock()
+        report.add(section, Measurement.run("raw pthread_rwlock_t write (the rwlock rows' own baseline)", operations: options.operations, repetitions: options.repetitions) { count in
+            for _ in 0..<count {
+                rawRWLock.lockWrite()
+                counter.value &+= 1
+                rawRWLock.unlock()
+            }
+        }, baseline: baseline.median)
+        report.add(section, Measurement.run("raw pthread_rwlock_t read", operations: options.operations, repetitions: options.repetitions) { count in
+            for _ in 0..<count {
+                rawRWLock.lockRead()
+                counter.value &+= 1
+                rawRWLock.unlock()
+            }
+        }, baseline: baseline.median)
         let standardMutex = Mutex<Int>(0)
         let standard = Measurement.run("Synchronization.Mutex.withLock", operations: options.operations, repetitions: options.repetitions) { count in
             for _ in 0..<count { standardMutex.withLock { $0 &+= 1 } }
