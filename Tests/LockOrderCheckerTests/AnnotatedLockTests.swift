@@ -1,0 +1,89 @@
+import LockOrderChecker
+import LockOrderTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A lock of the user's own, taking part in checking through the three calls only: the
+/// pattern the README shows.
+final class AnnotatedLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    let identity: LockIdentity
+
+    init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        identity = LockOrderChecker.register(name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
+    }
+
+    deinit {
+        LockOrderChecker.lockDestroyed(identity)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func lock(fileID: StaticString = #fileID, line: UInt = #line) {
+        let site = SourceSite(fileID: fileID, line: line)
+        LockOrderChecker.willAcquire(identity, site: site)
+        pthread_mutex_lock(mutex)
+        LockOrderChecker.didAcquire(identity, site: site)
+    }
+
+    func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
+        let site = SourceSite(fileID: fileID, line: line)
+        switch LockOrderChecker.willRelease(identity, site: site) {
+        case .release: pthread_mutex_unlock(mutex)
+        case .stillHeld: break
+        case .notHeld: LockOrderChecker.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
+        }
+    }
+}
+
+@Suite("A user's own lock, annotated with the three calls")
+struct AnnotatedLockTests {
+    @Test("ABBA between two annotated locks is an order cycle")
+    func inversionIsReported() {
+        let violations = LockOrderChecker.withChecking {
+            let first = AnnotatedLock("first")
+            let second = AnnotatedLock("second")
+            first.lock()
+            second.lock()
+            second.unlock()
+            first.unlock()
+            second.lock()
+            first.lock()
+            first.unlock()
+            second.unlock()
+        }
+        #expect(violations.map(\.kind) == [.orderCycle])
+        #expect(violations.first?.message.hasPrefix("order cycle: acquiring first while holding second closes the cycle") == true)
+    }
+
+    @Test("the same locks always taken in one order report nothing")
+    func consistentOrderIsSilent() {
+        let violations = LockOrderChecker.withChecking {
+            let first = AnnotatedLock("first")
+            let second = AnnotatedLock("second")
+            for _ in 0..<3 {
+                first.lock()
+                second.lock()
+                second.unlock()
+                first.unlock()
+            }
+        }
+        #expect(violations.isEmpty)
+    }
+
+    @Test("an unlock of an annotated lock nobody holds is reported, and not performed")
+    func unlockNotHeld() {
+        let violations = LockOrderChecker.withChecking {
+            let lock = AnnotatedLock("loose")
+            lock.unlock()
+        }
+        #expect(violations.map(\.kind) == [.unlockNotHeld])
+        #expect(violations.first?.message == "unlock not held: releasing loose, which this thread does not hold")
+    }
+}
