@@ -2,6 +2,7 @@
 #include "CLockOrderSupport.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,18 @@ int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base) {
     if (dladdr((const void *)address, &info) == 0) return -1;
     *path = info.dli_fname;
     *base = (uintptr_t)info.dli_fbase;
+    return 0;
+}
+
+int lockorder_module_bias(uintptr_t address, const char **path, uintptr_t *bias, int *is_main_program) {
+    Dl_info info;
+    struct link_map *map = NULL;
+    if (dladdr1((const void *)address, &info, (void **)&map, RTLD_DL_LINKMAP) == 0 || map == NULL) return -1;
+    *path = info.dli_fname;
+    *bias = (uintptr_t)map->l_addr;
+    // The loader leaves the executable's name empty (unless the program was started through
+    // ld.so by hand, when the name is the path it was given).
+    *is_main_program = map->l_name == NULL || map->l_name[0] == '\0';
     return 0;
 }
 

@@ -34,9 +34,13 @@ public struct Backtrace: Sendable, Hashable {
 
     /// The frames with names, modules and offsets, starting at the first frame that is not the
     /// checker's or the lock library's own (so the first frame is the user's call).
-    public func symbolicated() -> [Frame] {
+    ///
+    /// With `includingSourceLocations` (LOCKORDER_SYMBOLIZE=1), frames also get their
+    /// `file:line:column` through llvm-symbolizer or addr2line when one is on PATH.
+    public func symbolicated(includingSourceLocations: Bool = false) -> [Frame] {
         let frames = Symbolizer.shared.frames(for: addresses)
-        return Array(frames[Self.firstUserFrame(in: frames)...])
+        let userFrames = Array(frames[Self.firstUserFrame(in: frames)...])
+        return includingSourceLocations ? Symbolizer.shared.addingSourceLocations(to: userFrames) : userFrames
     }
 
     /// The index of the first frame after the innermost run of lockorder's own frames. Thunks

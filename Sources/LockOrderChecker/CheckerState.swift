@@ -143,8 +143,13 @@ final class CheckerState: @unchecked Sendable {
     /// Deduplicates candidates found by a rule, and reports each new one in full. Must be called
     /// inside `slowPath` and outside `lock`.
     func report(_ candidates: [ViolationCandidate]) {
-        let admitted = lock.withLock {
-            candidates.compactMap { candidate in reporter.admitLocked(candidate.deduplicationKey).map { ($0, candidate) } }
+        let (admitted, locatesSource) = lock.withLock {
+            (
+                candidates.compactMap { candidate in
+                    reporter.admitLocked(candidate.deduplicationKey).map { ($0, candidate) }
+                },
+                configuration.symbolizesSourceLocations
+            )
         }
         for (index, candidate) in admitted {
             let backtrace = Backtrace.capture()
@@ -152,7 +157,7 @@ final class CheckerState: @unchecked Sendable {
             if let pending = candidate.cycle {
                 cycle = pending.map { item in
                     var edge = item.edge
-                    edge.frames = item.backtrace?.symbolicated() ?? []
+                    edge.frames = item.backtrace?.symbolicated(includingSourceLocations: locatesSource) ?? []
                     return edge
                 }
             }
@@ -161,7 +166,8 @@ final class CheckerState: @unchecked Sendable {
                 site: candidate.site, lock: candidate.lock, held: candidate.held, rule: candidate.rule,
                 exception: candidate.exception, missingGuard: candidate.missingGuard,
                 operation: candidate.operation, cycle: cycle, hint: candidate.hint,
-                frames: backtrace.symbolicated(), count: 1, id: index + 1)
+                frames: backtrace.symbolicated(includingSourceLocations: locatesSource), count: 1,
+                id: index + 1)
             let sinks = lock.withLock { reporter }
             sinks.emit(violation)
             lock.withLock { reporter.storeLocked(violation, at: index) }

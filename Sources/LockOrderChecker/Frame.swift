@@ -8,7 +8,8 @@ public struct Frame: Sendable, Hashable, Codable {
     public let offset: UInt
     /// The file name of the executable or shared object that contains the address.
     public let module: String?
-    /// `file:line:column` when symbolization through llvm-symbolizer is switched on.
+    /// `file:line:column` (`file:line` when the column is unknown) when LOCKORDER_SYMBOLIZE=1
+    /// and llvm-symbolizer or addr2line on PATH knows it.
     public var sourceLocation: String?
     /// The symbol as the binary spells it (mangled for Swift), used to tell the checker's own
     /// frames from the user's.

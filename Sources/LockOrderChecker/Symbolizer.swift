@@ -1,7 +1,8 @@
 import CLockOrderSupport
 
 /// Names frames: function and offset through libunwind, the module through dladdr, Swift
-/// names demangled; each address is resolved once and cached.
+/// names demangled, and on request the source location through `SourceLocator`; each address
+/// is resolved once and cached.
 ///
 /// It is only used while the backtrace lock is held (a report is being produced), which is
 /// what serializes access to the cache.
@@ -9,11 +10,20 @@ package final class Symbolizer: @unchecked Sendable {
     /// The process-wide symbolizer whose cache all reports share.
     package static let shared = Symbolizer()
 
-    private var cache: [UInt: Frame] = [:]
+    private var cache: [UInt: Entry] = [:]
     private let cacheLock = RawMutex()
 
     /// How many distinct addresses have been resolved (cache entries), for tests.
     package var resolvedCount: Int { cacheLock.withLock { cache.count } }
+
+    /// What is known about one address.
+    private struct Entry {
+        /// The frame, without its source location.
+        var frame: Frame
+        /// The source locator's answer, once `isLocated`.
+        var sourceLocation: String?
+        var isLocated = false
+    }
 
     /// Symbolicated frames for `addresses`, in the same order.
     package func frames(for addresses: [UInt]) -> [Frame] {
@@ -22,10 +32,36 @@ package final class Symbolizer: @unchecked Sendable {
 
     /// The frame for one address, from the cache when it was resolved before.
     package func frame(for address: UInt) -> Frame {
-        if let cached = cacheLock.withLock({ cache[address] }) { return cached }
+        if let cached = cacheLock.withLock({ cache[address] }) { return cached.frame }
         let resolved = resolve(address)
-        cacheLock.withLock { cache[address] = resolved }
+        cacheLock.withLock { cache[address] = Entry(frame: resolved) }
         return resolved
+    }
+
+    /// `frames` with their source locations filled in where known (LOCKORDER_SYMBOLIZE=1): from
+    /// the cache, or asked of the source locator, in one go, for the addresses not asked before.
+    package func addingSourceLocations(to frames: [Frame]) -> [Frame] {
+        var located = frames
+        var missing: [Int] = []
+        cacheLock.withLock {
+            for (index, frame) in frames.enumerated() {
+                if let entry = cache[frame.address], entry.isLocated {
+                    located[index].sourceLocation = entry.sourceLocation
+                } else {
+                    missing.append(index)
+                }
+            }
+        }
+        if missing.isEmpty { return located }
+        let found = SourceLocator.shared.locations(ofReturnAddresses: missing.map { frames[$0].address })
+        cacheLock.withLock {
+            for (index, location) in zip(missing, found) {
+                located[index].sourceLocation = location
+                cache[frames[index].address]?.sourceLocation = location
+                cache[frames[index].address]?.isLocated = true
+            }
+        }
+        return located
     }
 
     private func resolve(_ address: UInt) -> Frame {

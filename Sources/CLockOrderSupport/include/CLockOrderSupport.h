@@ -259,6 +259,12 @@ int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintpt
 /// `address`, through dladdr. Returns 0 on success; `*path` points into the loader's data.
 int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base);
 
+/// The module containing `address` as a symbolizer needs it: its path and its load bias (the
+/// runtime address of the file's address 0, which differs from the load address for a non-PIE
+/// executable). `*is_main_program` is 1 for the executable itself, whose dladdr path is argv[0]
+/// rather than a path that can be opened. Returns 0 on success.
+int lockorder_module_bias(uintptr_t address, const char **path, uintptr_t *bias, int *is_main_program);
+
 /// The calling thread's kernel thread id.
 int64_t lockorder_thread_id(void);
 

@@ -1,0 +1,360 @@
+import CLockOrderSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds the source location of code addresses through a symbolizer process, for
+/// LOCKORDER_SYMBOLIZE=1.
+///
+/// `llvm-symbolizer` from PATH is preferred: one process, started at the first lookup and kept
+/// for the life of the process, answers for every module (a few microseconds per address once
+/// the module's debug information is loaded). Without it, `addr2line` is used; it reads one
+/// binary per process, so there is one process per module (at most `addr2lineProcessLimit`),
+/// and it gives no column. With neither, a notice is printed once and frames keep their names
+/// only. A process that exits, stalls for `answerTimeoutMilliseconds` or answers something
+/// unexpected is stopped and no process is used again (one notice).
+///
+/// Lookups happen only while a report is produced. The process state is guarded by the
+/// backtrace lock, which the reporting paths already hold (it is re-entrant).
+package final class SourceLocator: @unchecked Sendable {
+    /// The process-wide locator, whose processes all reports share.
+    package static let shared = SourceLocator()
+
+    /// A symbolizer found on PATH.
+    package enum Tool: Equatable, Sendable {
+        /// `llvm-symbolizer` at this path: one process for every module, `file:line:column`.
+        case llvmSymbolizer(String)
+        /// `addr2line` at this path: one process per module, `file:line`.
+        case addr2line(String)
+    }
+
+    /// How long one batch of answers may take before the process is given up on. The first
+    /// answer from a module includes loading its debug information.
+    static let answerTimeoutMilliseconds: Int64 = 10_000
+    /// At most this many addr2line processes (one per module) run at once.
+    static let addr2lineProcessLimit = 16
+    /// Requests sent before their answers are read: a whole backtrace, so a report's frames
+    /// cost one round trip. Their answers are short enough to wait in the socket's buffer while
+    /// the requests are still being written.
+    static let batchSize = Backtrace.capacity
+
+    static let unavailableNotice =
+        "lockorder: LOCKORDER_SYMBOLIZE=1 but neither llvm-symbolizer nor addr2line is on PATH; "
+        + "frames keep function names only\n"
+
+    private var hasSearched = false
+    private var tool: Tool?
+    /// Running processes: llvm-symbolizer under "", addr2line under its module's path.
+    private var processes: [String: SymbolizerProcess] = [:]
+    private var hasFailed = false
+    /// The process the children were started by (a forked child starts its own).
+    private var owner: pid_t = 0
+
+    /// The source location of each return address: `file:line:column`, or `file:line` when the
+    /// column is unknown; nil when it is unknown or no symbolizer answers.
+    package func locations(ofReturnAddresses addresses: [UInt]) -> [String?] {
+        BacktraceLock.withLock { locationsLocked(addresses) }
+    }
+
+    private func locationsLocked(_ addresses: [UInt]) -> [String?] {
+        var results = [String?](repeating: nil, count: addresses.count)
+        guard let tool = toolLocked() else { return results }
+        // Requests grouped by the process that answers them, in first-seen order.
+        var keys: [String] = []
+        var requests: [String: [(index: Int, line: String)]] = [:]
+        for (index, address) in addresses.enumerated() {
+            guard let (module, offset) = Self.moduleAndOffset(ofReturnAddress: address) else { continue }
+            let key: String
+            let line: String
+            switch tool {
+            case .llvmSymbolizer:
+                key = ""
+                line = "\"\(module)\" 0x\(String(offset, radix: 16))\n"
+            case .addr2line:
+                key = module
+                line = "0x\(String(offset, radix: 16))\n"
+            }
+            if requests[key] == nil { keys.append(key) }
+            requests[key, default: []].append((index, line))
+        }
+        for key in keys {
+            let group = requests[key]!
+            for start in stride(from: 0, to: group.count, by: Self.batchSize) {
+                let batch = group[start..<min(start + Self.batchSize, group.count)]
+                guard !hasFailed, let process = processLocked(key, tool) else { break }
+                guard let answers = exchange(batch.map(\.line), with: process, tool) else {
+                    failLocked(tool, "exited, stalled or answered unexpectedly")
+                    return results
+                }
+                for (request, answer) in zip(batch, answers) { results[request.index] = answer }
+            }
+        }
+        return results
+    }
+
+    /// The tool, searched for on PATH at the first lookup; prints the notice when there is none.
+    private func toolLocked() -> Tool? {
+        if !hasSearched {
+            hasSearched = true
+            tool = Self.findTool(searchPath: environmentValue("PATH"))
+            if tool == nil { StandardError.write(Self.unavailableNotice) }
+        }
+        return hasFailed ? nil : tool
+    }
+
+    /// The process for `key`, started when there is none yet.
+    private func processLocked(_ key: String, _ tool: Tool) -> SymbolizerProcess? {
+        let me = getpid()
+        if owner != me {
+            // Forked: the processes answer the parent; leave them to it.
+            for process in processes.values { process.abandon() }
+            processes = [:]
+            owner = me
+        }
+        if let process = processes[key] { return process }
+        let started: SymbolizerProcess?
+        switch tool {
+        case .llvmSymbolizer(let executable):
+            started = SymbolizerProcess.start(
+                executable, ["--functions=none", "--inlines", "--output-style=LLVM"])
+        case .addr2line(let executable):
+            if processes.count >= Self.addr2lineProcessLimit { return nil }
+            started = SymbolizerProcess.start(executable, ["-e", key])
+        }
+        guard let started else {
+            failLocked(tool, "could not be started")
+            return nil
+        }
+        processes[key] = started
+        return started
+    }
+
+    /// Sends a batch of requests and reads one answer each; nil when the process fails.
+    private func exchange(_ lines: [String], with process: SymbolizerProcess, _ tool: Tool) -> [String?]? {
+        let deadline = monotonicMilliseconds() + Self.answerTimeoutMilliseconds
+        guard process.send(lines.joined(), deadline: deadline) else { return nil }
+        var answers: [String?] = []
+        for _ in lines {
+            switch tool {
+            case .llvmSymbolizer:
+                // One line per inlined frame, innermost first, then an empty line.
+                guard let first = process.readLine(deadline: deadline),
+                    let answer = Self.parseLLVMSymbolizerLine(first)
+                else { return nil }
+                while true {
+                    guard let more = process.readLine(deadline: deadline) else { return nil }
+                    if more.isEmpty { break }
+                }
+                answers.append(answer)
+            case .addr2line:
+                guard let line = process.readLine(deadline: deadline),
+                    let answer = Self.parseAddr2lineLine(line)
+                else { return nil }
+                answers.append(answer)
+            }
+        }
+        return answers
+    }
+
+    /// Stops every process and uses none again; prints one notice.
+    private func failLocked(_ tool: Tool, _ what: String) {
+        if hasFailed { return }
+        hasFailed = true
+        for process in processes.values { process.stop() }
+        processes = [:]
+        let name =
+            switch tool {
+            case .llvmSymbolizer: "llvm-symbolizer"
+            case .addr2line: "addr2line"
+            }
+        StandardError.write(
+            "lockorder: LOCKORDER_SYMBOLIZE=1 but \(name) \(what); it is not used again and frames keep "
+                + "function names only\n")
+    }
+
+    // MARK: Pieces
+
+    /// The first llvm-symbolizer, else addr2line, among the directories of `searchPath`.
+    package static func findTool(searchPath: String?) -> Tool? {
+        guard let searchPath, !searchPath.isEmpty else { return nil }
+        let directories = searchPath.split(separator: ":", omittingEmptySubsequences: false).map {
+            $0.isEmpty ? "." : String($0)
+        }
+        func find(_ name: String) -> String? {
+            for directory in directories {
+                let candidate = directory + "/" + name
+                var status = stat()
+                if stat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+                    access(candidate, X_OK) == 0
+                {
+                    return candidate
+                }
+            }
+            return nil
+        }
+        if let path = find("llvm-symbolizer") { return .llvmSymbolizer(path) }
+        if let path = find("addr2line") { return .addr2line(path) }
+        return nil
+    }
+
+    /// The readable file of the module that contains a return address, and the address of the
+    /// call instruction (the byte before the return address) within that file.
+    static func moduleAndOffset(ofReturnAddress address: UInt) -> (module: String, offset: UInt)? {
+        var path: UnsafePointer<CChar>?
+        var bias: UInt = 0
+        var isMainProgram: Int32 = 0
+        guard address > 0, lockorder_module_bias(address, &path, &bias, &isMainProgram) == 0, let path,
+            address - 1 >= bias
+        else { return nil }
+        // The executable's dladdr name is argv[0], which need not be a path.
+        let module = isMainProgram != 0 ? "/proc/\(getpid())/exe" : String(cString: path)
+        guard !module.contains("\""), !module.contains("\n"), access(module, R_OK) == 0 else { return nil }
+        return (module, address - 1 - bias)
+    }
+
+    /// One answer line of llvm-symbolizer (`FILE:LINE:COLUMN`): `.some(nil)` when the location
+    /// is unknown (`??:0:0`), nil when the line is not of that form.
+    static func parseLLVMSymbolizerLine(_ line: String) -> String?? {
+        let parts = line.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let lineNumber = UInt(parts[parts.count - 2]),
+            let column = UInt(parts[parts.count - 1])
+        else { return nil }
+        let file = parts.dropLast(2).joined(separator: ":")
+        if file.isEmpty || file == "??" || lineNumber == 0 { return .some(nil) }
+        return column == 0 ? "\(file):\(lineNumber)" : "\(file):\(lineNumber):\(column)"
+    }
+
+    /// One answer line of addr2line (`FILE:LINE`, perhaps with ` (discriminator N)`):
+    /// `.some(nil)` when the location is unknown (`??:0`, `FILE:?`), nil when the line is not
+    /// of that form.
+    static func parseAddr2lineLine(_ line: String) -> String?? {
+        var text = Substring(line)
+        if let suffix = text.firstRange(of: " (discriminator ") { text = text[..<suffix.lowerBound] }
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        let file = text[..<colon]
+        let number = text[text.index(after: colon)...]
+        if number == "?" { return .some(nil) }
+        guard let lineNumber = UInt(number) else { return nil }
+        if file.isEmpty || file == "??" || lineNumber == 0 { return .some(nil) }
+        return "\(file):\(lineNumber)"
+    }
+}
+
+/// A child process spoken to through a socket pair: requests on its stdin, answers on its
+/// stdout, its stderr discarded.
+///
+/// A socket rather than a pipe, so that writing to a child that has died fails with EPIPE
+/// (`MSG_NOSIGNAL`) instead of ending the whole process with SIGPIPE.
+private final class SymbolizerProcess {
+    private let pid: pid_t
+    private let socket: Int32
+    /// Bytes read past the last line handed out.
+    private var received: [UInt8] = []
+
+    private init(pid: pid_t, socket: Int32) {
+        self.pid = pid
+        self.socket = socket
+    }
+
+    /// Starts `executable` with `arguments`; nil when it cannot be started.
+    static func start(_ executable: String, _ arguments: [String]) -> SymbolizerProcess? {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0
+        else {
+            return nil
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 0)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(ends[1])
+        guard spawned == 0 else {
+            close(ends[0])
+            return nil
+        }
+        return SymbolizerProcess(pid: pid, socket: ends[0])
+    }
+
+    /// Writes all of `text`; false when the child is gone or does not read before `deadline`.
+    func send(_ text: String, deadline: Int64) -> Bool {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            guard waitUntilReady(Int16(POLLOUT), deadline: deadline) else { return false }
+            let count = bytes.withUnsafeBytes { buffer in
+                Glibc.send(
+                    socket, buffer.baseAddress! + sent, buffer.count - sent,
+                    Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if count < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return false
+            }
+            sent += count
+        }
+        return true
+    }
+
+    /// The next line of output without its newline; nil at end of file, on an error, after
+    /// `deadline`, or for an absurdly long line.
+    func readLine(deadline: Int64) -> String? {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let newline = received.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: received[..<newline], as: UTF8.self)
+                received.removeSubrange(...newline)
+                return line
+            }
+            guard received.count < 65536, waitUntilReady(Int16(POLLIN), deadline: deadline) else {
+                return nil
+            }
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                recv(socket, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            }
+            if count > 0 {
+                received += chunk[..<count]
+            } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                return nil
+            }
+        }
+    }
+
+    /// Ends the child and reaps it.
+    func stop() {
+        close(socket)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    /// Lets go of a child that belongs to the parent of a fork: closes this process's copy of
+    /// the socket only.
+    func abandon() {
+        close(socket)
+    }
+
+    private func waitUntilReady(_ events: Int16, deadline: Int64) -> Bool {
+        while true {
+            let remaining = deadline - monotonicMilliseconds()
+            if remaining <= 0 { return false }
+            var descriptor = pollfd(fd: socket, events: events, revents: 0)
+            let result = poll(&descriptor, 1, Int32(min(remaining, Int64(Int32.max))))
+            // Readiness includes hang-up and error, which the following call then reports.
+            if result > 0 { return true }
+            if result == 0 || errno != EINTR { return false }
+        }
+    }
+}
+
+private func monotonicMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}
