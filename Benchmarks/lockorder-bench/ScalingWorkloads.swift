@@ -12,14 +12,20 @@ enum ThreadScalingWorkload {
     static func run(_ options: BenchOptions, into report: BenchReport) {
         print(section)
         CheckingVariant.levelsAndGraph.run {
-            let locks = [CheckedMutex(declared: "bench.outer"), CheckedMutex(declared: "bench.outer")]
-            let counters = [Counter(), Counter()]
+            // Two locks (and counters) made far apart, so that no cache line is shared between
+            // the threads: what is measured is the checker, not false sharing of neighbours.
+            let first = CheckedMutex(declared: "bench.outer")
+            let spacers = (0..<16).map { _ in CheckedMutex(declared: "bench.outer") }
+            let second = CheckedMutex(declared: "bench.outer")
+            let locks = [first, second]
+            let counters = [PaddedCounter(), PaddedCounter()]
+            blackHole(spacers.count)
             func work(_ index: Int, _ count: Int) {
                 let lock = locks[index]
                 let counter = counters[index]
                 for _ in 0..<count {
                     lock.lock()
-                    counter.value &+= 1
+                    counter.increment()
                     lock.unlock()
                 }
             }
@@ -38,9 +44,17 @@ enum ThreadScalingWorkload {
             let speedup = 2 * one.median / two.median
             report.notes.append("Two threads on disjoint locks: \(format(speedup))x the throughput of one (target >= 1.8x).")
             print("  throughput of two threads: \(format(speedup))x one")
-            blackHole(counters.map(\.value))
+            blackHole(counters.map(\.total))
         }
     }
+}
+
+/// A counter alone on its cache lines.
+final class PaddedCounter: @unchecked Sendable {
+    private var padding = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    @inline(__always) func increment() { padding.8 &+= 1 }
+    var total: Int { padding.8 }
 }
 
 final class WorkBox: @unchecked Sendable {
@@ -113,12 +127,15 @@ enum ScaleWorkload {
         for index in 0..<newClassCount { newClassLocks.append(CheckedMutex(declared: "scale.extra.\(index)")) }
         let afterClasses = allocatedBytes()
         let classBytes = Double(afterClasses - beforeClasses) / Double(newClassCount) - perInstance
+        // The benchmark's own array slot (8 bytes per lock) is resident too: not the lock's.
+        let perLock = perInstance - Double(MemoryLayout<CheckedMutex>.stride)
         report.notes.append(
-            "Memory: \(instanceCount) CheckedMutex over \(classCount) classes: \(format(perInstance, decimals: 1)) bytes "
-                + "allocated per instance (malloc's view: the object plus the out-of-line pthread_mutex_t of "
-                + "\(Int(pthreadSize)) bytes), so \(format(perInstance - pthreadSize, decimals: 1)) bytes beyond the pthread "
-                + "object (target <= 64); about \(format(classBytes, decimals: 0)) bytes per class in the checker's tables.")
-        print("  bytes per instance: \(format(perInstance, decimals: 1)); beyond the pthread object: \(format(perInstance - pthreadSize, decimals: 1)); per class: \(format(classBytes, decimals: 0))")
+            "Memory: \(instanceCount) CheckedMutex over \(classCount) classes: \(format(perLock, decimals: 1)) bytes "
+                + "resident per lock (the \(Int(pthreadSize))-byte pthread_mutex_t out of line plus the lock object, "
+                + "each in its own malloc chunk), so \(format(perLock - pthreadSize, decimals: 1)) bytes beyond the "
+                + "pthread object (target <= 64); about \(format(classBytes, decimals: 0)) bytes per class in the "
+                + "checker's tables.")
+        print("  bytes per lock: \(format(perLock, decimals: 1)); beyond the pthread object: \(format(perLock - pthreadSize, decimals: 1)); per class: \(format(classBytes, decimals: 0))")
         blackHole(locks.count + firstOfEachClass.count + newClassLocks.count)
         locks.removeAll()
 
