@@ -35,8 +35,10 @@ let package = Package(
         // Helpers shared by the test targets: threads, stderr capture, child processes.
         .target(name: "LockOrderTestSupport", path: "Tests/LockOrderTestSupport"),
         .testTarget(
-            name: "LockOrderCheckerTests", dependencies: ["LockOrderChecker", "LockCore", "LockOrderTestSupport"]),
-        .testTarget(name: "LockCoreTests", dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport"]),
+            name: "LockOrderCheckerTests",
+            dependencies: ["LockOrderChecker", "LockCore", "LockOrderTestSupport"]),
+        .testTarget(
+            name: "LockCoreTests", dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 import LockCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What happens once per new thing: a new edge (the cycle search), a first violation
@@ -24,7 +24,9 @@ enum FirstTimeCosts {
             }
             let perEdge = Double(monotonicNanoseconds() - start) / Double(pairs) / 1000
             withExtendedLifetime((firsts, seconds)) {}
-            report.notes.append("A new edge (chain-cache miss, graph insert, backtrace kept): \(format(perEdge)) us per acquisition pair.")
+            report.notes.append(
+                "A new edge (chain-cache miss, graph insert, backtrace kept): \(format(perEdge)) us per acquisition pair."
+            )
             print("  new edge: \(format(perEdge)) us")
         }
         // Violations print to stderr; send it to /dev/null for the measurement.
@@ -33,7 +35,9 @@ enum FirstTimeCosts {
         dup2(null, 2)
         var coldMicroseconds = 0.0
         var warmMicroseconds = 0.0
-        let violations = LockOrderChecker.withChecking(hierarchy: benchHierarchy, learnsOrder: true, printsReports: true) {
+        let violations = LockOrderChecker.withChecking(
+            hierarchy: benchHierarchy, learnsOrder: true, printsReports: true
+        ) {
             let count = 101
             let firsts = (0..<count).map { CheckedMutex("cycle.a.\($0)", class: .instance) }
             let seconds = (0..<count).map { CheckedMutex("cycle.b.\($0)", class: .instance) }
@@ -47,7 +51,11 @@ enum FirstTimeCosts {
                 let elapsed = Double(monotonicNanoseconds() - start) / 1000
                 firsts[index].unlock()
                 seconds[index].unlock()
-                if index == 0 { coldMicroseconds = elapsed } else { warmMicroseconds += elapsed / Double(count - 1) }
+                if index == 0 {
+                    coldMicroseconds = elapsed
+                } else {
+                    warmMicroseconds += elapsed / Double(count - 1)
+                }
             }
         }
         dup2(saved, 2)

@@ -2,7 +2,7 @@ import LockCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `make bench`: the cost of checking, in ns per operation and as ratios to a raw pthread mutex
@@ -28,7 +28,9 @@ enum LockOrderBench {
     }
 
     static func printMachine(_ options: BenchOptions) {
-        print("lockorder-bench: \(options.repetitions) repetitions x \(options.operations) operations each; medians, spread min-max")
+        print(
+            "lockorder-bench: \(options.repetitions) repetitions x \(options.operations) operations each; medians, spread min-max"
+        )
         print("machine: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpuModel())")
     }
 
@@ -52,7 +54,9 @@ enum LockOrderBench {
 
 extension Substring {
     func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed())
+        String(
+            drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }
+                .reversed())
     }
 }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Times a body that performs `operations` operations, `repetitions` times, and keeps the

@@ -1,7 +1,7 @@
 import LockCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Two threads on disjoint locks with checking on: the fast path takes no global lock, so two
@@ -30,10 +30,13 @@ enum ThreadScalingWorkload {
                 }
             }
             let operations = options.operations
-            let one = Measurement.run("one thread", operations: operations, repetitions: options.repetitions) { count in
+            let one = Measurement.run("one thread", operations: operations, repetitions: options.repetitions)
+            { count in
                 work(0, count)
             }
-            let two = Measurement.run("two threads, each the same count", operations: operations, repetitions: options.repetitions) { count in
+            let two = Measurement.run(
+                "two threads, each the same count", operations: operations, repetitions: options.repetitions
+            ) { count in
                 let box = WorkBox(work: work, count: count)
                 let thread = BenchThread { box.work(1, box.count) }
                 work(0, count)
@@ -42,7 +45,8 @@ enum ThreadScalingWorkload {
             report.add(section, one, baseline: nil, note: "ns per operation")
             report.add(section, two, baseline: nil, note: "ns per operation of each thread")
             let speedup = 2 * one.median / two.median
-            report.notes.append("Two threads on disjoint locks: \(format(speedup))x the throughput of one (target >= 1.8x).")
+            report.notes.append(
+                "Two threads on disjoint locks: \(format(speedup))x the throughput of one (target >= 1.8x).")
             print("  throughput of two threads: \(format(speedup))x one")
             blackHole(counters.map(\.total))
         }
@@ -124,7 +128,9 @@ enum ScaleWorkload {
         var newClassLocks: [CheckedMutex] = []
         newClassLocks.reserveCapacity(newClassCount)
         let beforeClasses = allocatedBytes()
-        for index in 0..<newClassCount { newClassLocks.append(CheckedMutex(declared: "scale.extra.\(index)")) }
+        for index in 0..<newClassCount {
+            newClassLocks.append(CheckedMutex(declared: "scale.extra.\(index)"))
+        }
         let afterClasses = allocatedBytes()
         let classBytes = Double(afterClasses - beforeClasses) / Double(newClassCount) - perInstance
         // The benchmark's own array slot (8 bytes per lock) is resident too: not the lock's.
@@ -135,7 +141,9 @@ enum ScaleWorkload {
                 + "each in its own malloc chunk), so \(format(perLock - pthreadSize, decimals: 1)) bytes beyond the "
                 + "pthread object (target <= 64); about \(format(classBytes, decimals: 0)) bytes per class in the "
                 + "checker's tables.")
-        print("  bytes per lock: \(format(perLock, decimals: 1)); beyond the pthread object: \(format(perLock - pthreadSize, decimals: 1)); per class: \(format(classBytes, decimals: 0))")
+        print(
+            "  bytes per lock: \(format(perLock, decimals: 1)); beyond the pthread object: \(format(perLock - pthreadSize, decimals: 1)); per class: \(format(classBytes, decimals: 0))"
+        )
         blackHole(locks.count + firstOfEachClass.count + newClassLocks.count)
         locks.removeAll()
 
@@ -155,7 +163,10 @@ enum ScaleWorkload {
             let middle = CheckedMutex(declared: "bench.middle")
             let inner = CheckedMutex(declared: "bench.inner")
             let counter = Counter()
-            let measurement = Measurement.run("CheckedMutex x3 nested, with \(edges) edges in the graph", operations: options.operations, repetitions: options.repetitions) { count in
+            let measurement = Measurement.run(
+                "CheckedMutex x3 nested, with \(edges) edges in the graph", operations: options.operations,
+                repetitions: options.repetitions
+            ) { count in
                 for _ in 0..<count {
                     outer.lock()
                     middle.lock()

@@ -2,7 +2,7 @@ import LockCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The hierarchy the benchmark declares: three levels, taken outer to inner.
@@ -38,7 +38,9 @@ enum CheckingVariant: CaseIterable {
         case .off:
             body()
         case .levels, .levelsAndGraph:
-            let violations = LockOrderChecker.withChecking(hierarchy: benchHierarchy, learnsOrder: self == .levelsAndGraph) {
+            let violations = LockOrderChecker.withChecking(
+                hierarchy: benchHierarchy, learnsOrder: self == .levelsAndGraph
+            ) {
                 body()
             }
             if !violations.isEmpty { fatalError("the benchmark broke a rule: \(violations[0].text)") }
@@ -78,7 +80,9 @@ enum UncontendedWorkloads {
         print(section)
         let counter = Counter()
         let raw = RawPthreadMutex()
-        let baseline = Measurement.run("raw pthread_mutex_t", operations: options.operations, repetitions: options.repetitions) { count in
+        let baseline = Measurement.run(
+            "raw pthread_mutex_t", operations: options.operations, repetitions: options.repetitions
+        ) { count in
             for _ in 0..<count {
                 raw.lock()
                 counter.value &+= 1
@@ -87,74 +91,115 @@ enum UncontendedWorkloads {
         }
         report.add(section, baseline, baseline: baseline.median)
         let rawRWLock = RawPthreadRWLock()
-        report.add(section, Measurement.run("raw pthread_rwlock_t write (the rwlock rows' own baseline)", operations: options.operations, repetitions: options.repetitions) { count in
-            for _ in 0..<count {
-                rawRWLock.lockWrite()
-                counter.value &+= 1
-                rawRWLock.unlock()
-            }
-        }, baseline: baseline.median)
-        report.add(section, Measurement.run("raw pthread_rwlock_t read", operations: options.operations, repetitions: options.repetitions) { count in
-            for _ in 0..<count {
-                rawRWLock.lockRead()
-                counter.value &+= 1
-                rawRWLock.unlock()
-            }
-        }, baseline: baseline.median)
+        report.add(
+            section,
+            Measurement.run(
+                "raw pthread_rwlock_t write (the rwlock rows' own baseline)", operations: options.operations,
+                repetitions: options.repetitions
+            ) { count in
+                for _ in 0..<count {
+                    rawRWLock.lockWrite()
+                    counter.value &+= 1
+                    rawRWLock.unlock()
+                }
+            }, baseline: baseline.median)
+        report.add(
+            section,
+            Measurement.run(
+                "raw pthread_rwlock_t read", operations: options.operations, repetitions: options.repetitions
+            ) { count in
+                for _ in 0..<count {
+                    rawRWLock.lockRead()
+                    counter.value &+= 1
+                    rawRWLock.unlock()
+                }
+            }, baseline: baseline.median)
         let standardMutex = Mutex<Int>(0)
-        let standard = Measurement.run("Synchronization.Mutex.withLock", operations: options.operations, repetitions: options.repetitions) { count in
+        let standard = Measurement.run(
+            "Synchronization.Mutex.withLock", operations: options.operations, repetitions: options.repetitions
+        ) { count in
             for _ in 0..<count { standardMutex.withLock { $0 &+= 1 } }
         }
         report.add(section, standard, baseline: baseline.median)
         for variant in CheckingVariant.allCases {
             variant.run {
                 let mutex = CheckedMutex(declared: "bench.outer")
-                report.add(section, Measurement.run("CheckedMutex, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        mutex.lock()
-                        counter.value &+= 1
-                        mutex.unlock()
-                    }
-                }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedMutex, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            mutex.lock()
+                            counter.value &+= 1
+                            mutex.unlock()
+                        }
+                    }, baseline: baseline.median)
                 let reentrant = CheckedReentrantMutex(declared: "bench.outer")
-                report.add(section, Measurement.run("CheckedReentrantMutex, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        reentrant.lock()
-                        counter.value &+= 1
-                        reentrant.unlock()
-                    }
-                }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedReentrantMutex, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            reentrant.lock()
+                            counter.value &+= 1
+                            reentrant.unlock()
+                        }
+                    }, baseline: baseline.median)
                 let spin = CheckedSpinLock(declared: "bench.outer")
-                report.add(section, Measurement.run("CheckedSpinLock, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        spin.lock()
-                        counter.value &+= 1
-                        spin.unlock()
-                    }
-                }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedSpinLock, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            spin.lock()
+                            counter.value &+= 1
+                            spin.unlock()
+                        }
+                    }, baseline: baseline.median)
                 let reentrantSpin = CheckedReentrantSpinLock(declared: "bench.outer")
-                report.add(section, Measurement.run("CheckedReentrantSpinLock, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        reentrantSpin.lock()
-                        counter.value &+= 1
-                        reentrantSpin.unlock()
-                    }
-                }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedReentrantSpinLock, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            reentrantSpin.lock()
+                            counter.value &+= 1
+                            reentrantSpin.unlock()
+                        }
+                    }, baseline: baseline.median)
                 let rwlock = CheckedReadWriteLock(declared: "bench.outer")
-                report.add(section, Measurement.run("CheckedReadWriteLock write, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        rwlock.lockWrite()
-                        counter.value &+= 1
-                        rwlock.unlockWrite()
-                    }
-                }, baseline: baseline.median)
-                report.add(section, Measurement.run("CheckedReadWriteLock read, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        rwlock.lockRead()
-                        counter.value &+= 1
-                        rwlock.unlockRead()
-                    }
-                }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedReadWriteLock write, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            rwlock.lockWrite()
+                            counter.value &+= 1
+                            rwlock.unlockWrite()
+                        }
+                    }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedReadWriteLock read, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            rwlock.lockRead()
+                            counter.value &+= 1
+                            rwlock.unlockRead()
+                        }
+                    }, baseline: baseline.median)
             }
         }
         blackHole(counter.value)
@@ -169,7 +214,9 @@ enum NestedWorkloads {
         let outer = RawPthreadMutex()
         let middle = RawPthreadMutex()
         let inner = RawPthreadMutex()
-        let measurement = Measurement.run("raw pthread_mutex_t x3", operations: options.operations, repetitions: options.repetitions) { count in
+        let measurement = Measurement.run(
+            "raw pthread_mutex_t x3", operations: options.operations, repetitions: options.repetitions
+        ) { count in
             for _ in 0..<count {
                 outer.lock()
                 middle.lock()
@@ -194,17 +241,22 @@ enum NestedWorkloads {
                 let outer = CheckedMutex(declared: "bench.outer")
                 let middle = CheckedMutex(declared: "bench.middle")
                 let inner = CheckedMutex(declared: "bench.inner")
-                report.add(section, Measurement.run("CheckedMutex x3, \(variant.label)", operations: options.operations, repetitions: options.repetitions) { count in
-                    for _ in 0..<count {
-                        outer.lock()
-                        middle.lock()
-                        inner.lock()
-                        counter.value &+= 1
-                        inner.unlock()
-                        middle.unlock()
-                        outer.unlock()
-                    }
-                }, baseline: baseline.median)
+                report.add(
+                    section,
+                    Measurement.run(
+                        "CheckedMutex x3, \(variant.label)", operations: options.operations,
+                        repetitions: options.repetitions
+                    ) { count in
+                        for _ in 0..<count {
+                            outer.lock()
+                            middle.lock()
+                            inner.lock()
+                            counter.value &+= 1
+                            inner.unlock()
+                            middle.unlock()
+                            outer.unlock()
+                        }
+                    }, baseline: baseline.median)
             }
         }
         blackHole(counter.value)

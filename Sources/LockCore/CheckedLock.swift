@@ -29,7 +29,8 @@ extension CheckedLock {
         declared name: String, options: [LockOption] = [], orderKey: UInt64? = nil,
         fileID: StaticString = #fileID, line: UInt = #line
     ) {
-        self.init(name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
+        self.init(
+            name, class: .declared(name), options: options, orderKey: orderKey, fileID: fileID, line: line)
     }
 
     /// Runs `body` holding the lock. The lock is released on every exit, including a throw

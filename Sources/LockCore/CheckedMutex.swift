@@ -1,7 +1,7 @@
 import LockOrderChecker
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking, non-reentrant mutex whose every acquisition is reported to the lock-order
@@ -38,7 +38,8 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     ) {
         mutex = LockOperations.makeMutex()
         tracking = LockTracking(
-            name: name, lockClass: lockClass, kind: .mutex, options: options, orderKey: orderKey, fileID: fileID,
+            name: name, lockClass: lockClass, kind: .mutex, options: options, orderKey: orderKey,
+            fileID: fileID,
             line: line)
     }
 
@@ -71,7 +72,9 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
 
     @usableFromInline @inline(never)
     func lockChecked(fileID: StaticString, line: UInt) {
-        _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
+        _ = tracking.acquire(
+            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
+        ) {
             LockOperations.lock(mutex)
             return true
         }
@@ -100,7 +103,9 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// can still stall a thread until the timeout.
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)) {
+            return tracking.acquire(
+                mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)
+            ) {
                 LockOperations.lock(mutex, timeout: timeout)
             }
         }
@@ -122,9 +127,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     func unlockChecked(fileID: StaticString, line: UInt) {
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { LockOperations.isHeld(mutex) }
-        ) {
-            LockOperations.unlock(mutex)
-        }
+            isHeldByAnotherThread: { LockOperations.isHeld(mutex) },
+            releasing: { LockOperations.unlock(mutex) })
     }
 }

@@ -1,7 +1,7 @@
 import LockOrderChecker
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A reader-writer lock with shared (read) and exclusive (write) modes, LispWorks' sharing and
@@ -34,13 +34,16 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Creates a reader-writer lock; the other parameters are those of `CheckedMutex.init`.
     public init(
-        _ name: String? = nil, class lockClass: LockClass = .creationSite, fairness: Fairness = .readerPreferring,
-        options: [LockOption] = [], orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
+        _ name: String? = nil, class lockClass: LockClass = .creationSite,
+        fairness: Fairness = .readerPreferring,
+        options: [LockOption] = [], orderKey: UInt64? = nil, fileID: StaticString = #fileID,
+        line: UInt = #line
     ) {
         rwlock = LockOperations.makeReadWriteLock(prefersWriters: fairness == .writerPreferring)
         tracking = LockTracking(
             name: name, lockClass: lockClass,
-            kind: fairness == .writerPreferring ? .writerPreferringRWLock : .readerPreferringRWLock, options: options,
+            kind: fairness == .writerPreferring ? .writerPreferringRWLock : .readerPreferringRWLock,
+            options: options,
             orderKey: orderKey, fileID: fileID, line: line)
     }
 
@@ -50,7 +53,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
     ) {
         self.init(
-            name, class: .declared(name), fairness: fairness, options: options, orderKey: orderKey, fileID: fileID,
+            name, class: .declared(name), fairness: fairness, options: options, orderKey: orderKey,
+            fileID: fileID,
             line: line)
     }
 
@@ -66,7 +70,9 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     public var identity: LockIdentity { tracking.identity }
 
     /// The lock's fairness.
-    public var fairness: Fairness { identity.kind == .writerPreferringRWLock ? .writerPreferring : .readerPreferring }
+    public var fairness: Fairness {
+        identity.kind == .writerPreferringRWLock ? .writerPreferring : .readerPreferring
+    }
 
     // MARK: Shared
 
@@ -90,7 +96,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     /// Waits at most `timeout` for the read side. Returns true only when it is now held.
-    public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+    public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool
+    {
         if LockOrderChecker.isChecking {
             return acquireChecked(.shared, .timed, timeout: timeout, fileID: fileID, line: line)
         }
@@ -139,7 +146,9 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     /// Waits at most `timeout` for the write side. Returns true only when it is now held.
-    public func tryLockWrite(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+    public func tryLockWrite(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line)
+        -> Bool
+    {
         if LockOrderChecker.isChecking {
             return acquireChecked(.exclusive, .timed, timeout: timeout, fileID: fileID, line: line)
         }
@@ -192,9 +201,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     func releaseChecked(_ mode: AccessMode, fileID: StaticString, line: UInt) {
         tracking.release(
             mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
-            isHeldByAnotherThread: { LockOperations.isHeld(rwlock) }
-        ) {
-            LockOperations.unlock(rwlock)
-        }
+            isHeldByAnotherThread: { LockOperations.isHeld(rwlock) },
+            releasing: { LockOperations.unlock(rwlock) })
     }
 }

@@ -2,7 +2,7 @@ import LockOrderChecker
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking mutex that the owning thread may lock again (the kind of `std::recursive_mutex`
@@ -39,7 +39,9 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     }
 
     deinit {
-        if tracking.destroy(isHeld: { owner.load(ordering: .relaxed) != 0 }) || owner.load(ordering: .relaxed) != 0 {
+        if tracking.destroy(isHeld: { owner.load(ordering: .relaxed) != 0 })
+            || owner.load(ordering: .relaxed) != 0
+        {
             mutex.deallocate()
         } else {
             LockOperations.destroy(mutex)
@@ -112,7 +114,9 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     }
 
     @usableFromInline @inline(never)
-    func acquireChecked(_ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt) -> Bool {
+    func acquireChecked(_ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt)
+        -> Bool
+    {
         tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
             acquire(attempt: attempt, timeout: timeout)
         }
@@ -136,8 +140,8 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
         // not hold the lock; the lock's own count decides the raw release.
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt }
-        ) {}
+            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt },
+            releasing: {})
         if holdsIt { releaseOnce() }
     }
 

@@ -85,14 +85,17 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
         let taken: Bool =
             switch attempt {
             case .tryLock: self.attempt(me)
-            case .blocking, .timed: self.attempt(me) || LockOperations.spin(until: deadline) { self.attempt(me) }
+            case .blocking, .timed:
+                self.attempt(me) || LockOperations.spin(until: deadline) { self.attempt(me) }
             }
         if taken { count = 1 }
         return taken
     }
 
     @usableFromInline @inline(never)
-    func acquireChecked(_ attempt: AcquireAttempt, deadline: UInt64?, fileID: StaticString, line: UInt) -> Bool {
+    func acquireChecked(_ attempt: AcquireAttempt, deadline: UInt64?, fileID: StaticString, line: UInt)
+        -> Bool
+    {
         tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
             acquire(attempt, deadline: deadline)
         }
@@ -114,8 +117,8 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
         let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt }
-        ) {}
+            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt },
+            releasing: {})
         if holdsIt { releaseOnce() }
     }
 

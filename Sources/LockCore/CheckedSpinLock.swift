@@ -21,7 +21,8 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
         orderKey: UInt64? = nil, fileID: StaticString = #fileID, line: UInt = #line
     ) {
         tracking = LockTracking(
-            name: name, lockClass: lockClass, kind: .spinLock, options: options, orderKey: orderKey, fileID: fileID,
+            name: name, lockClass: lockClass, kind: .spinLock, options: options, orderKey: orderKey,
+            fileID: fileID,
             line: line)
     }
 
@@ -50,7 +51,9 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
 
     @usableFromInline @inline(never)
     func lockChecked(fileID: StaticString, line: UInt) {
-        _ = tracking.acquire(mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)) {
+        _ = tracking.acquire(
+            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
+        ) {
             attempt() || LockOperations.spin(attempt)
         }
     }
@@ -77,7 +80,8 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
         let take = { self.attempt() || LockOperations.spin(until: deadline, self.attempt) }
         if LockOrderChecker.isChecking {
-            return tracking.acquire(mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line), take)
+            return tracking.acquire(
+                mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line), take)
         }
         return take()
     }
@@ -97,9 +101,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     func unlockChecked(fileID: StaticString, line: UInt) {
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { isLocked.load(ordering: .relaxed) }
-        ) {
-            isLocked.store(false, ordering: .releasing)
-        }
+            isHeldByAnotherThread: { isLocked.load(ordering: .relaxed) },
+            releasing: { isLocked.store(false, ordering: .releasing) })
     }
 }

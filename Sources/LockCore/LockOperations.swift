@@ -1,7 +1,7 @@
 import CLockOrderSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every raw pthread call the lock types make, in one place, each return code checked.

@@ -20,7 +20,8 @@ struct LockTracking: ~Copyable, Sendable {
         fileID: StaticString, line: UInt
     ) {
         identity = LockOrderChecker.register(
-            name: name, lockClass: lockClass, kind: kind, options: options, site: SourceSite(fileID: fileID, line: line))
+            name: name, lockClass: lockClass, kind: kind, options: options,
+            site: SourceSite(fileID: fileID, line: line))
         orderKeyBits = Atomic(orderKey ?? .max)
     }
 
@@ -56,7 +57,7 @@ struct LockTracking: ~Copyable, Sendable {
     @inlinable @inline(__always)
     func release(
         mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, isHeldByAnotherThread: () -> Bool,
-        _ give: () -> Void
+        releasing give: () -> Void
     ) {
         switch LockOrderChecker.willRelease(identity, mode: mode, site: site) {
         case .release:

@@ -12,10 +12,13 @@ extension CheckerState {
         slowPath(state) {
             let candidates = lock.withLock { () -> [ViolationCandidate] in
                 var found: [ViolationCandidate] = []
-                if let candidate = levelViolationLocked(identity, mode: mode, orderKey: orderKey, site: site, state: state) {
+                if let candidate = levelViolationLocked(
+                    identity, mode: mode, orderKey: orderKey, site: site, state: state)
+                {
                     found.append(candidate)
                 }
-                found += implicitAcquisitionViolationsLocked(identity, site: site, state: state, releasing: false)
+                found += implicitAcquisitionViolationsLocked(
+                    identity, site: site, state: state, releasing: false)
                 if found.isEmpty && lockorder_learning() != 0 {
                     found += learnOrderLocked(identity, mode: mode, site: site, state: state)
                 }
@@ -44,10 +47,15 @@ extension CheckerState {
             let heldSnapshot = snapshotLocked(worst)
             return ViolationCandidate(
                 kind: .levelInversion,
-                message: "level inversion: acquiring \(acquiring.shortName) while holding \(heldSnapshot.shortName)",
-                lock: acquiring, held: heldSnapshotsLocked(state), rule: levelRuleText(heldLevel: Int(worst.level), acquiring: level),
-                exception: exceptionsMentioning(declared.name).isEmpty ? nil : "exceptions in the hierarchy cover locks of equal level only, never a higher level",
-                hint: "acquire \(acquiring.name) before \(heldSnapshot.name) (higher levels first), or release \(heldSnapshot.name) before acquiring \(acquiring.name)",
+                message:
+                    "level inversion: acquiring \(acquiring.shortName) while holding \(heldSnapshot.shortName)",
+                lock: acquiring, held: heldSnapshotsLocked(state),
+                rule: levelRuleText(heldLevel: Int(worst.level), acquiring: level),
+                exception: exceptionsMentioning(declared.name).isEmpty
+                    ? nil
+                    : "exceptions in the hierarchy cover locks of equal level only, never a higher level",
+                hint:
+                    "acquire \(acquiring.name) before \(heldSnapshot.name) (higher levels first), or release \(heldSnapshot.name) before acquiring \(acquiring.name)",
                 classIDs: [identity.classID, worst.class_id], site: "\(site)")
         }
         for entry in heldRecords where entry.level != 0 && Int(entry.level) == level {
@@ -74,12 +82,14 @@ extension CheckerState {
             kind: .sameLevel,
             message: "same level: acquiring \(acquiring.shortName) while holding \(heldSnapshot.shortName)",
             lock: acquiring, held: heldSnapshotsLocked(state), rule: rule,
-            hint: "do not hold two level \(level) locks at once: release \(heldSnapshot.name) before acquiring \(acquiring.name), or declare an exception in the hierarchy",
+            hint:
+                "do not hold two level \(level) locks at once: release \(heldSnapshot.name) before acquiring \(acquiring.name), or declare an exception in the hierarchy",
             classIDs: [identity.classID, heldEntry.class_id], site: "\(site)")
         let exceptions = exceptionsMentioning(declared.name)
         guard sameClass, let exception = exceptions.first else {
             if let exception = exceptions.first {
-                candidate.exception = "\(exception.name) covers several \(declared.name) locks only, not \(declared.name) with \(heldSnapshot.name)"
+                candidate.exception =
+                    "\(exception.name) covers several \(declared.name) locks only, not \(declared.name) with \(heldSnapshot.name)"
             }
             return candidate
         }
@@ -87,12 +97,14 @@ extension CheckerState {
         case .guardedSameLevel(_, let guardName):
             let guardHeld = heldRecords.contains { registry.record($0.class_id).declared?.name == guardName }
             if guardHeld { return nil }
-            candidate.exception = "\(exception.name): several \(declared.name) locks may be held at once only while \(guardName) is held; \(guardName) is not held"
+            candidate.exception =
+                "\(exception.name): several \(declared.name) locks may be held at once only while \(guardName) is held; \(guardName) is not held"
             candidate.missingGuard = guardName
             candidate.hint = "acquire \(guardName) before taking several \(declared.name) locks"
             return candidate
         case .instanceOrder:
-            let heldKey: UInt64? = heldEntry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? heldEntry.order_key : nil
+            let heldKey: UInt64? =
+                heldEntry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? heldEntry.order_key : nil
             if let heldKey, let orderKey, heldKey < orderKey { return nil }
             let why: String
             if orderKey == nil || heldKey == nil {
@@ -101,22 +113,27 @@ extension CheckerState {
                 why = "order key \(orderKey!) is acquired after order key \(heldKey!)"
             }
             candidate.kind = .instanceOrder
-            candidate.message = "instance order: acquiring \(acquiring.name) (level \(level), order key \(orderKey.map(String.init) ?? "none")) while holding \(heldSnapshot.name) (level \(level), order key \(heldKey.map(String.init) ?? "none"))"
-            candidate.exception = "\(exception.name): several \(declared.name) locks may be held at once only when acquired in increasing order key; \(why)"
-            candidate.hint = "acquire \(declared.name) locks in the order their order keys give (the order they were borrowed from the pool)"
+            candidate.message =
+                "instance order: acquiring \(acquiring.name) (level \(level), order key \(orderKey.map(String.init) ?? "none")) while holding \(heldSnapshot.name) (level \(level), order key \(heldKey.map(String.init) ?? "none"))"
+            candidate.exception =
+                "\(exception.name): several \(declared.name) locks may be held at once only when acquired in increasing order key; \(why)"
+            candidate.hint =
+                "acquire \(declared.name) locks in the order their order keys give (the order they were borrowed from the pool)"
             return candidate
         }
     }
 
     /// Rules 1 and 2 in words: the level rule, and what it means for leaves and roots.
     func levelRuleText(heldLevel: Int, acquiring level: Int) -> String {
-        var text = "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
+        var text =
+            "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
         if heldLevel == 1 {
             text += "; level 1 locks are leaves: no other lock may be acquired while one is held"
         }
         let rootLevel = hierarchy.locks.map(\.level).max() ?? 0
         if level == rootLevel && level != heldLevel || level == rootLevel && heldLevel == rootLevel {
-            text += "; level \(rootLevel) locks are roots: they may be acquired only when no other lock is held"
+            text +=
+                "; level \(rootLevel) locks are roots: they may be acquired only when no other lock is held"
         }
         return text
     }
@@ -166,12 +183,14 @@ extension CheckerState {
             found.append(
                 ViolationCandidate(
                     kind: isInversion ? .levelInversion : .sameLevel,
-                    message: "\(isInversion ? "level inversion" : "same level"): \(verb) \(lockName) implicitly acquires \(implicitLock.name) (level \(implicitLock.level), option \(implicit.option.rawValue)) while holding \(heldSnapshot.shortName)",
+                    message:
+                        "\(isInversion ? "level inversion" : "same level"): \(verb) \(lockName) implicitly acquires \(implicitLock.name) (level \(implicitLock.level), option \(implicit.option.rawValue)) while holding \(heldSnapshot.shortName)",
                     lock: snapshotLocked(identity, mode: .exclusive, orderKey: nil, site: site),
                     held: heldSnapshotsLocked(state),
                     rule: levelRuleText(heldLevel: Int(worst.level), acquiring: implicitLock.level)
                         + "; \(verb) a lock with the \(implicit.option.rawValue) option also acquires \(implicitLock.name)",
-                    hint: "use a variant of \(lockName) without the \(implicit.option.rawValue) option (like JL_LOCK_NOGC), or release \(heldSnapshot.name) first",
+                    hint:
+                        "use a variant of \(lockName) without the \(implicit.option.rawValue) option (like JL_LOCK_NOGC), or release \(heldSnapshot.name) first",
                     classIDs: [identity.classID, worst.class_id, UInt32.max], site: "\(site)"))
         }
         return found
@@ -179,7 +198,9 @@ extension CheckerState {
 
     // MARK: Forbidden operations (rule 5)
 
-    func checkOperation(_ operation: Operation, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>) {
+    func checkOperation(
+        _ operation: Operation, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
+    ) {
         slowPath(state) {
             let candidates = lock.withLock { () -> [ViolationCandidate] in
                 let held = lockorder_held_locks(state)!
@@ -191,11 +212,14 @@ extension CheckerState {
                         return [
                             ViolationCandidate(
                                 kind: .forbiddenOperation,
-                                message: "forbidden operation: \(operation) while holding \(heldSnapshot.shortName)",
+                                message:
+                                    "forbidden operation: \(operation) while holding \(heldSnapshot.shortName)",
                                 lock: nil, held: heldSnapshotsLocked(state),
-                                rule: "\(operation) is forbidden while holding \(rule.whileHolding.description): \(rule.reason)",
+                                rule:
+                                    "\(operation) is forbidden while holding \(rule.whileHolding.description): \(rule.reason)",
                                 operation: operation.rawValue,
-                                hint: "release \(heldSnapshot.name) before the \(operation), or move the \(operation) to where no such lock is held",
+                                hint:
+                                    "release \(heldSnapshot.name) before the \(operation), or move the \(operation) to where no such lock is held",
                                 classIDs: [held[index].class_id], site: "\(site)")
                         ]
                     }
@@ -216,11 +240,14 @@ extension CheckerState {
             let candidate = lock.withLock { () -> ViolationCandidate in
                 let acquiring = snapshotLocked(identity, mode: mode, orderKey: orderKey, site: site)
                 let held = lockorder_held_locks(state)!
-                let heldEntry = (0..<Int(state.pointee.depth)).map { held[$0] }.last { $0.lock_id == identity.id }
+                let heldEntry = (0..<Int(state.pointee.depth)).map { held[$0] }.last {
+                    $0.lock_id == identity.id
+                }
                 let heldShared = (heldEntry?.flags ?? 0) & UInt8(LOCKORDER_HELD_SHARED) != 0
                 var candidate = ViolationCandidate(
                     kind: .selfDeadlock,
-                    message: "self deadlock: acquiring \(acquiring.name), which this thread already holds (\(identity.kind) is not reentrant)",
+                    message:
+                        "self deadlock: acquiring \(acquiring.name), which this thread already holds (\(identity.kind) is not reentrant)",
                     lock: acquiring, held: heldSnapshotsLocked(state),
                     rule: "a non-reentrant lock cannot be acquired again by the thread that holds it",
                     hint: "release \(acquiring.name) before acquiring it again, or make it a reentrant lock",
@@ -228,18 +255,27 @@ extension CheckerState {
                 if identity.kind.isReadWrite {
                     switch (heldShared, mode) {
                     case (true, .exclusive):
-                        candidate.message = "self deadlock: acquiring \(acquiring.name) exclusive while this thread holds it shared (an upgrade waits for itself)"
-                        candidate.rule = "a thread holding the read side of a reader-writer lock cannot take its write side"
-                        candidate.hint = "release the read lock first, then acquire the write lock (and re-check what you read)"
+                        candidate.message =
+                            "self deadlock: acquiring \(acquiring.name) exclusive while this thread holds it shared (an upgrade waits for itself)"
+                        candidate.rule =
+                            "a thread holding the read side of a reader-writer lock cannot take its write side"
+                        candidate.hint =
+                            "release the read lock first, then acquire the write lock (and re-check what you read)"
                     case (false, .shared):
-                        candidate.message = "self deadlock: acquiring \(acquiring.name) shared while this thread holds it exclusive"
-                        candidate.rule = "a thread holding the write side of a reader-writer lock cannot also take its read side"
-                        candidate.hint = "the write lock already allows reading: do not take the read lock again"
+                        candidate.message =
+                            "self deadlock: acquiring \(acquiring.name) shared while this thread holds it exclusive"
+                        candidate.rule =
+                            "a thread holding the write side of a reader-writer lock cannot also take its read side"
+                        candidate.hint =
+                            "the write lock already allows reading: do not take the read lock again"
                     case (true, .shared):
                         // Only a writer-preferring lock gets here: possible, not certain.
-                        candidate.message = "self deadlock: re-taking the read side of writer-preferring \(acquiring.name), which this thread already holds shared"
-                        candidate.rule = "on a writer-preferring lock a read waits behind any queued writer, so a thread that re-takes a read lock it holds can wait for itself"
-                        candidate.hint = "do not re-take the read lock, or make \(acquiring.name) reader-preferring"
+                        candidate.message =
+                            "self deadlock: re-taking the read side of writer-preferring \(acquiring.name), which this thread already holds shared"
+                        candidate.rule =
+                            "on a writer-preferring lock a read waits behind any queued writer, so a thread that re-takes a read lock it holds can wait for itself"
+                        candidate.hint =
+                            "do not re-take the read lock, or make \(acquiring.name) reader-preferring"
                         candidate.abortsAlways = false
                     case (false, .exclusive):
                         break
@@ -261,7 +297,9 @@ extension CheckerState {
                 // A thread that holds the lock in the other mode is the holder the caller's
                 // probe saw: the misuse is this thread's, not another thread's.
                 let held = lockorder_held_locks(state)!
-                let heldHereInOtherMode = (0..<Int(state.pointee.depth)).contains { held[$0].lock_id == identity.id }
+                let heldHereInOtherMode = (0..<Int(state.pointee.depth)).contains {
+                    held[$0].lock_id == identity.id
+                }
                 let heldByAnotherThread = heldByAnotherThread && !heldHereInOtherMode
                 return ViolationCandidate(
                     kind: heldByAnotherThread ? .unlockNotOwner : .unlockNotHeld,
@@ -269,8 +307,10 @@ extension CheckerState {
                         ? "unlock not owner: releasing \(releasing.name), which another thread holds"
                         : "unlock not held: releasing \(releasing.name), which this thread does not hold",
                     lock: releasing, held: heldSnapshotsLocked(state),
-                    rule: "only the thread that holds a lock may release it, once per acquisition (the underlying unlock was not performed)",
-                    hint: "pair every acquisition with exactly one release on the same thread (withLock does this)",
+                    rule:
+                        "only the thread that holds a lock may release it, once per acquisition (the underlying unlock was not performed)",
+                    hint:
+                        "pair every acquisition with exactly one release on the same thread (withLock does this)",
                     classIDs: [identity.classID], site: "\(site)")
             }
             report([candidate])
@@ -287,7 +327,9 @@ extension CheckerState {
                 slowPath(state) {
                     let candidate = lock.withLock { () -> ViolationCandidate in
                         let destroyed = snapshotLocked(identity, mode: .exclusive, orderKey: nil, site: site)
-                        return destroyedCandidate(destroyed, identity: identity, byThisThread: true, held: heldSnapshotsLocked(state), site: site)
+                        return destroyedCandidate(
+                            destroyed, identity: identity, byThisThread: true,
+                            held: heldSnapshotsLocked(state), site: site)
                     }
                     HeldStack.remove(at: index, from: state)
                     report([candidate])
@@ -296,7 +338,9 @@ extension CheckerState {
                 slowPath(state) {
                     let candidate = lock.withLock { () -> ViolationCandidate in
                         let destroyed = snapshotLocked(identity, mode: .exclusive, orderKey: nil, site: site)
-                        return destroyedCandidate(destroyed, identity: identity, byThisThread: false, held: heldSnapshotsLocked(state), site: site)
+                        return destroyedCandidate(
+                            destroyed, identity: identity, byThisThread: false,
+                            held: heldSnapshotsLocked(state), site: site)
                     }
                     report([candidate])
                 }
@@ -312,13 +356,16 @@ extension CheckerState {
     }
 
     private func destroyedCandidate(
-        _ destroyed: LockSnapshot, identity: LockIdentity, byThisThread: Bool, held: [LockSnapshot], site: SourceSite
+        _ destroyed: LockSnapshot, identity: LockIdentity, byThisThread: Bool, held: [LockSnapshot],
+        site: SourceSite
     ) -> ViolationCandidate {
         ViolationCandidate(
             kind: .destroyedWhileHeld,
-            message: "destroyed while held: \(destroyed.name) was destroyed while \(byThisThread ? "this thread" : "another thread") holds it",
+            message:
+                "destroyed while held: \(destroyed.name) was destroyed while \(byThisThread ? "this thread" : "another thread") holds it",
             lock: destroyed, held: held,
-            rule: "a lock must be released before it is destroyed (destroying a held pthread lock is undefined behaviour; it was not destroyed)",
+            rule:
+                "a lock must be released before it is destroyed (destroying a held pthread lock is undefined behaviour; it was not destroyed)",
             hint: "release \(destroyed.name) before the last reference to it goes away",
             classIDs: [identity.classID], site: "\(site)")
     }

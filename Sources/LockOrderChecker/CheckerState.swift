@@ -2,7 +2,7 @@ import CLockOrderSupport
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything the checker knows beyond the per-thread held stacks: classes and names, the
@@ -48,7 +48,8 @@ final class CheckerState: @unchecked Sendable {
                     if reporter.noteCapacityLocked("lock classes") {
                         notices.append(
                             "the class table is full (\(LOCKORDER_CLASS_CAPACITY) classes); new classes share one "
-                                + "unchecked class from now on, while every check on existing classes goes on")
+                                + "unchecked class from now on, while every check on existing classes goes on"
+                        )
                     }
                     return ClassRegistry.overflowClassID
                 }()
@@ -124,8 +125,10 @@ final class CheckerState: @unchecked Sendable {
     {
         let record = registry.record(identity.classID)
         return LockSnapshot(
-            name: registry.name(of: identity.nameID, classID: identity.classID), className: record.displayName,
-            level: record.declared?.level, kind: identity.kind, declaredKind: record.declared?.kind, mode: mode,
+            name: registry.name(of: identity.nameID, classID: identity.classID),
+            className: record.displayName,
+            level: record.declared?.level, kind: identity.kind, declaredKind: record.declared?.kind,
+            mode: mode,
             orderKey: orderKey, site: "\(site)", tryLock: false)
     }
 
@@ -133,7 +136,9 @@ final class CheckerState: @unchecked Sendable {
 
     /// Runs a slow path: marks the thread as inside the checker (so nothing the checker does is
     /// checked) and holds the backtrace lock (so reports do not interleave).
-    func slowPath<Result>(_ state: UnsafeMutablePointer<lockorder_thread_state>, _ body: () -> Result) -> Result {
+    func slowPath<Result>(_ state: UnsafeMutablePointer<lockorder_thread_state>, _ body: () -> Result)
+        -> Result
+    {
         state.pointee.in_checker += 1
         state.pointee.gate = 0  // closed: checks of what the checker itself does stay off
         defer { state.pointee.in_checker -= 1 }

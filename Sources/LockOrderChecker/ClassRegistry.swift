@@ -30,7 +30,8 @@ struct ClassRegistry {
     static let overflowClassID: UInt32 = 0
 
     private(set) var records: [Record] = [
-        Record(key: .declared("<overflow>"), displayName: "<classes beyond capacity>", declared: nil, live: true)
+        Record(
+            key: .declared("<overflow>"), displayName: "<classes beyond capacity>", declared: nil, live: true)
     ]
     private var idByKey: [Key: UInt32] = [:]
     private var freeClassIDs: [UInt32] = []
@@ -40,7 +41,9 @@ struct ClassRegistry {
 
     /// The class id for a key, creating the class on first use. Returns nil when the table is
     /// full (the caller announces it and uses the overflow class).
-    mutating func classIDLocked(for key: Key, displayName: @autoclosure () -> String, hierarchy: LockHierarchy)
+    mutating func classIDLocked(
+        for key: Key, displayName: @autoclosure () -> String, hierarchy: LockHierarchy
+    )
         -> UInt32?
     {
         if case .instance = key {} else if let id = idByKey[key] { return id }
@@ -54,9 +57,10 @@ struct ClassRegistry {
             return nil
         }
         let name = displayName()
-        let declared: DeclaredLock? = if case .declared(let declaredName) = key {
-            hierarchy.lock(named: declaredName)
-        } else { nil }
+        let declared: DeclaredLock? =
+            if case .declared(let declaredName) = key {
+                hierarchy.lock(named: declaredName)
+            } else { nil }
         records[Int(id)] = Record(key: key, displayName: name, declared: declared, live: true)
         if case .instance = key {} else { idByKey[key] = id }
         lockorder_set_class_level(id, UInt16(declared?.level ?? 0))

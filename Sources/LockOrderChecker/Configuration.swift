@@ -1,7 +1,7 @@
 import CLockOrderSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How checking was switched on, from the environment (docs/configuration in the README).

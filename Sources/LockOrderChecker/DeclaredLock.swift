@@ -16,6 +16,7 @@ public struct DeclaredLock: Sendable, Hashable, Codable, CustomStringConvertible
     /// Free text from the table, such as `"Win32 only"`.
     public let note: String?
 
+    /// Declares a lock; the hierarchy validates the level when it is built.
     public init(name: String, level: Int, kind: String? = nil, note: String? = nil) {
         self.name = name
         self.level = level
@@ -33,6 +34,7 @@ public struct DeclaredLock: Sendable, Hashable, Codable, CustomStringConvertible
 
     static let jsonKeys = ["name", "level", "kind", "note"]
 
+    /// Reads a lock from its JSON object.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: JSONKey.self)
         try container.rejectUnknownKeys(allowed: DeclaredLock.jsonKeys)
@@ -42,6 +44,7 @@ public struct DeclaredLock: Sendable, Hashable, Codable, CustomStringConvertible
         note = try container.decodeIfPresent(String.self, forKey: JSONKey("note"))
     }
 
+    /// Writes the lock as a JSON object.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: JSONKey.self)
         try container.encode(name, forKey: JSONKey("name"))

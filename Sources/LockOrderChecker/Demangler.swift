@@ -1,12 +1,12 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Swift runtime's demangler, which every Swift program already links. The toolchain's
 /// `swift-demangle` command is not present on users' machines, so the runtime entry is the one
 /// that is always there.
 @_silgen_name("swift_demangle")
-private func swift_demangle(
+private func runtimeDemangle(
     _ mangledName: UnsafePointer<CChar>?,
     _ mangledNameLength: Int,
     _ outputBuffer: UnsafeMutablePointer<CChar>?,
@@ -23,7 +23,7 @@ package enum Demangler {
             return symbol
         }
         let demangled = symbol.withCString { name in
-            swift_demangle(name, strlen(name), nil, nil, 0)
+            runtimeDemangle(name, strlen(name), nil, nil, 0)
         }
         guard let demangled else { return symbol }
         defer { free(demangled) }

@@ -20,9 +20,12 @@ enum HeldStack {
 
     /// Finds the entry of `lock` and counts one more hold on it; false when the mask's "maybe"
     /// was a false positive (another lock with the same id bit).
-    static func countAnotherHold(of lock: LockIdentity, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
+    static func countAnotherHold(
+        of lock: LockIdentity, in state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> Bool {
         let held = lockorder_held_locks(state)!
-        for index in stride(from: Int(state.pointee.depth) - 1, through: 0, by: -1) where held[index].lock_id == lock.id {
+        for index in stride(from: Int(state.pointee.depth) - 1, through: 0, by: -1)
+        where held[index].lock_id == lock.id {
             held[index].recursion += 1
             return true
         }

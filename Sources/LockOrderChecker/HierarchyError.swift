@@ -17,6 +17,7 @@ public struct HierarchyError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The source name used for hierarchies built with the Swift initializer.
     public static let swiftSource = "<swift>"
 
+    /// An error found in `source` at `location`.
     public init(source: String, location: String, problem: String) {
         self.source = HierarchyError.oneLine(source)
         self.location = HierarchyError.trimmed(HierarchyError.oneLine(location))

@@ -38,6 +38,7 @@ public enum HierarchyException: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The exception in words.
     public var description: String {
         switch self {
         case .guardedSameLevel(let lock, let guardLock):

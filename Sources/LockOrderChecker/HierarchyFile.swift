@@ -24,10 +24,12 @@ struct HierarchyFile: Codable {
         name = try container.decode(String.self, forKey: JSONKey("name"))
         locks = try container.decode([DeclaredLock].self, forKey: JSONKey("locks"))
         exceptions = try container.decodeIfPresent([ExceptionEntry].self, forKey: JSONKey("exceptions")) ?? []
-        implicitAcquisitions = try container.decodeIfPresent(
-            [ImplicitEntry].self, forKey: JSONKey("implicitAcquisitions")) ?? []
-        forbiddenOperations = try container.decodeIfPresent(
-            [ForbiddenEntry].self, forKey: JSONKey("forbiddenOperations")) ?? []
+        implicitAcquisitions =
+            try container.decodeIfPresent(
+                [ImplicitEntry].self, forKey: JSONKey("implicitAcquisitions")) ?? []
+        forbiddenOperations =
+            try container.decodeIfPresent(
+                [ForbiddenEntry].self, forKey: JSONKey("forbiddenOperations")) ?? []
     }
 
     /// Empty optional lists are left out.
@@ -83,7 +85,9 @@ struct HierarchyFile: Codable {
             default:
                 throw JSONFailure(
                     codingPath: container.codingPath + [JSONKey("type")],
-                    problem: "unknown exception type '\(type)' (expected \(ExceptionEntry.types.joined(separator: " or ")))")
+                    problem:
+                        "unknown exception type '\(type)' (expected \(ExceptionEntry.types.joined(separator: " or ")))"
+                )
             }
         }
 
@@ -161,12 +165,15 @@ struct HierarchyFile: Codable {
             try container.rejectUnknownKeys(allowed: LockSelector.jsonKeys)
             let present = LockSelector.jsonKeys.filter { container.contains(JSONKey($0)) }
             guard present.count == 1, let key = present.first else {
-                let found = present.isEmpty
+                let found =
+                    present.isEmpty
                     ? "none"
                     : "\(present.count): \(present.joined(separator: ", "))"
                 throw JSONFailure(
                     codingPath: container.codingPath,
-                    problem: "selector needs exactly one of \(LockSelector.jsonKeys.joined(separator: ", ")); found \(found)")
+                    problem:
+                        "selector needs exactly one of \(LockSelector.jsonKeys.joined(separator: ", ")); found \(found)"
+                )
             }
             switch key {
             case "levels":

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The learned order as written to LOCKORDER_GRAPH_FILE at exit, and read by `lockorder graph`.
@@ -88,7 +88,8 @@ extension CheckerState {
             let modes = split ? "\(Self.modeWord(fromKey.role)) then \(Self.modeWord(toKey.role))" : nil
             edges.append(
                 .init(
-                    from: addClass(fromKey.classID), to: addClass(toKey.classID), modes: modes, count: edge.count,
+                    from: addClass(fromKey.classID), to: addClass(toKey.classID), modes: modes,
+                    count: edge.count,
                     heldAt: evidence.heldAt, acquiredAt: evidence.acquiredAt, thread: evidence.thread))
         }
         // Declared classes in use belong in the picture even without an edge: a level
@@ -119,13 +120,15 @@ extension CheckerState {
             let bytes = try file.encoded()
             let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
-                StandardError.write("lockorder: LOCKORDER_GRAPH_FILE '\(path)': \(String(cString: strerror(errno)))\n")
+                StandardError.write(
+                    "lockorder: LOCKORDER_GRAPH_FILE '\(path)': \(String(cString: strerror(errno)))\n")
                 return
             }
             bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: descriptor, $0) }
             close(descriptor)
         } catch {
-            StandardError.write("lockorder: LOCKORDER_GRAPH_FILE '\(path)': could not encode the graph: \(error)\n")
+            StandardError.write(
+                "lockorder: LOCKORDER_GRAPH_FILE '\(path)': could not encode the graph: \(error)\n")
         }
     }
 }

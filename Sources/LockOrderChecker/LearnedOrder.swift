@@ -40,14 +40,19 @@ struct LearnedOrder {
 
     /// The node an acquisition of `classID` in `mode` waits at.
     mutating func requestNodeLocked(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
-        guard kind == .readerPreferringRWLock else { return nodeLocked(NodeKey(classID: classID, role: .whole)) }
+        guard kind == .readerPreferringRWLock else {
+            return nodeLocked(NodeKey(classID: classID, role: .whole))
+        }
         guard ensureSplitLocked(classID) else { return nil }
-        return nodeByKey[NodeKey(classID: classID, role: mode == .shared ? .requestShared : .requestExclusive)]
+        return nodeByKey[
+            NodeKey(classID: classID, role: mode == .shared ? .requestShared : .requestExclusive)]
     }
 
     /// The node a hold of `classID` in `mode` orders later acquisitions from.
     mutating func heldNodeLocked(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
-        guard kind == .readerPreferringRWLock else { return nodeLocked(NodeKey(classID: classID, role: .whole)) }
+        guard kind == .readerPreferringRWLock else {
+            return nodeLocked(NodeKey(classID: classID, role: .whole))
+        }
         guard ensureSplitLocked(classID) else { return nil }
         return nodeByKey[NodeKey(classID: classID, role: mode == .shared ? .heldShared : .heldExclusive)]
     }
@@ -127,7 +132,9 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>, chain: UInt64
     ) {
         slowPath(state) {
-            let candidates = lock.withLock { learnOrderLocked(identity, mode: mode, site: site, state: state) }
+            let candidates = lock.withLock {
+                learnOrderLocked(identity, mode: mode, site: site, state: state)
+            }
             if candidates.isEmpty { ChainKey.remember(chain, in: state) }
             report(candidates)
         }
@@ -168,7 +175,8 @@ extension CheckerState {
                 let heldSnapshot = snapshotLocked(entry)
                 if threadName == nil { threadName = ThreadIdentity.describeCurrent() }
                 return EdgeEvidence(
-                    fromName: heldSnapshot.name, toName: registry.name(of: identity.nameID, classID: identity.classID),
+                    fromName: heldSnapshot.name,
+                    toName: registry.name(of: identity.nameID, classID: identity.classID),
                     heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)", thread: threadName!,
                     backtrace: keepsStack ? Backtrace.capture() : nil)
             }
@@ -187,7 +195,8 @@ extension CheckerState {
                 if found.isEmpty {
                     found.append(
                         cycleCandidateLocked(
-                            identity, mode: mode, heldEntry: entry, heldMode: heldMode, path: path, site: site,
+                            identity, mode: mode, heldEntry: entry, heldMode: heldMode, path: path,
+                            site: site,
                             state: state))
                 }
             case .edgeCapacityExceeded:
@@ -230,13 +239,15 @@ extension CheckerState {
             }
         }
         let newModes =
-            heldEntry.kind == LockKind.readerPreferringRWLock.rawValue || identity.kind == .readerPreferringRWLock
+            heldEntry.kind == LockKind.readerPreferringRWLock.rawValue
+                || identity.kind == .readerPreferringRWLock
             ? "\(heldMode) then \(mode)" : nil
         var edges = [
             PendingCycleEdge(
                 edge: CycleEdge(
                     from: heldSnapshot.className, to: acquiring.className, modes: newModes,
-                    heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)", thread: "this thread (this acquisition)",
+                    heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)",
+                    thread: "this thread (this acquisition)",
                     frames: []),
                 backtrace: nil)
         ]
@@ -258,11 +269,14 @@ extension CheckerState {
         let cycleText = classPath.joined(separator: " -> ")
         return ViolationCandidate(
             kind: .orderCycle,
-            message: "order cycle: acquiring \(acquiring.name) while holding \(heldSnapshot.name) closes the cycle \(cycleText) (a potential deadlock)",
+            message:
+                "order cycle: acquiring \(acquiring.name) while holding \(heldSnapshot.name) closes the cycle \(cycleText) (a potential deadlock)",
             lock: acquiring, held: heldSnapshotsLocked(state),
-            rule: "locks must be acquired in one global order; \(acquiring.className) was seen acquired before \(heldSnapshot.className) elsewhere, and here it is acquired after",
+            rule:
+                "locks must be acquired in one global order; \(acquiring.className) was seen acquired before \(heldSnapshot.className) elsewhere, and here it is acquired after",
             cycle: edges,
-            hint: "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy",
+            hint:
+                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy",
             classIDs: classIDs, site: "\(site)")
     }
 }

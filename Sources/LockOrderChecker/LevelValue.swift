@@ -14,7 +14,8 @@ struct LevelValue: Decodable {
         } catch {
             // A JSON number that is not representable as Int.
             if let number = try? container.decode(Double.self) {
-                let problem = number.rounded() == number && number.isFinite
+                let problem =
+                    number.rounded() == number && number.isFinite
                     ? "level \(number) is out of range \(LockHierarchy.levelRangeText)"
                     : "level \(number) is not an integer"
                 throw JSONFailure(codingPath: decoder.codingPath, problem: problem)

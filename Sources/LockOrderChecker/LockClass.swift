@@ -26,13 +26,4 @@ public struct LockIdentity: Sendable, Hashable {
     /// Whether the lock is the only member of its class (`LockClass.instance`): its destruction
     /// must always be told to the checker, which then frees the class.
     public let hasInstanceClass: Bool
-
-    init(id: UInt64, classID: UInt32, nameID: UInt32, kind: LockKind, optionBits: UInt8, hasInstanceClass: Bool) {
-        self.id = id
-        self.classID = classID
-        self.nameID = nameID
-        self.kind = kind
-        self.optionBits = optionBits
-        self.hasInstanceClass = hasInstanceClass
-    }
 }

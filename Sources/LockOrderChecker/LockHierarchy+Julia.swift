@@ -18,7 +18,7 @@ extension LockHierarchy {
             .instanceOrder(lock: "orc::ThreadSafeContext"),
         ],
         implicitAcquisitions: [
-            ImplicitAcquisition(option: .safepoint, lock: "safepoint_lock"),
+            ImplicitAcquisition(option: .safepoint, lock: "safepoint_lock")
         ],
         forbiddenOperations: [
             ForbiddenOperation(

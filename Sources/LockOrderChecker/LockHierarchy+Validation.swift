@@ -58,11 +58,14 @@ extension LockHierarchy {
                 if guardLock.level <= lock.level {
                     throw failure(
                         "\(path).guard",
-                        "guard '\(guardLock.name)' (level \(guardLock.level)) must have a higher level than '\(lock.name)' (level \(lock.level))")
+                        "guard '\(guardLock.name)' (level \(guardLock.level)) must have a higher level than '\(lock.name)' (level \(lock.level))"
+                    )
                 }
             }
             if let first = exceptionFor[lock.name] {
-                throw failure("\(path).lock", "second exception for lock '\(lock.name)' (first at exceptions[\(first)])")
+                throw failure(
+                    "\(path).lock", "second exception for lock '\(lock.name)' (first at exceptions[\(first)])"
+                )
             }
             exceptionFor[lock.name] = index
         }
@@ -85,7 +88,8 @@ extension LockHierarchy {
             case .levels(let levels):
                 if levels.isEmpty { throw failure(selectorPath, "empty list") }
                 for (position, level) in levels.enumerated() where !levelRange.contains(level) {
-                    throw failure("\(selectorPath)[\(position)]", "level \(level) is out of range \(levelRangeText)")
+                    throw failure(
+                        "\(selectorPath)[\(position)]", "level \(level) is out of range \(levelRangeText)")
                 }
             case .kinds(let kindList):
                 if kindList.isEmpty { throw failure(selectorPath, "empty list") }

@@ -96,6 +96,7 @@ public struct LockHierarchy: Sendable, Hashable, CustomStringConvertible {
         "\(name) (\(locks.count) locks)"
     }
 
+    /// Equal when name, locks (in order), exceptions, implicit acquisitions and forbidden operations are.
     public static func == (lhs: LockHierarchy, rhs: LockHierarchy) -> Bool {
         lhs.name == rhs.name
             && lhs.locks == rhs.locks
@@ -104,6 +105,7 @@ public struct LockHierarchy: Sendable, Hashable, CustomStringConvertible {
             && lhs.forbiddenOperations == rhs.forbiddenOperations
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(locks)

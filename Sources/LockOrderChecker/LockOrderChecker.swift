@@ -29,7 +29,8 @@ public enum LockOrderChecker {
         name: String?, lockClass: LockClass = .creationSite, kind: LockKind, options: [LockOption] = [],
         site: SourceSite
     ) -> LockIdentity {
-        CheckerState.shared.register(name: name, lockClass: lockClass, kind: kind, options: options, site: site)
+        CheckerState.shared.register(
+            name: name, lockClass: lockClass, kind: kind, options: options, site: site)
     }
 
     /// Tells the checker a lock is being destroyed.
@@ -60,7 +61,8 @@ public enum LockOrderChecker {
         orderKey: UInt64? = nil, site: SourceSite
     ) {
         let verdict = lockorder_fast_will_acquire(
-            lock.id, lock.classID, lock.optionBits != 0 ? 1 : 0, mode == .shared ? 1 : 0, attempt == .tryLock ? 1 : 0)
+            lock.id, lock.classID, lock.optionBits != 0 ? 1 : 0, mode == .shared ? 1 : 0,
+            attempt == .tryLock ? 1 : 0)
         if _slowPath(verdict != 0) {
             willAcquireSlowly(lock, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
         }
@@ -117,7 +119,8 @@ public enum LockOrderChecker {
         if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
         if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
         let verdict = lockorder_fast_did_acquire(
-            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0, site.fileID.utf8Start,
+            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
+            site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
             lock.kind.mayBeHeldTwice ? 1 : 0)
         if _slowPath(verdict != 0) {
@@ -132,8 +135,10 @@ public enum LockOrderChecker {
         guard let state = checkedThreadState() else { return }
         if lock.kind.mayBeHeldTwice && HeldStack.countAnotherHold(of: lock, in: state) { return }
         let verdict = lockorder_fast_did_acquire(
-            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0, site.fileID.utf8Start,
-            UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line), 0)
+            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
+            site.fileID.utf8Start,
+            UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
+            0)
         if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state) }
     }
 
@@ -162,13 +167,15 @@ public enum LockOrderChecker {
     public static func willRelease(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite
     ) -> ReleaseVerdict {
-        let verdict = lockorder_fast_will_release(lock.id, mode == .shared ? 1 : 0, lock.optionBits != 0 ? 1 : 0)
+        let verdict = lockorder_fast_will_release(
+            lock.id, mode == .shared ? 1 : 0, lock.optionBits != 0 ? 1 : 0)
         if _fastPath(verdict == 0) { return .release }
         return willReleaseSlowly(lock, mode: mode, site: site)
     }
 
     @usableFromInline @inline(never)
-    static func willReleaseSlowly(_ lock: LockIdentity, mode: AccessMode, site: SourceSite) -> ReleaseVerdict {
+    static func willReleaseSlowly(_ lock: LockIdentity, mode: AccessMode, site: SourceSite) -> ReleaseVerdict
+    {
         guard let state = checkedThreadState() else { return .release }
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
@@ -210,9 +217,11 @@ public enum LockOrderChecker {
     /// allocation, a task switch). Reports `forbidden_operation` when the hierarchy forbids it
     /// while a lock the thread holds is held.
     @inline(never)
-    public static func willPerform(_ operation: Operation, fileID: StaticString = #fileID, line: UInt = #line) {
+    public static func willPerform(_ operation: Operation, fileID: StaticString = #fileID, line: UInt = #line)
+    {
         guard let state = checkedThreadState(), state.pointee.depth > 0 else { return }
-        CheckerState.shared.checkOperation(operation, site: SourceSite(fileID: fileID, line: line), state: state)
+        CheckerState.shared.checkOperation(
+            operation, site: SourceSite(fileID: fileID, line: line), state: state)
     }
 
     // MARK: Fast-path helpers
@@ -232,7 +241,9 @@ public enum LockOrderChecker {
     static func openGate(_ state: UnsafeMutablePointer<lockorder_thread_state>)
         -> UnsafeMutablePointer<lockorder_thread_state>?
     {
-        if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) { CheckerState.shared.configureFromEnvironment() }
+        if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) {
+            CheckerState.shared.configureFromEnvironment()
+        }
         let mode = lockorder_mode()
         if mode == UInt8(LOCKORDER_MODE_OFF) || mode == UInt8(LOCKORDER_MODE_UNCONFIGURED) { return nil }
         if state.pointee.in_checker != 0 { return nil }

@@ -25,7 +25,8 @@ public enum LockSelector: Sendable, Hashable, CustomStringConvertible {
             return kinds.contains(kind)
         case .listedBefore(let boundary):
             guard let boundaryIndex = hierarchy.index(of: boundary),
-                  let lockIndex = hierarchy.index(of: lock.name) else { return false }
+                let lockIndex = hierarchy.index(of: lock.name)
+            else { return false }
             return lockIndex < boundaryIndex
         case .locks(let names):
             return names.contains(lock.name)

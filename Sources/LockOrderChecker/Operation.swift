@@ -2,8 +2,10 @@
 /// Encoded in JSON as its raw string; names other than the built-in ones are
 /// allowed, for operations that a client reports itself.
 public struct Operation: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The operation's name, as JSON hierarchy files and reports spell it.
     public let rawValue: String
 
+    /// An operation by name; a hierarchy may declare its own.
     public init(rawValue: String) {
         self.rawValue = rawValue
     }
@@ -17,12 +19,15 @@ public struct Operation: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     /// Switching to another task.
     public static let taskSwitch = Operation(rawValue: "task_switch")
 
+    /// The operation's name.
     public var description: String { rawValue }
 
+    /// Reads the operation from a JSON string.
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)
     }
 
+    /// Writes the operation as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)

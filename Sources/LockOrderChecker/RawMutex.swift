@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The checker's own lock: a bare pthread mutex that reports nothing.
@@ -47,7 +47,8 @@ package final class RawMutex: @unchecked Sendable {
 /// invariant; there is no sensible way to go on.
 package func checkPthread(_ result: Int32, _ call: StaticString) {
     if result != 0 {
-        StandardError.write("lockorder: internal error: \(call) failed: \(String(cString: strerror(result))) (\(result))\n")
+        StandardError.write(
+            "lockorder: internal error: \(call) failed: \(String(cString: strerror(result))) (\(result))\n")
         abort()
     }
 }

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where violations go and how often: each distinct violation (kind, lock classes, call site)
@@ -83,7 +83,8 @@ struct Reporter {
         var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
         line += "\(occurrences) occurrence\(occurrences == 1 ? "" : "s")"
         if !capacityNotices.isEmpty {
-            line += "; \(capacityNotices.count) capacity limit\(capacityNotices.count == 1 ? "" : "s") reached ("
+            line +=
+                "; \(capacityNotices.count) capacity limit\(capacityNotices.count == 1 ? "" : "s") reached ("
             line += capacityNotices.joined(separator: ", ") + ")"
         }
         return line + "\n"

@@ -1,7 +1,7 @@
 import CLockOrderSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds the source location of code addresses through a symbolizer process, for

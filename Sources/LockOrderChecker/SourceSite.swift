@@ -16,10 +16,12 @@ public struct SourceSite: Sendable, Hashable, CustomStringConvertible {
     /// `File.swift:line`.
     public var description: String { "\(fileID):\(line)" }
 
+    /// Same file and line.
     public static func == (lhs: SourceSite, rhs: SourceSite) -> Bool {
         lhs.line == rhs.line && lhs.fileID.description == rhs.fileID.description
     }
 
+    /// Hashes the file and line.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(fileID.description)
         hasher.combine(line)

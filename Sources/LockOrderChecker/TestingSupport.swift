@@ -23,7 +23,8 @@ extension LockOrderChecker {
         CheckingSession.lock.lock()
         defer { CheckingSession.lock.unlock() }
         if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) { checker.configureFromEnvironment() }
-        let saved = checker.beginSession(hierarchy: hierarchy, learnsOrder: learnsOrder, printsReports: printsReports)
+        let saved = checker.beginSession(
+            hierarchy: hierarchy, learnsOrder: learnsOrder, printsReports: printsReports)
         defer { checker.endSession(restoring: saved) }
         try body()
         return checker.lock.withLock { checker.reporter.distinct.compactMap { $0 } }
@@ -47,7 +48,8 @@ extension CheckerState {
     {
         lock.withLock {
             let saved = CheckingSession(
-                mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: hierarchy, reporter: reporter,
+                mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: hierarchy,
+                reporter: reporter,
                 learned: learned)
             hierarchy = newHierarchy
             registry.resolveLocked(against: newHierarchy)

@@ -1,7 +1,7 @@
 import CLockOrderSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reports locks still held when a thread ends (`held_at_exit`): through a pthread key
@@ -53,10 +53,12 @@ extension CheckerState {
                 let classIDs = (0..<Int(state.pointee.depth)).map { heldEntries[$0].class_id }
                 return ViolationCandidate(
                     kind: .heldAtExit,
-                    message: "held at exit: the thread ended holding \(held.count) lock\(held.count == 1 ? "" : "s"): \(names)",
+                    message:
+                        "held at exit: the thread ended holding \(held.count) lock\(held.count == 1 ? "" : "s"): \(names)",
                     lock: nil, held: held,
                     rule: "a thread must release every lock it acquired before it ends",
-                    hint: "release \(names) before the thread returns (withLock releases on every exit, including a throw)",
+                    hint:
+                        "release \(names) before the thread returns (withLock releases on every exit, including a throw)",
                     classIDs: classIDs, site: held.last?.site ?? "?")
             }
             state.pointee.depth = 0

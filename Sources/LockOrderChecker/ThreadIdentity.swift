@@ -2,7 +2,7 @@ import CLockOrderSupport
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The checker's name for a thread: a serial number handed out on first use, never reused.
@@ -32,7 +32,10 @@ public enum ThreadIdentity {
     /// for example `thread 3 (tid 4711, "worker")`.
     package static func describeCurrent() -> String {
         var nameBuffer = [CChar](repeating: 0, count: 64)
-        let name = lockorder_thread_name(&nameBuffer, nameBuffer.count) == 0 ? String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let name =
+            lockorder_thread_name(&nameBuffer, nameBuffer.count) == 0
+            ? String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            : ""
         let tid = lockorder_thread_id()
         return name.isEmpty ? "thread \(current) (tid \(tid))" : "thread \(current) (tid \(tid), \"\(name)\")"
     }

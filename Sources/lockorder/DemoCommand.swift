@@ -2,7 +2,7 @@ import ArgumentParser
 import LockCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `lockorder demo`: runs scenarios on the Julia lock table with checking on, and lets the

@@ -1,7 +1,7 @@
 import LockCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One scenario of the demo: a title and the locking it does.
@@ -14,7 +14,9 @@ struct DemoScenario: Sendable {
 /// silently and what is reported.
 enum DemoScenarios {
     static let all: [DemoScenario] = [
-        DemoScenario(title: "world_counter_lock exception kept: several method locks under the guard (silent)") {
+        DemoScenario(
+            title: "world_counter_lock exception kept: several method locks under the guard (silent)"
+        ) {
             let worldCounter = CheckedMutex(declared: "world_counter_lock")
             let first = CheckedMutex(declared: "jl_method_t.writelock")
             let second = CheckedMutex(declared: "jl_method_t.writelock")

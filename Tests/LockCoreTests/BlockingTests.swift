@@ -11,7 +11,8 @@ struct BlockingTests {
     static let mustTimeOut = Duration.milliseconds(100)
     static let generous = Duration.seconds(10)
 
-    @Test("B blocks in lock() while A holds it, and acquires once A unlocks", arguments: ExclusiveKind.allCases)
+    @Test(
+        "B blocks in lock() while A holds it, and acquires once A unlocks", arguments: ExclusiveKind.allCases)
     func lockBlocksUntilReleased(kind: ExclusiveKind) {
         let lock = kind.make("contended")
         let started = Semaphore()

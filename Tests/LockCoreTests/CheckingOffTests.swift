@@ -3,7 +3,7 @@ import LockOrderTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Outside `withChecking` (and with LOCKORDER_CHECK unset) nothing is checked: misuse that a
@@ -55,7 +55,9 @@ struct CheckingOffTests {
         #expect(anotherThreadCanTake(lock))
     }
 
-    @Test("an order inversion is not reported", .enabled(if: !environmentChecks), arguments: ExclusiveKind.allCases)
+    @Test(
+        "an order inversion is not reported", .enabled(if: !environmentChecks),
+        arguments: ExclusiveKind.allCases)
     func orderInversionNotReported(kind: ExclusiveKind) {
         let a = kind.make("a")
         let b = kind.make("b")

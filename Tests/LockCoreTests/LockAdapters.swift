@@ -2,7 +2,7 @@ import LockCore
 import LockOrderTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The uniform face the scenario x lock-kind matrices drive: every exclusive lock (the four
@@ -75,7 +75,9 @@ enum ExclusiveKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case writerPreferringWrite
 
     /// The lock types that are not reentrant (locking them twice is a self-deadlock).
-    static let nonReentrant: [ExclusiveKind] = [.mutex, .spinLock, .readerPreferringWrite, .writerPreferringWrite]
+    static let nonReentrant: [ExclusiveKind] = [
+        .mutex, .spinLock, .readerPreferringWrite, .writerPreferringWrite,
+    ]
 
     var description: String { rawValue }
 

@@ -8,7 +8,8 @@ import Testing
 struct MisuseTests {
     // MARK: Unlock by a thread that does not hold the lock
 
-    @Test("unlock of a free lock: unlock_not_held, and the lock still works", arguments: ExclusiveKind.allCases)
+    @Test(
+        "unlock of a free lock: unlock_not_held, and the lock still works", arguments: ExclusiveKind.allCases)
     func unlockOfAFreeLock(kind: ExclusiveKind) throws {
         let lock = kind.make("idle")
         let violations = LockOrderChecker.withChecking {
@@ -28,7 +29,9 @@ struct MisuseTests {
         #expect(violation.lock?.mode == .exclusive)
         #expect(violation.held.isEmpty)
         #expect(violation.count == 1)
-        #expect(violation.text.hasPrefix("lockorder: unlock not held: releasing idle, which this thread does not hold\n"))
+        #expect(
+            violation.text.hasPrefix(
+                "lockorder: unlock not held: releasing idle, which this thread does not hold\n"))
         #expect(anotherThreadCanTake(lock))
     }
 
@@ -98,7 +101,9 @@ struct MisuseTests {
 
     // MARK: Reentrant unlock past zero
 
-    @Test("reentrant: two locks, three unlocks: the third is unlock_not_held and ignored", arguments: ReentrantKind.allCases)
+    @Test(
+        "reentrant: two locks, three unlocks: the third is unlock_not_held and ignored",
+        arguments: ReentrantKind.allCases)
     func reentrantUnlockPastZero(kind: ReentrantKind) throws {
         let lock = kind.make("counted")
         let violations = LockOrderChecker.withChecking {
@@ -117,7 +122,9 @@ struct MisuseTests {
         #expect(violation.lock?.kind == (kind == .reentrantMutex ? .reentrantMutex : .reentrantSpinLock))
     }
 
-    @Test("reentrant: unlock by B while A holds it twice: unlock_not_owner; A's count is untouched", arguments: ReentrantKind.allCases)
+    @Test(
+        "reentrant: unlock by B while A holds it twice: unlock_not_owner; A's count is untouched",
+        arguments: ReentrantKind.allCases)
     func reentrantUnlockByANonOwner(kind: ReentrantKind) throws {
         let lock = kind.make("counted")
         let violations = LockOrderChecker.withChecking {
@@ -131,12 +138,15 @@ struct MisuseTests {
             #expect(anotherThreadCanTake(lock))
         }
         #expect(violations.map(\.kind) == [.unlockNotOwner])
-        #expect(violations.first?.message == "unlock not owner: releasing counted, which another thread holds")
+        #expect(
+            violations.first?.message == "unlock not owner: releasing counted, which another thread holds")
     }
 
     // MARK: Destroyed while held
 
-    @Test("the last reference goes while this thread holds it: destroyed_while_held", arguments: ExclusiveKind.allCases)
+    @Test(
+        "the last reference goes while this thread holds it: destroyed_while_held",
+        arguments: ExclusiveKind.allCases)
     func destroyedWhileHeld(kind: ExclusiveKind) throws {
         let violations = LockOrderChecker.withChecking {
             do {
@@ -162,7 +172,9 @@ struct MisuseTests {
             }
         }
         #expect(violations.map(\.kind) == [.destroyedWhileHeld])
-        #expect(violations.first?.message == "destroyed while held: doomed table was destroyed while this thread holds it")
+        #expect(
+            violations.first?.message
+                == "destroyed while held: doomed table was destroyed while this thread holds it")
     }
 
     @Test("the last reference goes while another thread holds it: destroyed_while_held, then held_at_exit")
@@ -251,7 +263,9 @@ struct MisuseTests {
         #expect(violations.isEmpty)
     }
 
-    @Test("correct use of both rwlock sides reports nothing", arguments: [CheckedReadWriteLock.Fairness.readerPreferring, .writerPreferring])
+    @Test(
+        "correct use of both rwlock sides reports nothing",
+        arguments: [CheckedReadWriteLock.Fairness.readerPreferring, .writerPreferring])
     func correctReadWriteUseReportsNothing(fairness: CheckedReadWriteLock.Fairness) {
         let violations = LockOrderChecker.withChecking {
             let rwlock = CheckedReadWriteLock("well used", fairness: fairness)

@@ -33,7 +33,9 @@ struct OrderParticipationTests {
         #expect(violations.isEmpty)
     }
 
-    @Test("a lock held through tryLock orders later acquisitions: BA, then try-A B, is a cycle", arguments: ExclusiveKind.allCases)
+    @Test(
+        "a lock held through tryLock orders later acquisitions: BA, then try-A B, is a cycle",
+        arguments: ExclusiveKind.allCases)
     func tryLockHeldOrdersLater(kind: ExclusiveKind) throws {
         let violations = LockOrderChecker.withChecking {
             let a = kind.make("a")
@@ -44,11 +46,15 @@ struct OrderParticipationTests {
             a.unlock()
         }
         #expect(violations.map(\.kind) == [.orderCycle])
-        #expect(violations.first?.message.hasPrefix("order cycle: acquiring b while holding a closes the cycle ") == true)
+        #expect(
+            violations.first?.message.hasPrefix("order cycle: acquiring b while holding a closes the cycle ")
+                == true)
         #expect(violations.first?.held.first?.tryLock == true, "the report shows a was taken by trylock")
     }
 
-    @Test("ABBA where the second A is tryLock(for:): checked like blocking, a cycle", arguments: ExclusiveKind.allCases)
+    @Test(
+        "ABBA where the second A is tryLock(for:): checked like blocking, a cycle",
+        arguments: ExclusiveKind.allCases)
     func timedIsCheckedLikeBlocking(kind: ExclusiveKind) throws {
         let violations = LockOrderChecker.withChecking {
             let a = kind.make("a")
@@ -59,7 +65,9 @@ struct OrderParticipationTests {
             }
         }
         #expect(violations.map(\.kind) == [.orderCycle])
-        #expect(violations.first?.message.hasPrefix("order cycle: acquiring a while holding b closes the cycle ") == true)
+        #expect(
+            violations.first?.message.hasPrefix("order cycle: acquiring a while holding b closes the cycle ")
+                == true)
     }
 
     @Test("learning off: ABBA is not reported (no declared levels either)")

@@ -14,7 +14,9 @@ struct ReadWriteLockTests {
         #expect(CheckedReadWriteLock("default").fairness == .readerPreferring)
         #expect(CheckedReadWriteLock("readers", fairness: .readerPreferring).fairness == .readerPreferring)
         #expect(CheckedReadWriteLock("writers", fairness: .writerPreferring).fairness == .writerPreferring)
-        #expect(CheckedReadWriteLock("writers", fairness: .writerPreferring).identity.kind == .writerPreferringRWLock)
+        #expect(
+            CheckedReadWriteLock("writers", fairness: .writerPreferring).identity.kind
+                == .writerPreferringRWLock)
     }
 
     /// R1 takes the read lock and waits (bounded) for R2 to say it holds the read lock too; R2
@@ -42,7 +44,9 @@ struct ReadWriteLockTests {
         #expect(bothReadTogether.value)
     }
 
-    @Test("while a writer holds it: tryLockRead and tryLockWrite fail, timed forms time out", arguments: bothFairnesses)
+    @Test(
+        "while a writer holds it: tryLockRead and tryLockWrite fail, timed forms time out",
+        arguments: bothFairnesses)
     func writerExcludesEveryone(fairness: CheckedReadWriteLock.Fairness) {
         let rwlock = CheckedReadWriteLock("table", fairness: fairness)
         rwlock.lockWrite()
@@ -114,7 +118,8 @@ struct ReadWriteLockTests {
             newReaderRefused = !anotherThreadCanRead(rwlock)
         }
         #expect(newReaderRefused)
-        #expect(!writerDone.wait(timeout: .milliseconds(50)), "the writer got in while a reader held the lock")
+        #expect(
+            !writerDone.wait(timeout: .milliseconds(50)), "the writer got in while a reader held the lock")
         rwlock.unlockRead()
         #expect(writerDone.wait(timeout: Self.generous))
         writer.join()
@@ -180,7 +185,8 @@ struct ReadWriteLockTests {
         #expect(violation.kind == .selfDeadlock)
         #expect(
             violation.message
-                == "self deadlock: re-taking the read side of writer-preferring table, which this thread already holds shared")
+                == "self deadlock: re-taking the read side of writer-preferring table, which this thread already holds shared"
+        )
         #expect(violation.lock?.mode == .shared)
         #expect(violation.lock?.kind == .writerPreferringRWLock)
     }
@@ -200,7 +206,9 @@ struct ReadWriteLockTests {
 
     /// Holding one side and releasing the other: the thread does not hold that side, so it is
     /// `unlock_not_held`, and the raw unlock (which would drop the side that is held) is not made.
-    @Test("releasing the side this thread does not hold: reported, and the held side stays held", arguments: [true, false])
+    @Test(
+        "releasing the side this thread does not hold: reported, and the held side stays held",
+        arguments: [true, false])
     func releasingTheOtherSide(holdsWrite: Bool) throws {
         let rwlock = CheckedReadWriteLock("table")
         let violations = LockOrderChecker.withChecking {
@@ -219,6 +227,7 @@ struct ReadWriteLockTests {
         #expect(violations.count == 1)
         #expect(anotherThreadCanWrite(rwlock))
         #expect(violations.first?.kind == .unlockNotHeld)
-        #expect(violations.first?.message == "unlock not held: releasing table, which this thread does not hold")
+        #expect(
+            violations.first?.message == "unlock not held: releasing table, which this thread does not hold")
     }
 }

@@ -6,7 +6,9 @@ import Testing
 /// when the count returns to zero.
 @Suite("Reentrancy counts")
 struct ReentrancyTests {
-    @Test("AAA then three unlocks: holdCount 3, 2, 1, 0; no other thread gets it until the last", arguments: ReentrantKind.allCases)
+    @Test(
+        "AAA then three unlocks: holdCount 3, 2, 1, 0; no other thread gets it until the last",
+        arguments: ReentrantKind.allCases)
     func countsThreeHolds(kind: ReentrantKind) {
         let lock = kind.make("counted")
         #expect(lock.holdCount == 0)
@@ -103,6 +105,7 @@ struct ReentrancyTests {
             inner.unlock()
         }
         #expect(violations.map(\.kind) == [.orderCycle])
-        #expect(violations.first?.message.hasPrefix("order cycle: acquiring outer while holding inner") == true)
+        #expect(
+            violations.first?.message.hasPrefix("order cycle: acquiring outer while holding inner") == true)
     }
 }

@@ -2,7 +2,7 @@ import LockCore
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Locking a non-reentrant lock that the thread already holds can never succeed: the checker
@@ -11,7 +11,8 @@ import Glibc
 /// printing the report.
 @Suite("Self-deadlock (AA): reported, then the process stops")
 struct SelfDeadlockTests {
-    static let stopLine = "lockorder: stopping the process after this report (a certain self-deadlock: going on would hang)"
+    static let stopLine =
+        "lockorder: stopping the process after this report (a certain self-deadlock: going on would hang)"
 
     /// The child's stderr, as text.
     static func standardError(_ result: ExitTest.Result?) -> String {
@@ -174,7 +175,9 @@ struct SelfDeadlockTests {
 
     /// The counterpart: a tryLock of a held non-reentrant lock cannot deadlock, so it is not
     /// a self-deadlock: it just fails.
-    @Test("lock, tryLock: not a self-deadlock; the try fails and nothing is reported", arguments: ExclusiveKind.nonReentrant)
+    @Test(
+        "lock, tryLock: not a self-deadlock; the try fails and nothing is reported",
+        arguments: ExclusiveKind.nonReentrant)
     func tryLockOfAHeldLockJustFails(kind: ExclusiveKind) {
         let violations = LockOrderChecker.withChecking {
             let lock = kind.make("held")

@@ -1,12 +1,14 @@
-@testable import LockCore
 import LockOrderTestSupport
 import Testing
+
+@testable import LockCore
 
 /// The `with` forms release on every exit: a throw from the body is rethrown unchanged (with
 /// its type: typed throws) and the lock is free afterwards.
 @Suite("A throwing body releases the lock")
 struct ThrowingBodyTests {
-    @Test("withLock rethrows the same error and the lock is free afterwards", arguments: ExclusiveKind.allCases)
+    @Test(
+        "withLock rethrows the same error and the lock is free afterwards", arguments: ExclusiveKind.allCases)
     func withLockReleasesOnThrow(kind: ExclusiveKind) {
         let lock = kind.make("thrown through")
         #expect(throws: TestError.boom(1)) {
@@ -37,7 +39,8 @@ struct ThrowingBodyTests {
         #expect(anotherThreadCanTake(lock))
     }
 
-    @Test("a throw out of a nested reentrant withLock releases every level", arguments: ReentrantKind.allCases)
+    @Test(
+        "a throw out of a nested reentrant withLock releases every level", arguments: ReentrantKind.allCases)
     func nestedReentrantThrowReleasesAll(kind: ReentrantKind) {
         let lock = kind.make("nested")
         #expect(throws: TestError.boom(3)) {
@@ -77,7 +80,8 @@ struct ThrowingBodyTests {
         #expect(value.withLock { $0 } == [1, 2, 3])
     }
 
-    @Test("with checking on: a throw through each with form reports nothing", arguments: ExclusiveKind.allCases)
+    @Test(
+        "with checking on: a throw through each with form reports nothing", arguments: ExclusiveKind.allCases)
     func throwReportsNothing(kind: ExclusiveKind) {
         let violations = LockOrderChecker.withChecking {
             let lock = kind.make("thrown through")

@@ -19,7 +19,9 @@ func holdOnAnotherThread(_ lock: any ExclusiveLock, until release: Semaphore) ->
 /// its timeout.
 @Suite("tryLock and tryLock(for:)")
 struct TryLockTests {
-    @Test("tryLock on a free lock: true, and then it is held (another thread's tryLock fails)", arguments: ExclusiveKind.allCases)
+    @Test(
+        "tryLock on a free lock: true, and then it is held (another thread's tryLock fails)",
+        arguments: ExclusiveKind.allCases)
     func tryLockTakesAFreeLock(kind: ExclusiveKind) {
         let lock = kind.make("free")
         #expect(lock.tryLock())
@@ -28,7 +30,9 @@ struct TryLockTests {
         #expect(anotherThreadCanTake(lock))
     }
 
-    @Test("tryLock while another thread holds it: false, and nothing is held afterwards", arguments: ExclusiveKind.allCases)
+    @Test(
+        "tryLock while another thread holds it: false, and nothing is held afterwards",
+        arguments: ExclusiveKind.allCases)
     func tryLockFailsOnAHeldLock(kind: ExclusiveKind) {
         let lock = kind.make("busy")
         let release = Semaphore()
@@ -40,7 +44,9 @@ struct TryLockTests {
         #expect(anotherThreadCanTake(lock))
     }
 
-    @Test("tryLock(for:) while another thread holds it: false after at least the timeout", arguments: ExclusiveKind.allCases)
+    @Test(
+        "tryLock(for:) while another thread holds it: false after at least the timeout",
+        arguments: ExclusiveKind.allCases)
     func timedTryLockTimesOut(kind: ExclusiveKind) {
         let lock = kind.make("busy")
         let release = Semaphore()
@@ -66,7 +72,8 @@ struct TryLockTests {
         #expect(anotherThreadCanTake(lock))
     }
 
-    @Test("tryLock(for:) gets the lock when it is freed within the timeout", arguments: ExclusiveKind.allCases)
+    @Test(
+        "tryLock(for:) gets the lock when it is freed within the timeout", arguments: ExclusiveKind.allCases)
     func timedTryLockGetsALockFreedInTime(kind: ExclusiveKind) {
         let lock = kind.make("soon free")
         let release = Semaphore()

@@ -3,7 +3,7 @@ import LockOrderTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A lock of the user's own, taking part in checking through the three calls only: the
@@ -16,7 +16,8 @@ final class AnnotatedLock: @unchecked Sendable {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
-        identity = LockOrderChecker.register(name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
+        identity = LockOrderChecker.register(
+            name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
     }
 
     deinit {
@@ -59,7 +60,9 @@ struct AnnotatedLockTests {
             second.unlock()
         }
         #expect(violations.map(\.kind) == [.orderCycle])
-        #expect(violations.first?.message.hasPrefix("order cycle: acquiring first while holding second closes the cycle") == true)
+        #expect(
+            violations.first?.message.hasPrefix(
+                "order cycle: acquiring first while holding second closes the cycle") == true)
     }
 
     @Test("the same locks always taken in one order report nothing")
@@ -84,6 +87,7 @@ struct AnnotatedLockTests {
             lock.unlock()
         }
         #expect(violations.map(\.kind) == [.unlockNotHeld])
-        #expect(violations.first?.message == "unlock not held: releasing loose, which this thread does not hold")
+        #expect(
+            violations.first?.message == "unlock not held: releasing loose, which this thread does not hold")
     }
 }

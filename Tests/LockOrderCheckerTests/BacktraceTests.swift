@@ -22,7 +22,9 @@ struct BacktraceTests {
         #expect(outer == 2)
         #expect(!names.contains { $0.hasPrefix("$s") }, "no frame keeps a mangled Swift name")
         #expect(frames[0].module?.hasPrefix("lockorderPackageTests") == true)
-        #expect(frames[0].formatted.contains("LockOrderCheckerTests.backtraceChainInner() -> LockOrderChecker.Backtrace + "))
+        #expect(
+            frames[0].formatted.contains(
+                "LockOrderCheckerTests.backtraceChainInner() -> LockOrderChecker.Backtrace + "))
     }
 
     @Test("capture keeps addresses only; naming happens once per address, through the cache")

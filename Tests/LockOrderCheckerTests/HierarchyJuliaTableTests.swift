@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LockOrderChecker
 
 @Suite("Built-in Julia table")
@@ -70,9 +71,11 @@ struct JuliaTableTests {
     @Test("kind labels are the document's")
     func kindLabels() {
         let kinds = Set(julia.locks.compactMap(\.kind))
-        #expect(kinds == [
-            "uv_mutex_t", "std::mutex", "jl_mutex_t", "std::recursive_mutex", "ReentrantLock", "uv_rwlock_t",
-        ])
+        #expect(
+            kinds == [
+                "uv_mutex_t", "std::mutex", "jl_mutex_t", "std::recursive_mutex", "ReentrantLock",
+                "uv_rwlock_t",
+            ])
         #expect(julia.locks.filter { $0.kind == nil }.count == 19)
     }
 
@@ -88,11 +91,13 @@ struct JuliaTableTests {
 
     @Test("exceptions and implicit acquisitions")
     func exceptions() {
-        #expect(julia.exceptions == [
-            .guardedSameLevel(lock: "jl_method_t.writelock", guard: "world_counter_lock"),
-            .instanceOrder(lock: "orc::ThreadSafeContext"),
-        ])
-        #expect(julia.implicitAcquisitions == [ImplicitAcquisition(option: .safepoint, lock: "safepoint_lock")])
+        #expect(
+            julia.exceptions == [
+                .guardedSameLevel(lock: "jl_method_t.writelock", guard: "world_counter_lock"),
+                .instanceOrder(lock: "orc::ThreadSafeContext"),
+            ])
+        #expect(
+            julia.implicitAcquisitions == [ImplicitAcquisition(option: .safepoint, lock: "safepoint_lock")])
     }
 
     @Test("forbidden operations")
@@ -100,9 +105,10 @@ struct JuliaTableTests {
         let rules = julia.forbiddenOperations.map { ($0.operation, $0.whileHolding) }
         #expect(rules.count == 4)
         #expect(rules.map(\.0) == [.io, .safepoint, .allocation, .taskSwitch])
-        #expect(rules.map(\.1) == [
-            .listedBefore("jl_uv_mutex"), .levels([1]), .levels([1]), .kinds(["jl_mutex_t"]),
-        ])
+        #expect(
+            rules.map(\.1) == [
+                .listedBefore("jl_uv_mutex"), .levels([1]), .levels([1]), .kinds(["jl_mutex_t"]),
+            ])
         #expect(julia.forbiddenOperations.allSatisfy { !$0.reason.isEmpty })
     }
 

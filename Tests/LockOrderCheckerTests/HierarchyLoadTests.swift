@@ -1,21 +1,25 @@
 import Testing
+
 @testable import LockOrderChecker
 
 @Suite("Loading files")
 struct LoadTests {
     @Test("a missing file names strerror's text")
     func missingFile() {
-        #expect(throws: HierarchyError(
-            source: "/nonexistent/lockorder/h.json", location: "",
-            problem: "cannot open file: No such file or directory")
+        #expect(
+            throws: HierarchyError(
+                source: "/nonexistent/lockorder/h.json", location: "",
+                problem: "cannot open file: No such file or directory")
         ) {
             try LockHierarchy.load(path: "/nonexistent/lockorder/h.json")
         }
         do {
             _ = try LockHierarchy.load(path: "/nonexistent/lockorder/h.json")
         } catch {
-            #expect(error.description
-                == "lockorder: hierarchy '/nonexistent/lockorder/h.json': cannot open file: No such file or directory")
+            #expect(
+                error.description
+                    == "lockorder: hierarchy '/nonexistent/lockorder/h.json': cannot open file: No such file or directory"
+            )
         }
     }
 
@@ -27,7 +31,8 @@ struct LoadTests {
             _ = try LockHierarchy.load(path: directory)
             Issue.record("loading a directory succeeded")
         } catch {
-            #expect(error.description == "lockorder: hierarchy '\(directory)': cannot read file: Is a directory")
+            #expect(
+                error.description == "lockorder: hierarchy '\(directory)': cannot read file: Is a directory")
         }
     }
 
@@ -46,22 +51,29 @@ struct LoadTests {
     func validFile() throws {
         let directory = try #require(makeTemporaryDirectory())
         let path = directory + "/hierarchy.json"
-        defer { removePath(path); removePath(directory) }
+        defer {
+            removePath(path)
+            removePath(directory)
+        }
         #expect(writeFile(path, Array(sampleJSON().utf8)))
         let hierarchy = try LockHierarchy.load(path: path)
         #expect(hierarchy.name == "sample")
-        #expect(hierarchy.locks == [
-            DeclaredLock(name: "outer", level: 7),
-            DeclaredLock(name: "middle", level: 3, kind: "std::mutex"),
-            DeclaredLock(name: "inner", level: 1, kind: "uv_mutex_t", note: "leaf"),
-        ])
+        #expect(
+            hierarchy.locks == [
+                DeclaredLock(name: "outer", level: 7),
+                DeclaredLock(name: "middle", level: 3, kind: "std::mutex"),
+                DeclaredLock(name: "inner", level: 1, kind: "uv_mutex_t", note: "leaf"),
+            ])
     }
 
     @Test("a file larger than one read chunk loads")
     func largeFile() throws {
         let directory = try #require(makeTemporaryDirectory())
         let path = directory + "/julia.json"
-        defer { removePath(path); removePath(directory) }
+        defer {
+            removePath(path)
+            removePath(directory)
+        }
         var bytes = Array(LockHierarchy.julia.jsonData())
         bytes += [UInt8](repeating: UInt8(ascii: " "), count: 200_000)
         #expect(writeFile(path, bytes))
@@ -72,13 +84,18 @@ struct LoadTests {
     func errorNamesPath() throws {
         let directory = try #require(makeTemporaryDirectory())
         let path = directory + "/bad.json"
-        defer { removePath(path); removePath(directory) }
+        defer {
+            removePath(path)
+            removePath(directory)
+        }
         #expect(writeFile(path, Array(#"{"name": "x", "locks": [{"name": "a", "level": 0}]}"#.utf8)))
         do {
             _ = try LockHierarchy.load(path: path)
             Issue.record("loading succeeded")
         } catch {
-            #expect(error.description == "lockorder: hierarchy '\(path)': locks[0].level: level 0 is out of range 1...255")
+            #expect(
+                error.description
+                    == "lockorder: hierarchy '\(path)': locks[0].level: level 0 is out of range 1...255")
         }
     }
 }

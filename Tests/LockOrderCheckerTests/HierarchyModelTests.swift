@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LockOrderChecker
 
 @Suite("Model values")
@@ -11,7 +12,8 @@ struct ModelTests {
         #expect(LockSelector.levels([1]).description == "a level 1 lock")
         #expect(LockSelector.levels([1, 2, 3]).description == "a level 1, 2 or 3 lock")
         #expect(LockSelector.kinds(["jl_mutex_t"]).description == "a jl_mutex_t lock")
-        #expect(LockSelector.kinds(["jl_mutex_t", "uv_mutex_t"]).description == "a jl_mutex_t or uv_mutex_t lock")
+        #expect(
+            LockSelector.kinds(["jl_mutex_t", "uv_mutex_t"]).description == "a jl_mutex_t or uv_mutex_t lock")
         #expect(LockSelector.locks(["a"]).description == "the lock a")
         #expect(LockSelector.locks(["a", "b"]).description == "any of the locks a or b")
         #expect(LockSelector.locks([]).description == "no lock")
@@ -33,7 +35,8 @@ struct ModelTests {
 
     @Test("exception names")
     func exceptionNames() {
-        let guarded = HierarchyException.guardedSameLevel(lock: "jl_method_t.writelock", guard: "world_counter_lock")
+        let guarded = HierarchyException.guardedSameLevel(
+            lock: "jl_method_t.writelock", guard: "world_counter_lock")
         #expect(guarded.lockName == "jl_method_t.writelock")
         #expect(guarded.name == "guarded same level (world_counter_lock)")
         let ordered = HierarchyException.instanceOrder(lock: "orc::ThreadSafeContext")
@@ -54,11 +57,14 @@ struct ModelTests {
 
     @Test("descriptions of rules")
     func ruleDescriptions() {
-        let rule = ForbiddenOperation(operation: .taskSwitch, whileHolding: .kinds(["jl_mutex_t"]), reason: "why")
+        let rule = ForbiddenOperation(
+            operation: .taskSwitch, whileHolding: .kinds(["jl_mutex_t"]), reason: "why")
         #expect(rule.description == "no task_switch while holding a jl_mutex_t lock: why")
-        #expect(DeclaredLock(name: "a", level: 2, kind: "std::mutex").description == "a (level 2, std::mutex)")
-        #expect(ImplicitAcquisition(option: .safepoint, lock: "safepoint_lock").description
-            == "safepoint operations implicitly acquire safepoint_lock")
+        #expect(
+            DeclaredLock(name: "a", level: 2, kind: "std::mutex").description == "a (level 2, std::mutex)")
+        #expect(
+            ImplicitAcquisition(option: .safepoint, lock: "safepoint_lock").description
+                == "safepoint operations implicitly acquire safepoint_lock")
     }
 
     @Test("level range")

@@ -1,11 +1,13 @@
 import FoundationEssentials
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Testing
+
 @testable import LockOrderChecker
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 @Suite("JSON round trip")
 struct RoundTripTests {
@@ -37,7 +39,8 @@ struct RoundTripTests {
         let text = String(decoding: markdown, as: UTF8.self)
         let start = try #require(text.firstRange(of: "```json\n"))
         let end = try #require(text[start.upperBound...].firstRange(of: "```"))
-        let example = try LockHierarchy.decode(json: Array(text[start.upperBound..<end.lowerBound].utf8), source: "hierarchy.md")
+        let example = try LockHierarchy.decode(
+            json: Array(text[start.upperBound..<end.lowerBound].utf8), source: "hierarchy.md")
         #expect(example.name == "my-app")
         #expect(example.exceptions.count == 2)
         #expect(example.forbiddenOperations.count == 2)
@@ -54,12 +57,17 @@ struct RoundTripTests {
                 DeclaredLock(name: "leaf/\"quoted\"", level: 1, kind: "uv_mutex_t"),
             ],
             exceptions: [.guardedSameLevel(lock: "mid", guard: "top"), .instanceOrder(lock: "pool")],
-            implicitAcquisitions: [ImplicitAcquisition(option: LockOption(rawValue: "custom"), lock: "leaf/\"quoted\"")],
+            implicitAcquisitions: [
+                ImplicitAcquisition(option: LockOption(rawValue: "custom"), lock: "leaf/\"quoted\"")
+            ],
             forbiddenOperations: [
                 ForbiddenOperation(operation: .io, whileHolding: .listedBefore("pool"), reason: "r1"),
                 ForbiddenOperation(operation: .safepoint, whileHolding: .levels([1, 10])),
-                ForbiddenOperation(operation: .allocation, whileHolding: .kinds(["std::mutex", "uv_mutex_t"]), reason: "r3"),
-                ForbiddenOperation(operation: Operation(rawValue: "syscall"), whileHolding: .locks(["top", "mid"]), reason: "r4"),
+                ForbiddenOperation(
+                    operation: .allocation, whileHolding: .kinds(["std::mutex", "uv_mutex_t"]), reason: "r3"),
+                ForbiddenOperation(
+                    operation: Operation(rawValue: "syscall"), whileHolding: .locks(["top", "mid"]),
+                    reason: "r4"),
             ])
         let decoded = try LockHierarchy.decode(json: hierarchy.jsonData(), source: "<memory>")
         #expect(decoded == hierarchy)
@@ -80,9 +88,14 @@ struct RoundTripTests {
 
     @Test("a reason left out decodes as empty; kind null decodes as absent")
     func optionalValues() throws {
-        let hierarchy = try LockHierarchy.decode(json: Array(sampleJSON(locks: """
-            [{"name": "a", "level": 2, "kind": null}, {"name": "b", "level": 1, "kind": "k"}]
-            """, extra: #""forbiddenOperations": [{"operation": "io", "whileHolding": {"locks": ["a"]}}]"#).utf8),
+        let hierarchy = try LockHierarchy.decode(
+            json: Array(
+                sampleJSON(
+                    locks: """
+                        [{"name": "a", "level": 2, "kind": null}, {"name": "b", "level": 1, "kind": "k"}]
+                        """,
+                    extra: #""forbiddenOperations": [{"operation": "io", "whileHolding": {"locks": ["a"]}}]"#
+                ).utf8),
             source: "o.json")
         #expect(hierarchy.locks[0].kind == nil)
         #expect(hierarchy.forbiddenOperations.first?.reason == "")

@@ -1,10 +1,12 @@
 import FoundationEssentials
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+
 @testable import LockOrderChecker
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The description of the error decoding `json` throws, or nil if it decodes.
 func decodeFailure(_ json: String, source: String = "test.json") -> String? {
@@ -37,13 +39,14 @@ func initFailure(
 
 /// A small valid file with the given extra top-level members spliced in.
 func sampleJSON(locks: String? = nil, extra: String = "") -> String {
-    let lockList = locks ?? """
-        [
-          {"name": "outer", "level": 7},
-          {"name": "middle", "level": 3, "kind": "std::mutex"},
-          {"name": "inner", "level": 1, "kind": "uv_mutex_t", "note": "leaf"}
-        ]
-        """
+    let lockList =
+        locks ?? """
+            [
+              {"name": "outer", "level": 7},
+              {"name": "middle", "level": 3, "kind": "std::mutex"},
+              {"name": "inner", "level": 1, "kind": "uv_mutex_t", "note": "leaf"}
+            ]
+            """
     return """
         {
           "name": "sample",

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LockOrderChecker
 
 // MARK: - Helpers
@@ -354,7 +355,8 @@ func edgeList<E>(_ g: OrderGraph<E>) -> [[UInt32]] {
     var g = OrderGraph<Int>(nodeCapacity: n, edgeCapacity: n)
     var allInserted = true
     for i in stride(from: n - 2, through: 0, by: -1) {
-        allInserted = allInserted
+        allInserted =
+            allInserted
             && g.insertEdge(from: UInt32(i), to: UInt32(i + 1), evidence: i) == .inserted
     }
     #expect(allInserted)
@@ -375,7 +377,8 @@ func edgeList<E>(_ g: OrderGraph<E>) -> [[UInt32]] {
     var g = OrderGraph<Int>(nodeCapacity: n, edgeCapacity: n)
     var allInserted = true
     for i in 0..<(n - 1) {
-        allInserted = allInserted
+        allInserted =
+            allInserted
             && g.insertEdge(from: UInt32(i + 1), to: UInt32(i), evidence: i) == .inserted
     }
     #expect(allInserted)
