@@ -4,7 +4,7 @@ SWIFT ?= swift
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: demo test bench bench-tsan dependencies
+.PHONY: demo test lint bench bench-tsan dependencies
 
 dependencies:
 	@./scripts/ensure-libunwind.sh
@@ -21,6 +21,10 @@ test: dependencies
 	$(SWIFT) build --build-tests 2>&1 | tee .build/build-tests.log
 	@./scripts/check-warnings.sh .build/build-tests.log
 	$(SWIFT) test --skip-build --no-parallel
+
+## Check the formatting and lint rules of .swift-format (CI runs it before the tests).
+lint:
+	swift-format lint --strict -r Sources Benchmarks Tests Package.swift
 
 ## Measure the cost of checking (release build), as ratios to a raw pthread mutex in the same run.
 bench: dependencies

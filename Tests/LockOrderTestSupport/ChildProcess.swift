@@ -40,8 +40,8 @@ public func runChildProcess(_ path: String, arguments: [String] = [], environmen
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     let envp = variables.map { strdup($0) } + [nil]
     defer {
-        argv.forEach { free($0) }
-        envp.forEach { free($0) }
+        for argument in argv { free(argument) }
+        for variable in envp { free(variable) }
     }
     var pid = pid_t()
     let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
