@@ -20,27 +20,45 @@ enum DemoScenarios {
             let worldCounter = CheckedMutex(declared: "world_counter_lock")
             let first = CheckedMutex(declared: "jl_method_t.writelock")
             let second = CheckedMutex(declared: "jl_method_t.writelock")
-            worldCounter.withLock { first.withLock { second.withLock {} } }
+            worldCounter.withLock {
+                first.withLock {
+                    second.withLock {}
+                }
+            }
         },
         DemoScenario(title: "world_counter_lock exception broken: two method locks without the guard") {
             let first = CheckedMutex(declared: "jl_method_t.writelock")
             let second = CheckedMutex(declared: "jl_method_t.writelock")
-            first.withLock { second.withLock {} }
+            first.withLock {
+                second.withLock {}
+            }
         },
         DemoScenario(title: "level inversion: a level 5 lock taken under a level 3 lock") {
             let typecache = CheckedMutex(declared: "typecache_lock")
             let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
-            typecache.withLock { methodTable.withLock {} }
+            typecache.withLock {
+                methodTable.withLock {}
+            }
         },
         DemoScenario(title: "forbidden I/O while holding typecache_lock") {
             let typecache = CheckedMutex(declared: "typecache_lock")
-            typecache.withLock { LockOrderChecker.willPerform(.io) }
+            typecache.withLock {
+                LockOrderChecker.willPerform(.io)
+            }
         },
         DemoScenario(title: "learned order: two undeclared locks taken in both orders by two threads") {
             let accounts = CheckedMutex("accounts")
             let audit = CheckedMutex("audit log")
-            runOnThread { accounts.withLock { audit.withLock {} } }
-            runOnThread { audit.withLock { accounts.withLock {} } }
+            runOnThread {
+                accounts.withLock {
+                    audit.withLock {}
+                }
+            }
+            runOnThread {
+                audit.withLock {
+                    accounts.withLock {}
+                }
+            }
         },
     ]
 

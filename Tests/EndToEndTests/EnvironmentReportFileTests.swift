@@ -75,9 +75,11 @@ struct EnvironmentReportFileTests {
         let (_, _, objects) = try Self.runWithReportFile()
         let object = try #require(objects.first { $0["kind"] as? String == "level_inversion" })
         let line = try DemoRun.sourceLine(
-            containing: "typecache.withLock { methodTable.withLock {} }",
-            in: "Sources/lockorder/DemoScenarios.swift")
+            containing: "methodTable.withLock {}", in: "Sources/lockorder/DemoScenarios.swift")
+        let heldLine = try DemoRun.sourceLine(
+            containing: "typecache.withLock {", in: "Sources/lockorder/DemoScenarios.swift")
         let site = "lockorder/DemoScenarios.swift:\(line)"
+        let heldSite = "lockorder/DemoScenarios.swift:\(heldLine)"
         #expect(
             Set(object.keys) == [
                 "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "hint", "frames",
@@ -111,7 +113,7 @@ struct EnvironmentReportFileTests {
         #expect(held.first?["name"] as? String == "typecache_lock")
         #expect(held.first?["level"] as? Int == 3)
         #expect(held.first?["kind"] as? String == "mutex")
-        #expect(held.first?["site"] as? String == site)
+        #expect(held.first?["site"] as? String == heldSite)
         let frames = try #require(object["frames"] as? [[String: Any]])
         #expect(
             (frames.first?["function"] as? String)?.hasPrefix(

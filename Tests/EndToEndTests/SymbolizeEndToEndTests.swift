@@ -35,7 +35,7 @@ struct SymbolizeEndToEndTests {
         #expect(result.status == 0)
         DemoRun.expectJuliaReports(DemoRun.checkerLines(result))
         let inversionLine = try DemoRun.sourceLine(
-            containing: "typecache.withLock { methodTable.withLock {} }", in: Self.scenarios)
+            containing: "methodTable.withLock {}", in: Self.scenarios)
         let lines = DemoRun.lines(result.standardError)
         let inversion = try #require(lines.firstIndex(of: DemoRun.juliaHeadlines[1]))
         let frameZero = try #require(lines[inversion...].first { $0.hasPrefix("    #0 ") })
@@ -60,7 +60,7 @@ struct SymbolizeEndToEndTests {
         #expect(result.status == 0)
         DemoRun.expectJuliaReports(DemoRun.checkerLines(result))
         let inversionLine = try DemoRun.sourceLine(
-            containing: "typecache.withLock { methodTable.withLock {} }", in: Self.scenarios)
+            containing: "methodTable.withLock {}", in: Self.scenarios)
         let frames = Self.frameLines(result.standardError)
         #expect(
             frames.contains { $0.hasSuffix("/DemoScenarios.swift:\(inversionLine)") }, "\(frames.prefix(3))")
