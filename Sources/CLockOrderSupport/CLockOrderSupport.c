@@ -3,6 +3,8 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <string.h>
+#include <link.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,7 +13,11 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-__thread lockorder_thread_state lockorder_thread_state_storage __attribute__((tls_model("initial-exec")));
+__thread lockorder_thread_state lockorder_thread_state_storage
+    __attribute__((tls_model("initial-exec"), aligned(64)));
+
+_Static_assert(__builtin_offsetof(lockorder_thread_state, held) % 64 == 0,
+               "held entries start on a cache line");
 uint8_t lockorder_mode_storage = LOCKORDER_MODE_UNCONFIGURED;
 uint8_t lockorder_learning_storage = 1;
 uint64_t lockorder_epoch_storage = 1;
@@ -27,8 +33,21 @@ int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintpt
     unw_word_t functionOffset = 0;
     int result = accessors->get_proc_name(space, (unw_word_t)address, name, capacity,
                                           &functionOffset, NULL);
-    if (result == 0 && offset != NULL) *offset = (uintptr_t)functionOffset;
-    return result;
+    if (result != 0) return result;
+    // In a stripped library (libc) the nearest symbol libunwind finds may be an exported
+    // neighbour of a static function (start_thread shows up as pthread_condattr_setpshared +
+    // 1301). When the dynamic symbol table knows the named symbol's size and the address lies
+    // past its end, the name is wrong: better no name than a misleading one.
+    Dl_info info;
+    const ElfW(Sym) *symbol = NULL;
+    const void *start = (const void *)(address - functionOffset);
+    if (dladdr1(start, &info, (void **)&symbol, RTLD_DL_SYMENT) != 0 && symbol != NULL
+        && info.dli_sname != NULL && strcmp(info.dli_sname, name) == 0 && symbol->st_size != 0
+        && functionOffset >= symbol->st_size) {
+        return -1;
+    }
+    if (offset != NULL) *offset = (uintptr_t)functionOffset;
+    return 0;
 }
 
 int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base) {

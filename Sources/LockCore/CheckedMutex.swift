@@ -127,7 +127,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     func unlockChecked(fileID: StaticString, line: UInt) {
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { LockOperations.isHeld(mutex) },
+            rawHolder: { LockOperations.holder(of: mutex) },
             releasing: { LockOperations.unlock(mutex) })
     }
 }

@@ -201,7 +201,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     func releaseChecked(_ mode: AccessMode, fileID: StaticString, line: UInt) {
         tracking.release(
             mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
-            isHeldByAnotherThread: { LockOperations.isHeld(rwlock) },
+            rawHolder: { LockOperations.holder(of: rwlock, mode: mode) },
             releasing: { LockOperations.unlock(rwlock) })
     }
 }

@@ -140,7 +140,9 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
         // not hold the lock; the lock's own count decides the raw release.
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt },
+            rawHolder: {
+                holdsIt ? .thisThread : owner.load(ordering: .relaxed) != 0 ? .anotherThread : .nobody
+            },
             releasing: {})
         if holdsIt { releaseOnce() }
     }

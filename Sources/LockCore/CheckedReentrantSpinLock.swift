@@ -117,7 +117,9 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
         let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { owner.load(ordering: .relaxed) != 0 && !holdsIt },
+            rawHolder: {
+                holdsIt ? .thisThread : owner.load(ordering: .relaxed) != 0 ? .anotherThread : .nobody
+            },
             releasing: {})
         if holdsIt { releaseOnce() }
     }

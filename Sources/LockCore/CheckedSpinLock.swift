@@ -101,7 +101,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     func unlockChecked(fileID: StaticString, line: UInt) {
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            isHeldByAnotherThread: { isLocked.load(ordering: .relaxed) },
+            rawHolder: { isLocked.load(ordering: .relaxed) ? .anotherThread : .nobody },
             releasing: { isLocked.store(false, ordering: .releasing) })
     }
 }

@@ -48,6 +48,26 @@ enum LockOperations {
         return false
     }
 
+    /// Who holds the mutex, from glibc's record of the owner's kernel thread id (set by every
+    /// lock, cleared by every unlock). Only for reports: it can be stale as soon as it is read.
+    @usableFromInline
+    static func holder(of mutex: UnsafeMutablePointer<pthread_mutex_t>) -> RawHolder {
+        let owner = mutex.pointee.__data.__owner
+        if owner == 0 { return .nobody }
+        return Int64(owner) == lockorder_thread_id() ? .thisThread : .anotherThread
+    }
+
+    /// Who holds the lock in `mode`: the writer is known to glibc by thread id; readers are
+    /// only counted, so a held read side is reported as some other thread's.
+    @usableFromInline
+    static func holder(of rwlock: UnsafeMutablePointer<pthread_rwlock_t>, mode: AccessMode) -> RawHolder {
+        let writer = rwlock.pointee.__data.__cur_writer
+        if writer != 0 {
+            return Int64(writer) == lockorder_thread_id() && mode == .exclusive ? .thisThread : .anotherThread
+        }
+        return isHeld(rwlock) ? .anotherThread : .nobody
+    }
+
     /// Whether some thread holds the mutex, asked with a trylock (taken back at once when it
     /// succeeds). Only for reports: the answer can be stale as soon as it is given.
     @usableFromInline

@@ -7,6 +7,17 @@ import Synchronization
 /// The raw operations are passed in as closures, so each lock type supplies only what differs.
 /// Nothing here writes to shared memory on the fast path: who holds a lock is asked of the raw
 /// lock itself (a trylock) only when a misuse is being reported.
+/// Who holds a raw lock, as far as the raw lock can tell.
+@usableFromInline
+enum RawHolder {
+    /// The calling thread.
+    case thisThread
+    /// Some other thread (or some thread, when the raw lock cannot say which).
+    case anotherThread
+    /// Nobody.
+    case nobody
+}
+
 @usableFromInline
 struct LockTracking: ~Copyable, Sendable {
     /// The lock's identity for the checker.
@@ -49,14 +60,17 @@ struct LockTracking: ~Copyable, Sendable {
 
     /// A checked release: the raw `give` runs only when the checker agrees the calling thread
     /// holds the lock (in that mode), and, unless `eachHoldIsRaw`, when its last re-entry ends.
-    /// Otherwise the misuse is reported (asking `isHeldByAnotherThread` to tell
-    /// `unlock_not_owner` from `unlock_not_held`) and nothing is released.
+    ///
+    /// When the checker has no record of the hold, the raw lock is asked who holds it
+    /// (`rawHolder`): the calling thread (the lock was taken while checking was off, or before a
+    /// test session began) releases it without a report; otherwise the misuse is reported
+    /// (`unlock_not_owner` or `unlock_not_held`) and nothing is released.
     ///
     /// - Parameter eachHoldIsRaw: every hold was a raw acquisition (recursive reads of a
     ///   pthread reader-writer lock), so every release is a raw release too.
     @inlinable @inline(__always)
     func release(
-        mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, isHeldByAnotherThread: () -> Bool,
+        mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, rawHolder: () -> RawHolder,
         releasing give: () -> Void
     ) {
         switch LockOrderChecker.willRelease(identity, mode: mode, site: site) {
@@ -65,8 +79,16 @@ struct LockTracking: ~Copyable, Sendable {
         case .stillHeld:
             if eachHoldIsRaw { give() }
         case .notHeld:
-            LockOrderChecker.reportUnlockNotHeld(
-                identity, mode: mode, heldByAnotherThread: isHeldByAnotherThread(), site: site)
+            switch rawHolder() {
+            case .thisThread:
+                give()
+            case .anotherThread:
+                LockOrderChecker.reportUnlockNotHeld(
+                    identity, mode: mode, heldByAnotherThread: true, site: site)
+            case .nobody:
+                LockOrderChecker.reportUnlockNotHeld(
+                    identity, mode: mode, heldByAnotherThread: false, site: site)
+            }
         }
     }
 

@@ -123,17 +123,18 @@ extension CheckerState {
         }
     }
 
-    /// Rules 1 and 2 in words: the level rule, and what it means for leaves and roots.
+    /// Rules 1 and 2 in words: the level rule, and what it means for leaves and roots. Locks
+    /// that are not in the hierarchy have no level and are outside these rules (rule 6).
     func levelRuleText(heldLevel: Int, acquiring level: Int) -> String {
         var text =
             "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
         if heldLevel == 1 {
-            text += "; level 1 locks are leaves: no other lock may be acquired while one is held"
+            text += "; level 1 locks are leaves: no other declared lock may be acquired while one is held"
         }
         let rootLevel = hierarchy.locks.map(\.level).max() ?? 0
-        if level == rootLevel && level != heldLevel || level == rootLevel && heldLevel == rootLevel {
+        if level == rootLevel {
             text +=
-                "; level \(rootLevel) locks are roots: they may be acquired only when no other lock is held"
+                "; level \(rootLevel) locks are roots: they may be acquired only when no other declared lock is held"
         }
         return text
     }

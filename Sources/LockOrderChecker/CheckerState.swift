@@ -212,13 +212,20 @@ final class CheckerState: @unchecked Sendable {
     func processWillExit() {
         if lockorder_mode() == 0 || lockorder_mode() == 0xFF { return }
         ThreadExit.checkCurrentThreadAtExit()
-        let (summary, distinct, notices, fileDescriptor, graphPath) = lock.withLock {
+        // Under the backtrace lock, so that reports other threads are still printing finish
+        // first and are counted.
+        BacktraceLock.withLock { writeExitSummary() }
+    }
+
+    private func writeExitSummary() {
+        let (summary, printsSummary, distinct, notices, fileDescriptor, graphPath) = lock.withLock {
             (
-                reporter.summaryLineLocked, reporter.distinct.compactMap { $0 }, reporter.capacityNotices,
-                reporter.jsonFileDescriptor, configuration.graphFilePath
+                reporter.summaryLineLocked, reporter.printsToStandardError,
+                reporter.distinct.compactMap { $0 },
+                reporter.capacityNotices, reporter.jsonFileDescriptor, configuration.graphFilePath
             )
         }
-        if let summary, reporter.printsToStandardError { StandardError.write(summary) }
+        if let summary, printsSummary { StandardError.write(summary) }
         if fileDescriptor >= 0 {
             ReportEncoding.appendSummary(distinct: distinct, capacityNotices: notices, to: fileDescriptor)
         }

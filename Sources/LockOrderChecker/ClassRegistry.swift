@@ -116,11 +116,6 @@ struct ClassRegistry {
         Int(id) < records.count ? records[Int(id)] : records[0]
     }
 
-    /// The class id of a declared name, if any lock of that class was made.
-    func declaredClassID(_ name: String) -> UInt32? {
-        idByKey[.declared(name)]
-    }
-
     /// A lock's display name: its own name, or its class's name when it has none.
     func name(of nameID: UInt32, classID: UInt32) -> String {
         nameID != 0 && Int(nameID) < names.count ? names[Int(nameID)] : record(classID).displayName

@@ -6,18 +6,6 @@ import CLockOrderSupport
 /// so the fast path reads the top entry only; whoever removes an entry from the middle must
 /// recompute the summaries above it, which is what `remove(at:from:)` does.
 enum HeldStack {
-    /// The bit a lock id sets in the "maybe held" mask.
-    @inlinable @inline(__always)
-    static func idBit(_ id: UInt64) -> UInt64 { 1 << (id & 63) }
-
-    /// The lower of two levels, where 0 means "no level" and never wins.
-    @inlinable @inline(__always)
-    static func lowerLevel(_ first: UInt16, _ second: UInt16) -> UInt16 {
-        if first == 0 { return second }
-        if second == 0 { return first }
-        return min(first, second)
-    }
-
     /// Finds the entry of `lock` and counts one more hold on it; false when the mask's "maybe"
     /// was a false positive (another lock with the same id bit).
     static func countAnotherHold(

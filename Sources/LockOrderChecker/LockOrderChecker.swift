@@ -139,13 +139,40 @@ public enum LockOrderChecker {
             site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
             0)
-        if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state) }
+        if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state, lockID: lock.id) }
     }
 
-    @usableFromInline @inline(never)
-    static func heldStackIsFull(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
+    /// Counts an acquisition the full held stack could not record, keeping its id while there
+    /// is room, so that its release is still told from a release of a lock not held.
+    static func heldStackIsFull(_ state: UnsafeMutablePointer<lockorder_thread_state>, lockID: UInt64) {
+        let recorded = Int(min(state.pointee.untracked, UInt32(LOCKORDER_UNTRACKED_CAPACITY)))
+        if recorded < Int(LOCKORDER_UNTRACKED_CAPACITY) {
+            withUnsafeMutableBytes(of: &state.pointee.untracked_ids) { bytes in
+                bytes.storeBytes(of: lockID, toByteOffset: recorded * 8, as: UInt64.self)
+            }
+        }
         state.pointee.untracked += 1
         CheckerState.shared.noteHeldStackFull()
+    }
+
+    /// Forgets an untracked acquisition of `lockID`; false when none was recorded (and every
+    /// untracked one was recorded, so the lock is not held by this thread).
+    static func releaseUntracked(_ state: UnsafeMutablePointer<lockorder_thread_state>, lockID: UInt64)
+        -> Bool
+    {
+        let count = Int(state.pointee.untracked)
+        guard count > 0 else { return false }
+        let recorded = min(count, Int(LOCKORDER_UNTRACKED_CAPACITY))
+        let found = withUnsafeMutableBytes(of: &state.pointee.untracked_ids) { bytes -> Bool in
+            let ids = bytes.bindMemory(to: UInt64.self)
+            guard let index = (0..<recorded).last(where: { ids[$0] == lockID }) else { return false }
+            ids[index] = ids[recorded - 1]
+            return true
+        }
+        // Past the recorded ids an unrecorded acquisition cannot be verified: let it go.
+        guard found || count > Int(LOCKORDER_UNTRACKED_CAPACITY) else { return false }
+        state.pointee.untracked -= 1
+        return true
     }
 
     /// The outcome of `willRelease`.
@@ -192,12 +219,8 @@ public enum LockOrderChecker {
             }
             return .release
         }
-        if state.pointee.untracked > 0 {
-            // Acquired while the held stack was full, so never recorded: it cannot be verified.
-            state.pointee.untracked -= 1
-            return .release
-        }
-        return .notHeld
+        // Acquired while the held stack was full?
+        return releaseUntracked(state, lockID: lock.id) ? .release : .notHeld
     }
 
     /// Reports `unlock_not_held`, or `unlock_not_owner` when `heldByAnotherThread`, after

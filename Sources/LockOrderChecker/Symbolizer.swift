@@ -4,8 +4,8 @@ import CLockOrderSupport
 /// names demangled, and on request the source location through `SourceLocator`; each address
 /// is resolved once and cached.
 ///
-/// It is only used while the backtrace lock is held (a report is being produced), which is
-/// what serializes access to the cache.
+/// Reports use it while they hold the backtrace lock; the cache has a raw lock of its own so
+/// that tests and tools may also call it outside a report.
 package final class Symbolizer: @unchecked Sendable {
     /// The process-wide symbolizer whose cache all reports share.
     package static let shared = Symbolizer()

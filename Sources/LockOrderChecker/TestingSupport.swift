@@ -1,4 +1,5 @@
 import CLockOrderSupport
+import Synchronization
 
 /// Checking without the environment, for test suites (ours and users').
 extension LockOrderChecker {
@@ -6,10 +7,16 @@ extension LockOrderChecker {
     /// counts, so a suite can assert "no lock-order violations" or a specific report.
     ///
     /// Sessions are serialized process-wide, and each starts from a clean slate: nothing learned,
-    /// nothing reported, no locks held. Locks must not be held across the start or end of a
-    /// session (they would be unknown to it). Reports are not printed unless `printsReports`;
-    /// the process is not stopped after them, except after a certain self-deadlock, which would
-    /// hang (test that in a child process). Whatever was configured before is restored after.
+    /// nothing reported, no locks held. Checking is process-wide while a session runs: what
+    /// other threads do is checked and reported into it too, so run suites that use sessions
+    /// serially (`swift test --no-parallel`). Locks must not be held across the start or end
+    /// of a session: a lock taken before it starts is unknown to it, and its release inside the
+    /// session is reported as a release of a lock not held (and not performed). Reports are not
+    /// printed unless `printsReports`; the process is not stopped after them, except after a
+    /// certain self-deadlock, which would hang (test that in a child process). Whatever was
+    /// configured before is restored after. A session started inside a session on the same
+    /// thread joins it (its own parameters are ignored) and returns what was reported during
+    /// its body.
     ///
     /// - Parameters:
     ///   - hierarchy: the declared hierarchy to enforce.
@@ -20,8 +27,19 @@ extension LockOrderChecker {
         _ body: () throws -> Void
     ) rethrows -> [Violation] {
         let checker = CheckerState.shared
+        let me = ThreadIdentity.current
+        if CheckingSession.owner.load(ordering: .relaxed) == me {
+            // Nested on this thread: join the running session.
+            let first = checker.lock.withLock { checker.reporter.distinct.count }
+            try body()
+            return checker.lock.withLock { checker.reporter.distinct[first...].compactMap { $0 } }
+        }
         CheckingSession.lock.lock()
-        defer { CheckingSession.lock.unlock() }
+        CheckingSession.owner.store(me, ordering: .relaxed)
+        defer {
+            CheckingSession.owner.store(0, ordering: .relaxed)
+            CheckingSession.lock.unlock()
+        }
         if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) { checker.configureFromEnvironment() }
         let saved = checker.beginSession(
             hierarchy: hierarchy, learnsOrder: learnsOrder, printsReports: printsReports)
@@ -34,6 +52,8 @@ extension LockOrderChecker {
 /// The checker's configuration saved across a test session.
 struct CheckingSession {
     static let lock = RawMutex()
+    /// The serial of the thread running a session, 0 when none.
+    static let owner = Atomic<UInt64>(0)
 
     var mode: UInt8
     var learning: UInt8
@@ -43,36 +63,43 @@ struct CheckingSession {
 }
 
 extension CheckerState {
+    /// Starts a session. Under the backtrace lock first, as every slow path, so that a report
+    /// still being produced for the previous configuration finishes before it is replaced.
     func beginSession(hierarchy newHierarchy: LockHierarchy, learnsOrder: Bool, printsReports: Bool)
         -> CheckingSession
     {
-        lock.withLock {
-            let saved = CheckingSession(
-                mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: hierarchy,
-                reporter: reporter,
-                learned: learned)
-            hierarchy = newHierarchy
-            registry.resolveLocked(against: newHierarchy)
-            reporter = Reporter()
-            reporter.printsToStandardError = printsReports
-            learned.resetLocked()
-            lockorder_set_learning(learnsOrder ? 1 : 0)
-            lockorder_advance_epoch()
-            lockorder_set_mode(UInt8(LOCKORDER_MODE_REPORT))
-            return saved
+        BacktraceLock.withLock {
+            lock.withLock {
+                let saved = CheckingSession(
+                    mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: hierarchy,
+                    reporter: reporter,
+                    learned: learned)
+                hierarchy = newHierarchy
+                registry.resolveLocked(against: newHierarchy)
+                reporter = Reporter()
+                reporter.printsToStandardError = printsReports
+                learned.resetLocked()
+                lockorder_set_learning(learnsOrder ? 1 : 0)
+                lockorder_advance_epoch()
+                lockorder_set_mode(UInt8(LOCKORDER_MODE_REPORT))
+                return saved
+            }
         }
     }
 
+    /// Ends a session, after any report still being produced for it (see `beginSession`).
     func endSession(restoring saved: CheckingSession) {
-        lock.withLock {
-            hierarchy = saved.hierarchy
-            registry.resolveLocked(against: saved.hierarchy)
-            reporter = saved.reporter
-            learned = saved.learned
-            lockorder_advance_graph_epoch()
-            lockorder_set_learning(saved.learning)
-            lockorder_advance_epoch()
-            lockorder_set_mode(saved.mode)
+        BacktraceLock.withLock {
+            lock.withLock {
+                hierarchy = saved.hierarchy
+                registry.resolveLocked(against: saved.hierarchy)
+                reporter = saved.reporter
+                learned = saved.learned
+                lockorder_advance_graph_epoch()
+                lockorder_set_learning(saved.learning)
+                lockorder_advance_epoch()
+                lockorder_set_mode(saved.mode)
+            }
         }
     }
 }

@@ -214,7 +214,7 @@ struct CheckerExceptionTests {
                 == "level inversion: acquiring bank.ledger (level 9) while holding bank.audit (level 2)")
         #expect(
             violations[1].rule
-                == "while a level 2 lock is held, only locks of a strictly lower level may be acquired; level 9 locks are roots: they may be acquired only when no other lock is held"
+                == "while a level 2 lock is held, only locks of a strictly lower level may be acquired; level 9 locks are roots: they may be acquired only when no other declared lock is held"
         )
         #expect(violations[2].message == "forbidden operation: network while holding bank.account (level 4)")
         #expect(

@@ -8,7 +8,7 @@ import Testing
 @Suite("Implicit acquisitions (safepoint)", .serialized)
 struct CheckerImplicitAcquisitionTests {
     static let leafRule =
-        "while a level 1 lock is held, only locks of a strictly lower level may be acquired; level 1 locks are leaves: no other lock may be acquired while one is held"
+        "while a level 1 lock is held, only locks of a strictly lower level may be acquired; level 1 locks are leaves: no other declared lock may be acquired while one is held"
 
     @Test("a safepoint lock acquired while holding gc_perm_lock implicitly takes safepoint_lock: reported")
     func safepointAcquisitionUnderLevelOneIsReported() throws {

@@ -8,8 +8,10 @@ import Testing
 struct CheckerLevelRuleTests {
     static let levelRule3 =
         "while a level 3 lock is held, only locks of a strictly lower level may be acquired"
-    static let leafWords = "level 1 locks are leaves: no other lock may be acquired while one is held"
-    static let rootWords = "level 7 locks are roots: they may be acquired only when no other lock is held"
+    static let leafWords =
+        "level 1 locks are leaves: no other declared lock may be acquired while one is held"
+    static let rootWords =
+        "level 7 locks are roots: they may be acquired only when no other declared lock is held"
 
     // MARK: Level inversion
 

@@ -14,6 +14,9 @@
 /// Past it, acquisitions are counted as untracked and reported once (bounded and loud).
 #define LOCKORDER_HELD_CAPACITY 48
 
+/// How many locks acquired past LOCKORDER_HELD_CAPACITY are remembered by id.
+#define LOCKORDER_UNTRACKED_CAPACITY 16
+
 /// How many chains of held lock classes one thread remembers as already checked against the
 /// learned order graph (a direct-mapped cache, as lockdep's chain hash).
 #define LOCKORDER_CHAIN_CACHE_SIZE 64
@@ -29,17 +32,19 @@ typedef struct lockorder_held_lock {
     const uint8_t *file;   ///< #fileID of the acquisition (a static string)
     uint64_t chain;        ///< hash of the classes (and modes) held up to this entry: lockdep's chain key
     uint64_t id_mask;      ///< OR of 1 << (lock_id % 64) up to this entry: "maybe held" filter
-    uint32_t file_length;
     uint32_t line;         ///< #line of the acquisition
     uint32_t class_id;
     uint32_t name_id;
     uint32_t recursion;    ///< extra holds by this thread (0 = held once)
     uint16_t level;        ///< the class's declared level when acquired (0 = undeclared)
     uint16_t min_level;    ///< lowest non-zero level up to this entry (0 = none)
+    uint16_t file_length;  ///< #fileID's length (file IDs are short: Module/File.swift)
     uint8_t kind;          ///< LockKind raw value
     uint8_t flags;         ///< LOCKORDER_HELD_* bits
-    uint16_t reserved;
 } lockorder_held_lock;
+
+// One entry a cache line: the fast path touches one line per acquisition.
+_Static_assert(sizeof(lockorder_held_lock) == 64, "a held entry is one 64-byte cache line");
 
 enum {
     LOCKORDER_HELD_SHARED = 1,         ///< held in shared (read) mode
@@ -61,6 +66,10 @@ typedef struct lockorder_thread_state {
     uint32_t exit_hook_armed;   ///< the thread-exit destructor is registered
     uint64_t chain_epoch;       ///< graph epoch the chain cache is valid for
     uint64_t chain_cache[LOCKORDER_CHAIN_CACHE_SIZE];
+    /// Ids of locks acquired while `held` was full, so that their releases can be told from
+    /// releases of locks this thread does not hold. Past this too, only `untracked` counts.
+    uint64_t untracked_ids[LOCKORDER_UNTRACKED_CAPACITY];
+    uint64_t padding[2];  ///< puts `held` at a multiple of 64 bytes (the variable is 64-aligned)
     lockorder_held_lock held[LOCKORDER_HELD_CAPACITY];
 } lockorder_thread_state;
 
@@ -213,7 +222,7 @@ static inline int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id
     entry->file = file;
     entry->chain = lockorder_chain_mix(chain, class_id, flags & LOCKORDER_HELD_SHARED);
     entry->id_mask = id_mask | id_bit;
-    entry->file_length = file_length;
+    entry->file_length = (uint16_t)(file_length > UINT16_MAX ? UINT16_MAX : file_length);
     entry->line = line;
     entry->class_id = class_id;
     entry->name_id = name_id;

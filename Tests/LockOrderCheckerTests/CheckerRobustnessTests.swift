@@ -1,0 +1,128 @@
+import LockCore
+import LockOrderTestSupport
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The checker's own promises under stress and at its edges: reports never interleave and are
+/// never lost, the held-stack capacity never breaks mutual exclusion, sessions nest, and a lock
+/// taken before a session is still released inside it.
+@Suite("Checker robustness")
+struct CheckerRobustnessTests {
+    @Test("eight threads reporting distinct violations at once: every report whole, none lost")
+    func concurrentReportsStayWhole() {
+        let threads = 8
+        let perThread = 6
+        var violations: [Violation] = []
+        let output = capturingStandardError {
+            violations = LockOrderChecker.withChecking(printsReports: true) {
+                TestThread.runConcurrently(threads) { thread in
+                    // Each pair has classes of its own, kept alive to the end (a destroyed
+                    // instance class's id is reused, and a cycle at the same site between
+                    // reused classes counts as the same violation): a distinct cycle each time.
+                    let pairs = (0..<perThread).map { round in
+                        (
+                            CheckedMutex("first \(thread)-\(round)", class: .instance),
+                            CheckedMutex("second \(thread)-\(round)", class: .instance)
+                        )
+                    }
+                    for (first, second) in pairs {
+                        first.withLock { second.withLock {} }
+                        second.withLock { first.withLock {} }
+                    }
+                    withExtendedLifetime(pairs) {}
+                }
+            }
+        }
+        #expect(violations.count == threads * perThread)
+        #expect(violations.allSatisfy { $0.kind == .orderCycle })
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let headlines = lines.indices.filter { lines[$0].hasPrefix("lockorder: order cycle: ") }
+        #expect(headlines.count == threads * perThread)
+        // A report runs from its headline to its hint line, with nothing of another in between.
+        for start in headlines {
+            guard let end = lines[start...].firstIndex(where: { $0.hasPrefix("  hint: ") }) else {
+                Issue.record("report at line \(start) has no hint line")
+                continue
+            }
+            let body = lines[(start + 1)..<end]
+            #expect(body.allSatisfy { $0.hasPrefix("  ") }, "report at line \(start) is interleaved")
+            #expect(!body.contains { $0.hasPrefix("lockorder:") })
+        }
+    }
+
+    @Test("past the held-stack capacity, a bad unlock of another thread's lock is still refused")
+    func capacityKeepsMutualExclusion() {
+        let violations = LockOrderChecker.withChecking {
+            let victim = CheckedMutex("victim")
+            let victimHeld = Atomic<Bool>(false)
+            let release = Atomic<Bool>(false)
+            let holder = TestThread {
+                victim.lock()
+                victimHeld.store(true, ordering: .sequentiallyConsistent)
+                while !release.load(ordering: .sequentiallyConsistent) { sched_yield() }
+                victim.unlock()
+            }
+            while !victimHeld.load(ordering: .sequentiallyConsistent) { sched_yield() }
+            TestThread.runAndWait {
+                let many = (0..<50).map { CheckedMutex("many \($0)", class: .instance) }
+                for lock in many { lock.lock() }
+                victim.unlock()  // not held by this thread: must be refused
+                for lock in many.reversed() { lock.unlock() }
+            }
+            let canTake = Atomic<Bool>(false)
+            TestThread.runAndWait {
+                if victim.tryLock() {
+                    canTake.store(true, ordering: .sequentiallyConsistent)
+                    victim.unlock()
+                }
+            }
+            let victimWasFree = canTake.load(ordering: .sequentiallyConsistent)
+            #expect(!victimWasFree, "the victim is still held by its owner")
+            release.store(true, ordering: .sequentiallyConsistent)
+            holder.join()
+        }
+        #expect(violations.map(\.kind) == [.unlockNotOwner])
+        #expect(violations.first?.message == "unlock not owner: releasing victim, which another thread holds")
+    }
+
+    @Test("a session inside a session on the same thread joins it and returns its own reports")
+    func nestedSessionsJoin() {
+        var inner: [Violation] = []
+        let outer = LockOrderChecker.withChecking {
+            let loose = CheckedMutex("loose outer")
+            loose.unlock()
+            inner = LockOrderChecker.withChecking {
+                let alsoLoose = CheckedMutex("loose inner")
+                alsoLoose.unlock()
+            }
+        }
+        #expect(
+            inner.map(\.message) == [
+                "unlock not held: releasing loose inner, which this thread does not hold"
+            ])
+        #expect(outer.count == 2)
+    }
+
+    @Test("a mutex taken before a session and released inside it is released, without a report")
+    func lockTakenBeforeTheSession() {
+        let lock = CheckedMutex("taken before")
+        lock.lock()
+        let violations = LockOrderChecker.withChecking {
+            lock.unlock()
+        }
+        #expect(violations.isEmpty)
+        let canTake = Atomic<Bool>(false)
+        TestThread.runAndWait {
+            if lock.tryLock() {
+                canTake.store(true, ordering: .sequentiallyConsistent)
+                lock.unlock()
+            }
+        }
+        let lockWasFree = canTake.load(ordering: .sequentiallyConsistent)
+        #expect(lockWasFree, "the release went through")
+    }
+}
