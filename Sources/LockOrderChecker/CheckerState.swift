@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Guarded by `lock`, a raw mutex that is never reported. Lock order inside the checker:
 /// the backtrace lock (taken first by every slow path that may report), then `lock`; nothing
-/// is called out to while `lock` is held but unw_backtrace.
+/// is waited for while `lock` is held: it guards short work only.
 final class CheckerState: @unchecked Sendable {
     static let shared = CheckerState()
 
