@@ -159,24 +159,13 @@ enum ScaleWorkload {
                 }
             }
             let edges = LockOrderChecker.learnedGraph().edges.count
-            let outer = CheckedMutex(declared: "bench.outer")
-            let middle = CheckedMutex(declared: "bench.middle")
-            let inner = CheckedMutex(declared: "bench.inner")
+            let locks = (
+                CheckedMutex(declared: "bench.outer"), CheckedMutex(declared: "bench.middle"),
+                CheckedMutex(declared: "bench.inner")
+            )
             let counter = Counter()
-            let measurement = Measurement.run(
-                "CheckedMutex x3 nested, with \(edges) edges in the graph", operations: options.operations,
-                repetitions: options.repetitions
-            ) { count in
-                for _ in 0..<count {
-                    outer.lock()
-                    middle.lock()
-                    inner.lock()
-                    counter.value &+= 1
-                    inner.unlock()
-                    middle.unlock()
-                    outer.unlock()
-                }
-            }
+            let measurement = measureNested(
+                "CheckedMutex x3 nested, with \(edges) edges in the graph", locks, counter, options)
             let baseline = report.rows.first { $0.section == NestedWorkloads.section }?.measurement.median
             report.add(section, measurement, baseline: baseline, note: "ratio to raw nested x3")
             blackHole(counter.value)

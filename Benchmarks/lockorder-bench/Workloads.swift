@@ -73,47 +73,119 @@ final class RawPthreadRWLock: @unchecked Sendable {
     @inline(__always) func unlock() { pthread_rwlock_unlock(rwlock) }
 }
 
+/// One lock as the workloads take it: a lock type, or one side of a reader-writer lock.
+protocol BenchLock {
+    func acquire()
+    func release()
+}
+
+extension RawPthreadMutex: BenchLock {
+    @inline(__always) func acquire() { lock() }
+    @inline(__always) func release() { unlock() }
+}
+
+extension CheckedMutex: BenchLock {
+    @inline(__always) func acquire() { lock() }
+    @inline(__always) func release() { unlock() }
+}
+
+extension CheckedReentrantMutex: BenchLock {
+    @inline(__always) func acquire() { lock() }
+    @inline(__always) func release() { unlock() }
+}
+
+extension CheckedSpinLock: BenchLock {
+    @inline(__always) func acquire() { lock() }
+    @inline(__always) func release() { unlock() }
+}
+
+extension CheckedReentrantSpinLock: BenchLock {
+    @inline(__always) func acquire() { lock() }
+    @inline(__always) func release() { unlock() }
+}
+
+/// The write side of a raw reader-writer lock.
+struct RawWriteSide: BenchLock {
+    let rwlock: RawPthreadRWLock
+    @inline(__always) func acquire() { rwlock.lockWrite() }
+    @inline(__always) func release() { rwlock.unlock() }
+}
+
+/// The read side of a raw reader-writer lock.
+struct RawReadSide: BenchLock {
+    let rwlock: RawPthreadRWLock
+    @inline(__always) func acquire() { rwlock.lockRead() }
+    @inline(__always) func release() { rwlock.unlock() }
+}
+
+/// The write side of a checked reader-writer lock.
+struct CheckedWriteSide: BenchLock {
+    let rwlock: CheckedReadWriteLock
+    @inline(__always) func acquire() { rwlock.lockWrite() }
+    @inline(__always) func release() { rwlock.unlockWrite() }
+}
+
+/// The read side of a checked reader-writer lock.
+struct CheckedReadSide: BenchLock {
+    let rwlock: CheckedReadWriteLock
+    @inline(__always) func acquire() { rwlock.lockRead() }
+    @inline(__always) func release() { rwlock.unlockRead() }
+}
+
+/// Measures `acquire`, an increment, `release` in a loop.
+@inline(__always)
+func measureLockUnlock<Lock: BenchLock>(
+    _ name: String, _ lock: Lock, _ counter: Counter, _ options: BenchOptions
+) -> Measurement {
+    Measurement.run(name, operations: options.operations, repetitions: options.repetitions) { count in
+        for _ in 0..<count {
+            lock.acquire()
+            counter.value &+= 1
+            lock.release()
+        }
+    }
+}
+
+/// Measures three locks taken in order and released in reverse, in a loop.
+@inline(__always)
+func measureNested<Lock: BenchLock>(
+    _ name: String, _ locks: (Lock, Lock, Lock), _ counter: Counter, _ options: BenchOptions
+) -> Measurement {
+    Measurement.run(name, operations: options.operations, repetitions: options.repetitions) { count in
+        for _ in 0..<count {
+            locks.0.acquire()
+            locks.1.acquire()
+            locks.2.acquire()
+            counter.value &+= 1
+            locks.2.release()
+            locks.1.release()
+            locks.0.release()
+        }
+    }
+}
+
 enum UncontendedWorkloads {
     static let section = "1. Uncontended lock + unlock"
 
     static func run(_ options: BenchOptions, into report: BenchReport) {
         print(section)
         let counter = Counter()
-        let raw = RawPthreadMutex()
-        let baseline = Measurement.run(
-            "raw pthread_mutex_t", operations: options.operations, repetitions: options.repetitions
-        ) { count in
-            for _ in 0..<count {
-                raw.lock()
-                counter.value &+= 1
-                raw.unlock()
-            }
-        }
+        let baseline = measureLockUnlock("raw pthread_mutex_t", RawPthreadMutex(), counter, options)
         report.add(section, baseline, baseline: baseline.median)
         let rawRWLock = RawPthreadRWLock()
-        report.add(
-            section,
-            Measurement.run(
-                "raw pthread_rwlock_t write (the rwlock rows' own baseline)", operations: options.operations,
-                repetitions: options.repetitions
-            ) { count in
-                for _ in 0..<count {
-                    rawRWLock.lockWrite()
-                    counter.value &+= 1
-                    rawRWLock.unlock()
-                }
-            }, baseline: baseline.median)
-        report.add(
-            section,
-            Measurement.run(
-                "raw pthread_rwlock_t read", operations: options.operations, repetitions: options.repetitions
-            ) { count in
-                for _ in 0..<count {
-                    rawRWLock.lockRead()
-                    counter.value &+= 1
-                    rawRWLock.unlock()
-                }
-            }, baseline: baseline.median)
+        let rawWrite = RawWriteSide(rwlock: rawRWLock)
+        let rawRead = RawReadSide(rwlock: rawRWLock)
+        let rows: [(String, Measurement)] = [
+            (
+                "raw pthread_rwlock_t write (the rwlock rows' own baseline)",
+                measureLockUnlock("", rawWrite, counter, options)
+            ),
+            ("raw pthread_rwlock_t read", measureLockUnlock("", rawRead, counter, options)),
+        ]
+        for (name, measurement) in rows {
+            report.add(
+                section, Measurement(name: name, samples: measurement.samples), baseline: baseline.median)
+        }
         let standardMutex = Mutex<Int>(0)
         let standard = Measurement.run(
             "Synchronization.Mutex.withLock", operations: options.operations, repetitions: options.repetitions
@@ -123,83 +195,30 @@ enum UncontendedWorkloads {
         report.add(section, standard, baseline: baseline.median)
         for variant in CheckingVariant.allCases {
             variant.run {
-                let mutex = CheckedMutex(declared: "bench.outer")
-                report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedMutex, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            mutex.lock()
-                            counter.value &+= 1
-                            mutex.unlock()
-                        }
-                    }, baseline: baseline.median)
-                let reentrant = CheckedReentrantMutex(declared: "bench.outer")
-                report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedReentrantMutex, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            reentrant.lock()
-                            counter.value &+= 1
-                            reentrant.unlock()
-                        }
-                    }, baseline: baseline.median)
-                let spin = CheckedSpinLock(declared: "bench.outer")
-                report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedSpinLock, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            spin.lock()
-                            counter.value &+= 1
-                            spin.unlock()
-                        }
-                    }, baseline: baseline.median)
-                let reentrantSpin = CheckedReentrantSpinLock(declared: "bench.outer")
-                report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedReentrantSpinLock, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            reentrantSpin.lock()
-                            counter.value &+= 1
-                            reentrantSpin.unlock()
-                        }
-                    }, baseline: baseline.median)
+                let label = variant.label
                 let rwlock = CheckedReadWriteLock(declared: "bench.outer")
-                report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedReadWriteLock write, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            rwlock.lockWrite()
-                            counter.value &+= 1
-                            rwlock.unlockWrite()
-                        }
-                    }, baseline: baseline.median)
-                report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedReadWriteLock read, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            rwlock.lockRead()
-                            counter.value &+= 1
-                            rwlock.unlockRead()
-                        }
-                    }, baseline: baseline.median)
+                let checkedWrite = CheckedWriteSide(rwlock: rwlock)
+                let checkedRead = CheckedReadSide(rwlock: rwlock)
+                let measurements = [
+                    measureLockUnlock(
+                        "CheckedMutex, \(label)", CheckedMutex(declared: "bench.outer"), counter, options),
+                    measureLockUnlock(
+                        "CheckedReentrantMutex, \(label)", CheckedReentrantMutex(declared: "bench.outer"),
+                        counter,
+                        options),
+                    measureLockUnlock(
+                        "CheckedSpinLock, \(label)", CheckedSpinLock(declared: "bench.outer"), counter,
+                        options),
+                    measureLockUnlock(
+                        "CheckedReentrantSpinLock, \(label)",
+                        CheckedReentrantSpinLock(declared: "bench.outer"),
+                        counter, options),
+                    measureLockUnlock("CheckedReadWriteLock write, \(label)", checkedWrite, counter, options),
+                    measureLockUnlock("CheckedReadWriteLock read, \(label)", checkedRead, counter, options),
+                ]
+                for measurement in measurements {
+                    report.add(section, measurement, baseline: baseline.median)
+                }
             }
         }
         blackHole(counter.value)
@@ -211,22 +230,8 @@ enum NestedWorkloads {
 
     static func raw(_ options: BenchOptions) -> Measurement {
         let counter = Counter()
-        let outer = RawPthreadMutex()
-        let middle = RawPthreadMutex()
-        let inner = RawPthreadMutex()
-        let measurement = Measurement.run(
-            "raw pthread_mutex_t x3", operations: options.operations, repetitions: options.repetitions
-        ) { count in
-            for _ in 0..<count {
-                outer.lock()
-                middle.lock()
-                inner.lock()
-                counter.value &+= 1
-                inner.unlock()
-                middle.unlock()
-                outer.unlock()
-            }
-        }
+        let locks = (RawPthreadMutex(), RawPthreadMutex(), RawPthreadMutex())
+        let measurement = measureNested("raw pthread_mutex_t x3", locks, counter, options)
         blackHole(counter.value)
         return measurement
     }
@@ -238,25 +243,13 @@ enum NestedWorkloads {
         let counter = Counter()
         for variant in CheckingVariant.allCases {
             variant.run {
-                let outer = CheckedMutex(declared: "bench.outer")
-                let middle = CheckedMutex(declared: "bench.middle")
-                let inner = CheckedMutex(declared: "bench.inner")
+                let locks = (
+                    CheckedMutex(declared: "bench.outer"), CheckedMutex(declared: "bench.middle"),
+                    CheckedMutex(declared: "bench.inner")
+                )
                 report.add(
-                    section,
-                    Measurement.run(
-                        "CheckedMutex x3, \(variant.label)", operations: options.operations,
-                        repetitions: options.repetitions
-                    ) { count in
-                        for _ in 0..<count {
-                            outer.lock()
-                            middle.lock()
-                            inner.lock()
-                            counter.value &+= 1
-                            inner.unlock()
-                            middle.unlock()
-                            outer.unlock()
-                        }
-                    }, baseline: baseline.median)
+                    section, measureNested("CheckedMutex x3, \(variant.label)", locks, counter, options),
+                    baseline: baseline.median)
             }
         }
         blackHole(counter.value)
