@@ -135,16 +135,9 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
 
     @usableFromInline @inline(never)
     func unlockChecked(fileID: StaticString, line: UInt) {
-        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
-        // Keeps the checker's held stack in step, and reports an unlock by a thread that does
-        // not hold the lock; the lock's own count decides the raw release.
-        tracking.release(
-            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            rawHolder: {
-                holdsIt ? .thisThread : owner.load(ordering: .relaxed) != 0 ? .anotherThread : .nobody
-            },
-            releasing: {})
-        if holdsIt { releaseOnce() }
+        if tracking.releaseReentrant(owner: owner, site: SourceSite(fileID: fileID, line: line)) {
+            releaseOnce()
+        }
     }
 
     @inlinable @inline(__always)

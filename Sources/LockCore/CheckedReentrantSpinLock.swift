@@ -114,14 +114,9 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
 
     @usableFromInline @inline(never)
     func unlockChecked(fileID: StaticString, line: UInt) {
-        let holdsIt = owner.load(ordering: .relaxed) == ThreadIdentity.current
-        tracking.release(
-            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
-            rawHolder: {
-                holdsIt ? .thisThread : owner.load(ordering: .relaxed) != 0 ? .anotherThread : .nobody
-            },
-            releasing: {})
-        if holdsIt { releaseOnce() }
+        if tracking.releaseReentrant(owner: owner, site: SourceSite(fileID: fileID, line: line)) {
+            releaseOnce()
+        }
     }
 
     @inlinable @inline(__always)

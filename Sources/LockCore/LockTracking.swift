@@ -92,6 +92,18 @@ struct LockTracking: ~Copyable, Sendable {
         }
     }
 
+    /// The checked release of a reentrant type, which counts its holds itself: keeps the
+    /// checker's held stack in step and reports an unlock by a thread that does not hold the
+    /// lock. Returns whether the calling thread holds it (it then releases one hold itself).
+    @usableFromInline
+    func releaseReentrant(owner: borrowing Atomic<UInt64>, site: SourceSite) -> Bool {
+        let holder = owner.load(ordering: .relaxed)
+        let holdsIt = holder == ThreadIdentity.current
+        let rawHolder: RawHolder = holdsIt ? .thisThread : holder != 0 ? .anotherThread : .nobody
+        release(mode: .exclusive, site: site, rawHolder: { rawHolder }, releasing: {})
+        return holdsIt
+    }
+
     /// Tells the checker the lock is being destroyed. Returns true when the lock is held, so
     /// the raw object must not be destroyed (undefined behaviour), only freed.
     @usableFromInline
