@@ -17,20 +17,8 @@ struct CheckerLevelRuleTests {
 
     @Test("L3 then L5 (typecache_lock, jl_methtable_t.writelock) is a level inversion")
     func levelInversionReported() throws {
-        let typecache = CheckedMutex(declared: "typecache_lock")
-        let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
-        var heldLine = 0
-        var acquiredLine = 0
-        let violations = checkDeclaredRules {
-            heldLine = #line + 1
-            typecache.lock()
-            acquiredLine = #line + 1
-            methodTable.lock()
-            methodTable.unlock()
-            typecache.unlock()
-        }
-        try #require(violations.count == 1)
-        let violation = violations[0]
+        // The same sequence the report-text tests read line by line.
+        let (violation, heldLine, acquiredLine) = try CheckerReportTextTests.levelInversion()
         #expect(violation.kind == .levelInversion)
         #expect(
             violation.message
