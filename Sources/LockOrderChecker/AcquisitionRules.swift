@@ -10,7 +10,7 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidates = lock.withLock { () -> [ViolationCandidate] in
+            let (candidates, cacheable) = lock.withLock { () -> ([ViolationCandidate], Bool) in
                 var found: [ViolationCandidate] = []
                 if let candidate = levelViolationLocked(
                     identity, mode: mode, orderKey: orderKey, site: site, state: state)
@@ -22,9 +22,27 @@ extension CheckerState {
                 if found.isEmpty && lockorder_learning() != 0 {
                     found += learnOrderLocked(identity, mode: mode, site: site, state: state)
                 }
-                return found
+                return (found, found.isEmpty && !isInstanceOrderedLocked(identity.classID))
+            }
+            // An allowed chain is remembered, so the fast path clears it next time. Not when an
+            // instance-order exception allowed it: that verdict depends on order keys, which the
+            // chain key does not hold. A violation is never remembered, so repeats are counted.
+            if cacheable {
+                let held = lockorder_held_locks(state)!
+                let depth = Int(state.pointee.depth)
+                let chain = lockorder_chain_mix(
+                    held[depth - 1].chain, identity.classID, mode == .shared ? 1 : 0)
+                ChainKey.remember(chain, in: state)
             }
             report(candidates)
+        }
+    }
+
+    /// Whether locks of the class are ordered by instance (an instance-order exception).
+    func isInstanceOrderedLocked(_ classID: UInt32) -> Bool {
+        guard let declared = registry.record(classID).declared else { return false }
+        return exceptionsMentioning(declared.name).contains {
+            if case .instanceOrder = $0 { true } else { false }
         }
     }
 

@@ -5,9 +5,10 @@ import CLockOrderSupport
 ///
 /// Locks written by users, or wrapped from C, take part in checking by making the same calls
 /// (see docs/architecture.md). With checking off every call is one predictable branch on a
-/// plain load; with it on, an acquisition that breaks no level and whose chain of held classes
-/// this thread has seen before takes no lock and allocates nothing. Acquisitions that need the
-/// hierarchy's exceptions or implicit acquisitions, and new chains, take the slow path.
+/// plain load; with it on, an acquisition whose chain of held classes this thread has seen
+/// before and found allowed takes no lock and allocates nothing. New chains, violations,
+/// instance-ordered acquisitions and releases of locks with implicit acquisitions take the slow
+/// path.
 public enum LockOrderChecker {
     /// Whether lock operations should be reported to the checker. True until the environment has
     /// been read, so the first operation configures the checker.

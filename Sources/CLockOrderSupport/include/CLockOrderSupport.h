@@ -181,18 +181,22 @@ static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_i
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_FAST_DONE;
     const lockorder_held_lock *top = &state->held[depth - 1];
+    // Maybe a re-entry or a self-deadlock: decided per instance, never cached.
+    if ((top->id_mask & (1ull << (lock_id & 63))) != 0) return LOCKORDER_SLOW_SCAN;
+    if (trylock) return LOCKORDER_FAST_DONE;  // a trylock cannot deadlock: no order rule applies
     uint16_t level = lockorder_class_level(class_id);
-    if ((top->id_mask & (1ull << (lock_id & 63))) != 0 || has_options
-        || (level != 0 && top->min_level != 0 && top->min_level <= level)) {
-        return LOCKORDER_SLOW_SCAN;
-    }
-    if (trylock || !lockorder_learning()) return LOCKORDER_FAST_DONE;
+    int needs_rules = has_options || (level != 0 && top->min_level != 0 && top->min_level <= level);
+    int learning = lockorder_learning();
+    if (!needs_rules && !learning) return LOCKORDER_FAST_DONE;
+    // A chain the slow path checked before and found allowed (by the learned order, by a guard
+    // exception, or with its implicit acquisitions) needs nothing more: the verdict depends on
+    // the classes held and their modes only.
     uint64_t chain = lockorder_chain_mix(top->chain, class_id, shared);
     if (state->chain_epoch == lockorder_graph_epoch()
         && state->chain_cache[chain & (LOCKORDER_CHAIN_CACHE_SIZE - 1)] == chain) {
         return LOCKORDER_FAST_DONE;
     }
-    return LOCKORDER_SLOW_LEARN;
+    return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
 
 /// Acquired: pushes the lock on the held stack with the summaries of the stack below.
