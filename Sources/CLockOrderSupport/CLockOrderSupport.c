@@ -23,6 +23,7 @@ uint8_t lockorder_learning_storage = 1;
 uint64_t lockorder_epoch_storage = 1;
 uint64_t lockorder_graph_epoch_storage = 1;
 uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
+uint16_t lockorder_option_level_storage[8];
 
 int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintptr_t *offset) {
     // libunwind 1.6 has no unw_get_proc_name_by_ip; the address space's accessor is the same

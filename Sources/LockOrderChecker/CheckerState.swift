@@ -65,7 +65,9 @@ final class CheckerState: @unchecked Sendable {
             }
             var optionBits: UInt8 = 0
             for option in options {
-                if let bit = registry.optionBitLocked(for: option.rawValue) { optionBits |= bit }
+                if let bit = registry.optionBitLocked(for: option.rawValue, hierarchy: hierarchy) {
+                    optionBits |= bit
+                }
             }
             return LockIdentity(
                 id: id, classID: classID, nameID: nameID, kind: kind, optionBits: optionBits,

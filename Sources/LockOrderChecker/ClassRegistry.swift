@@ -87,12 +87,23 @@ struct ClassRegistry {
         return (id, false)
     }
 
-    /// The bit that stands for an implicit-acquisition option; at most 8 distinct options.
-    mutating func optionBitLocked(for option: String) -> UInt8? {
+    /// The bit that stands for an implicit-acquisition option; at most 8 distinct options. A new
+    /// option's implicit lock level is published for the fast path.
+    mutating func optionBitLocked(for option: String, hierarchy: LockHierarchy) -> UInt8? {
         if let index = optionNames.firstIndex(of: option) { return 1 << UInt8(index) }
         guard optionNames.count < 8 else { return nil }
         optionNames.append(option)
+        publishOptionLevels(hierarchy)
         return 1 << UInt8(optionNames.count - 1)
+    }
+
+    /// Tells the fast path, for each option bit, the level of the lock it implicitly acquires.
+    private func publishOptionLevels(_ hierarchy: LockHierarchy) {
+        for (index, option) in optionNames.enumerated() {
+            let implicitLock = hierarchy.implicitAcquisitions.first { $0.option.rawValue == option }
+            let level = implicitLock.flatMap { hierarchy.lock(named: $0.lock)?.level } ?? 0
+            lockorder_set_option_level(UInt32(index), UInt16(level))
+        }
     }
 
     /// The options a bit set stands for.
@@ -109,6 +120,7 @@ struct ClassRegistry {
             records[index].declared = hierarchy.lock(named: name)
             lockorder_set_class_level(UInt32(index), UInt16(records[index].declared?.level ?? 0))
         }
+        publishOptionLevels(hierarchy)
     }
 
     /// The record of a class id (the overflow record for ids out of range).

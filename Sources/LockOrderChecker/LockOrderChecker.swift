@@ -6,9 +6,8 @@ import CLockOrderSupport
 /// Locks written by users, or wrapped from C, take part in checking by making the same calls
 /// (see docs/architecture.md). With checking off every call is one predictable branch on a
 /// plain load; with it on, an acquisition whose chain of held classes this thread has seen
-/// before and found allowed takes no lock and allocates nothing. New chains, violations,
-/// instance-ordered acquisitions and releases of locks with implicit acquisitions take the slow
-/// path.
+/// before and found allowed takes no lock and allocates nothing. New chains, violations and
+/// instance-ordered acquisitions take the slow path.
 public enum LockOrderChecker {
     /// Whether lock operations should be reported to the checker. True until the environment has
     /// been read, so the first operation configures the checker.
@@ -63,8 +62,7 @@ public enum LockOrderChecker {
         orderKey: UInt64? = nil, site: SourceSite
     ) {
         let verdict = lockorder_fast_will_acquire(
-            lock.id, lock.classID, lock.optionBits != 0 ? 1 : 0, mode == .shared ? 1 : 0,
-            attempt == .tryLock ? 1 : 0)
+            lock.id, lock.classID, lock.optionBits, mode == .shared ? 1 : 0, attempt == .tryLock ? 1 : 0)
         if _slowPath(verdict != 0) {
             willAcquireSlowly(lock, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
         }
@@ -196,8 +194,7 @@ public enum LockOrderChecker {
     public static func willRelease(
         _ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite
     ) -> ReleaseVerdict {
-        let verdict = lockorder_fast_will_release(
-            lock.id, mode == .shared ? 1 : 0, lock.optionBits != 0 ? 1 : 0)
+        let verdict = lockorder_fast_will_release(lock.id, mode == .shared ? 1 : 0, lock.optionBits)
         if _fastPath(verdict == 0) { return .release }
         return willReleaseSlowly(lock, mode: mode, site: site)
     }

@@ -136,6 +136,33 @@ static inline void lockorder_set_class_level(uint32_t class_id, uint16_t level) 
                      __ATOMIC_RELAXED);
 }
 
+/// For each implicit-acquisition option bit, the level of the lock it implicitly acquires in
+/// the active hierarchy (0 = none). Written under the checker's lock when an option is first
+/// used or the hierarchy changes.
+extern uint16_t lockorder_option_level_storage[8];
+
+static inline void lockorder_set_option_level(uint32_t bit_index, uint16_t level) {
+    __atomic_store_n(&lockorder_option_level_storage[bit_index & 7], level, __ATOMIC_RELAXED);
+}
+
+/// The highest level among the locks that `option_bits` implicitly acquire (0 = none).
+static inline uint16_t lockorder_implicit_level(uint8_t option_bits) {
+    uint16_t highest = 0;
+    for (uint32_t bit = 0; option_bits != 0; bit++, option_bits >>= 1) {
+        if (option_bits & 1) {
+            uint16_t level = __atomic_load_n(&lockorder_option_level_storage[bit], __ATOMIC_RELAXED);
+            if (level > highest) highest = level;
+        }
+    }
+    return highest;
+}
+
+/// Whether an implicit acquisition at `implicit_level` conflicts with a held stack whose lowest
+/// level is `min_level` (the level rule: only strictly lower levels under a held lock).
+static inline int lockorder_implicit_conflicts(uint16_t implicit_level, uint16_t min_level) {
+    return implicit_level != 0 && min_level != 0 && min_level <= implicit_level;
+}
+
 /// The calling thread's checker state.
 static inline lockorder_thread_state *lockorder_current_thread_state(void) {
     return &lockorder_thread_state_storage;
@@ -174,7 +201,7 @@ static inline uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
 }
 
 /// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
-static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, int has_options,
+static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
                                               int shared, int trylock) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
@@ -185,7 +212,8 @@ static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_i
     if ((top->id_mask & (1ull << (lock_id & 63))) != 0) return LOCKORDER_SLOW_SCAN;
     if (trylock) return LOCKORDER_FAST_DONE;  // a trylock cannot deadlock: no order rule applies
     uint16_t level = lockorder_class_level(class_id);
-    int needs_rules = has_options || (level != 0 && top->min_level != 0 && top->min_level <= level);
+    int needs_rules = (level != 0 && top->min_level != 0 && top->min_level <= level)
+        || (option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), top->min_level));
     int learning = lockorder_learning();
     if (!needs_rules && !learning) return LOCKORDER_FAST_DONE;
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
@@ -240,14 +268,20 @@ static inline int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id
 }
 
 /// Released: pops the lock when it is the most recent hold, in the same mode, held once.
-static inline int lockorder_fast_will_release(uint64_t lock_id, int shared, int has_options) {
+static inline int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_SLOW_RELEASE;
     const lockorder_held_lock *top = &state->held[depth - 1];
-    if (top->lock_id != lock_id || top->recursion != 0 || has_options
+    if (top->lock_id != lock_id || top->recursion != 0
         || ((top->flags & LOCKORDER_HELD_SHARED) != 0) != (shared != 0)) {
+        return LOCKORDER_SLOW_RELEASE;
+    }
+    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts only
+    // with what stays held.
+    if (option_bits != 0 && depth > 1
+        && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), state->held[depth - 2].min_level)) {
         return LOCKORDER_SLOW_RELEASE;
     }
     state->depth = depth - 1;
