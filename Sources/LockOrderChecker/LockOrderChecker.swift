@@ -118,11 +118,8 @@ public enum LockOrderChecker {
         var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
         if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
         if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
-        let verdict = lockorder_fast_did_acquire(
-            lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
-            site.fileID.utf8Start,
-            UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
-            lock.kind.mayBeHeldTwice ? 1 : 0)
+        let verdict = push(
+            lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: lock.kind.mayBeHeldTwice)
         if _slowPath(verdict != 0) {
             didAcquireSlowly(lock, flags: flags, orderKey: orderKey, site: site)
         }
@@ -134,12 +131,21 @@ public enum LockOrderChecker {
     static func didAcquireSlowly(_ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite) {
         guard let state = checkedThreadState() else { return }
         if lock.kind.mayBeHeldTwice && HeldStack.countAnotherHold(of: lock, in: state) { return }
-        let verdict = lockorder_fast_did_acquire(
+        let verdict = push(lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: false)
+        if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state, lockID: lock.id) }
+    }
+
+    /// Pushes a held entry through the C fast path; `mayBeHeld` asks it to stop first when the
+    /// lock may already be held (another hold is then counted by the slow path).
+    @inlinable @inline(__always)
+    static func push(
+        _ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite, mayBeHeld: Bool
+    ) -> Int32 {
+        lockorder_fast_did_acquire(
             lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
             site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
-            0)
-        if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state, lockID: lock.id) }
+            mayBeHeld ? 1 : 0)
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there

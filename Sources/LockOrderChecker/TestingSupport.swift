@@ -32,7 +32,9 @@ extension LockOrderChecker {
             // Nested on this thread: join the running session.
             let first = checker.lock.withLock { checker.reporter.distinct.count }
             try body()
-            return checker.lock.withLock { checker.reporter.distinct[first...].compactMap { $0 } }
+            return BacktraceLock.withLock {
+                checker.lock.withLock { checker.reporter.distinct[first...].compactMap { $0 } }
+            }
         }
         CheckingSession.lock.lock()
         CheckingSession.owner.store(me, ordering: .relaxed)
@@ -43,9 +45,13 @@ extension LockOrderChecker {
         if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) { checker.configureFromEnvironment() }
         let saved = checker.beginSession(
             hierarchy: hierarchy, learnsOrder: learnsOrder, printsReports: printsReports)
-        defer { checker.endSession(restoring: saved) }
-        try body()
-        return checker.lock.withLock { checker.reporter.distinct.compactMap { $0 } }
+        do {
+            try body()
+        } catch {
+            _ = checker.endSession(restoring: saved)
+            throw error
+        }
+        return checker.endSession(restoring: saved)
     }
 }
 
@@ -87,10 +93,12 @@ extension CheckerState {
         }
     }
 
-    /// Ends a session, after any report still being produced for it (see `beginSession`).
-    func endSession(restoring saved: CheckingSession) {
+    /// Ends a session, after any report still being produced for it (see `beginSession`), and
+    /// returns what the session reported.
+    func endSession(restoring saved: CheckingSession) -> [Violation] {
         BacktraceLock.withLock {
             lock.withLock {
+                let violations = reporter.distinct.compactMap { $0 }
                 hierarchy = saved.hierarchy
                 registry.resolveLocked(against: saved.hierarchy)
                 reporter = saved.reporter
@@ -99,6 +107,7 @@ extension CheckerState {
                 lockorder_set_learning(saved.learning)
                 lockorder_advance_epoch()
                 lockorder_set_mode(saved.mode)
+                return violations
             }
         }
     }

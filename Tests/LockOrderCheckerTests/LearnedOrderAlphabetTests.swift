@@ -293,6 +293,13 @@ struct LearnedOrderAlphabetTests {
         #expect(AlphabetCell.inProcess.count == 7 * 6 - 3)
     }
 
+    /// A child that reported a certain self-deadlock and stopped: the headline, then the stop.
+    static func expectStopped(_ result: ExitTest.Result?, headline: String) {
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains(headline))
+        #expect(text.contains("lockorder: stopping the process after this report"))
+    }
+
     @Test("AA x mutex: a certain self-deadlock is reported, then the process stops")
     func aaMutexStops() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
@@ -302,11 +309,8 @@ struct LearnedOrderAlphabetTests {
                 lock.lock()
             }
         }
-        if let result {
-            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
-            #expect(text.contains("lockorder: self deadlock: acquiring A, which this thread already holds"))
-            #expect(text.contains("stopping the process"))
-        }
+        Self.expectStopped(
+            result, headline: "lockorder: self deadlock: acquiring A, which this thread already holds")
     }
 
     @Test("AA x spinlock: a certain self-deadlock is reported, then the process stops")
@@ -318,11 +322,8 @@ struct LearnedOrderAlphabetTests {
                 lock.lock()
             }
         }
-        if let result {
-            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
-            #expect(text.contains("lockorder: self deadlock: acquiring A, which this thread already holds"))
-            #expect(text.contains("stopping the process"))
-        }
+        Self.expectStopped(
+            result, headline: "lockorder: self deadlock: acquiring A, which this thread already holds")
     }
 
     @Test("AA x write: taking the write side twice is a certain self-deadlock, then the process stops")
@@ -334,11 +335,7 @@ struct LearnedOrderAlphabetTests {
                 lock.lockWrite()
             }
         }
-        if let result {
-            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
-            #expect(text.contains("lockorder: self deadlock: acquiring A"))
-            #expect(text.contains("stopping the process"))
-        }
+        Self.expectStopped(result, headline: "lockorder: self deadlock: acquiring A")
     }
 
     @Test("ABBA with mixed modes on reader-preferring locks: only conflicting modes make a cycle")
