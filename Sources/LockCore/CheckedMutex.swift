@@ -61,12 +61,18 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     }
 
     /// Blocks until the calling thread holds the mutex. Returns only with it held.
-    @inlinable
+    @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            lockChecked(fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) {
             LockOperations.lock(mutex)
+        } else if tracking.acquireQuickly(
+            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            {
+                LockOperations.lock(mutex)
+                return true
+            }) == nil
+        {
+            lockChecked(fileID: fileID, line: line)
         }
     }
 
@@ -83,12 +89,12 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// Takes the mutex if it is free. Returns true only when the calling thread now holds it;
     /// false leaves nothing held. A trylock cannot deadlock, so it is exempt from the order
     /// rules, but once held it orders later acquisitions.
-    @inlinable
+    @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _slowPath(LockOrderChecker.isChecking) {
-            return tryLockChecked(fileID: fileID, line: line)
-        }
-        return LockOperations.tryLock(mutex)
+        if _fastPath(!LockOrderChecker.isChecking) { return LockOperations.tryLock(mutex) }
+        return tracking.acquireQuickly(
+            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            { LockOperations.tryLock(mutex) }) ?? tryLockChecked(fileID: fileID, line: line)
     }
 
     @usableFromInline @inline(never)
@@ -114,12 +120,12 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
 
     /// Releases the mutex. With checking on, a release by a thread that does not hold it is
     /// reported and not performed (no undefined behaviour); the program goes on in report mode.
-    @inlinable
+    @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            unlockChecked(fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .exclusive) {
             LockOperations.unlock(mutex)
+        } else {
+            unlockChecked(fileID: fileID, line: line)
         }
     }
 

@@ -77,22 +77,29 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     // MARK: Shared
 
     /// Blocks until the calling thread holds the read side. Returns only with it held.
-    @inlinable
+    @inlinable @inline(__always)
     public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            _ = acquireChecked(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) {
             LockOperations.readLock(rwlock)
+        } else if tracking.acquireQuickly(
+            mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            {
+                LockOperations.readLock(rwlock)
+                return true
+            }) == nil
+        {
+            _ = acquireChecked(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
     /// Takes the read side if no writer holds it. Returns true only when it is now held.
-    @inlinable
+    @inlinable @inline(__always)
     public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _slowPath(LockOrderChecker.isChecking) {
-            return acquireChecked(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
-        }
-        return LockOperations.tryReadLock(rwlock)
+        if _fastPath(!LockOrderChecker.isChecking) { return LockOperations.tryReadLock(rwlock) }
+        return tracking.acquireQuickly(
+            mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            { LockOperations.tryReadLock(rwlock) })
+            ?? acquireChecked(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the read side. Returns true only when it is now held.
@@ -105,12 +112,12 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     /// Releases one hold of the read side.
-    @inlinable
+    @inlinable @inline(__always)
     public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            releaseChecked(.shared, fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .shared) {
             LockOperations.unlock(rwlock)
+        } else {
+            releaseChecked(.shared, fileID: fileID, line: line)
         }
     }
 
@@ -127,22 +134,29 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     // MARK: Exclusive
 
     /// Blocks until the calling thread holds the write side. Returns only with it held.
-    @inlinable
+    @inlinable @inline(__always)
     public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            _ = acquireChecked(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) {
             LockOperations.writeLock(rwlock)
+        } else if tracking.acquireQuickly(
+            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            {
+                LockOperations.writeLock(rwlock)
+                return true
+            }) == nil
+        {
+            _ = acquireChecked(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
     /// Takes the write side if the lock is free. Returns true only when it is now held.
-    @inlinable
+    @inlinable @inline(__always)
     public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _slowPath(LockOrderChecker.isChecking) {
-            return acquireChecked(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
-        }
-        return LockOperations.tryWriteLock(rwlock)
+        if _fastPath(!LockOrderChecker.isChecking) { return LockOperations.tryWriteLock(rwlock) }
+        return tracking.acquireQuickly(
+            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            { LockOperations.tryWriteLock(rwlock) })
+            ?? acquireChecked(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the write side. Returns true only when it is now held.
@@ -156,12 +170,12 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     /// Releases the write side.
-    @inlinable
+    @inlinable @inline(__always)
     public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            releaseChecked(.exclusive, fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .exclusive) {
             LockOperations.unlock(rwlock)
+        } else {
+            releaseChecked(.exclusive, fileID: fileID, line: line)
         }
     }
 

@@ -46,23 +46,27 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
 
     /// Spins until the calling thread holds the lock, or increments its count when it already
     /// does. Returns only with the lock held.
-    @inlinable
+    @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            _ = acquireChecked(.blocking, deadline: nil, fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) {
             _ = acquire(.blocking, deadline: nil)
+        } else if tracking.acquireQuickly(
+            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            { acquire(.blocking, deadline: nil) }) == nil
+        {
+            _ = acquireChecked(.blocking, deadline: nil, fileID: fileID, line: line)
         }
     }
 
     /// Takes the lock if it is free or already the caller's. Returns true only when the calling
     /// thread now holds it.
-    @inlinable
+    @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _slowPath(LockOrderChecker.isChecking) {
-            return acquireChecked(.tryLock, deadline: nil, fileID: fileID, line: line)
-        }
-        return acquire(.tryLock, deadline: nil)
+        if _fastPath(!LockOrderChecker.isChecking) { return acquire(.tryLock, deadline: nil) }
+        return tracking.acquireQuickly(
+            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            { acquire(.tryLock, deadline: nil) })
+            ?? acquireChecked(.tryLock, deadline: nil, fileID: fileID, line: line)
     }
 
     /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock.
@@ -103,12 +107,17 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
     /// that does not hold it is reported (checking on) or ignored (off), never performed.
-    @inlinable
+    ///
+    /// With checking on, a release the checker clears quickly (the lock is this thread's most
+    /// recent hold, held once) needs no owner check: the checker recorded this thread's hold.
+    @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            unlockChecked(fileID: fileID, line: line)
-        } else if owner.load(ordering: .relaxed) == ThreadIdentity.current {
+        if _fastPath(!LockOrderChecker.isChecking) {
+            if owner.load(ordering: .relaxed) == ThreadIdentity.current { releaseOnce() }
+        } else if tracking.releasesQuickly(mode: .exclusive) {
             releaseOnce()
+        } else {
+            unlockChecked(fileID: fileID, line: line)
         }
     }
 

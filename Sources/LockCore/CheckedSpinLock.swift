@@ -40,12 +40,15 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     }
 
     /// Spins until the calling thread holds the lock. Returns only with it held.
-    @inlinable
+    @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
+        if _fastPath(!LockOrderChecker.isChecking) {
+            if !attempt() { _ = LockOperations.spin(attempt) }
+        } else if tracking.acquireQuickly(
+            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            { attempt() || LockOperations.spin(attempt) }) == nil
+        {
             lockChecked(fileID: fileID, line: line)
-        } else if !attempt() {
-            _ = LockOperations.spin(attempt)
         }
     }
 
@@ -59,12 +62,12 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     }
 
     /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
-    @inlinable
+    @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _slowPath(LockOrderChecker.isChecking) {
-            return tryLockChecked(fileID: fileID, line: line)
-        }
-        return attempt()
+        if _fastPath(!LockOrderChecker.isChecking) { return attempt() }
+        return tracking.acquireQuickly(
+            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            { attempt() }) ?? tryLockChecked(fileID: fileID, line: line)
     }
 
     @usableFromInline @inline(never)
@@ -88,12 +91,12 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
 
     /// Releases the lock. With checking on, a release by a thread that does not hold it is
     /// reported and not performed.
-    @inlinable
+    @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _slowPath(LockOrderChecker.isChecking) {
-            unlockChecked(fileID: fileID, line: line)
-        } else {
+        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .exclusive) {
             isLocked.store(false, ordering: .releasing)
+        } else {
+            unlockChecked(fileID: fileID, line: line)
         }
     }
 

@@ -115,9 +115,7 @@ public enum LockOrderChecker {
         _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
         orderKey: UInt64? = nil, site: SourceSite
     ) {
-        var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
-        if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
-        if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
+        let flags = heldFlags(mode: mode, attempt: attempt, orderKey: orderKey)
         let verdict = push(
             lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: lock.kind.mayBeHeldTwice)
         if _slowPath(verdict != 0) {
@@ -136,16 +134,75 @@ public enum LockOrderChecker {
     }
 
     /// Pushes a held entry through the C fast path; `mayBeHeld` asks it to stop first when the
-    /// lock may already be held (another hold is then counted by the slow path).
+    /// lock may already be held (another hold is then counted by the slow path). `gateChecked`:
+    /// the intent's fast path has just found the gate open on this thread, so it is not
+    /// compared again.
     @inlinable @inline(__always)
     static func push(
-        _ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite, mayBeHeld: Bool
+        _ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite, mayBeHeld: Bool,
+        gateChecked: Bool = false
     ) -> Int32 {
-        lockorder_fast_did_acquire(
+        if gateChecked {
+            return lockorder_fast_push(
+                lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
+                site.fileID.utf8Start,
+                UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount),
+                UInt32(truncatingIfNeeded: site.line),
+                mayBeHeld ? 1 : 0)
+        }
+        return lockorder_fast_did_acquire(
             lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
             site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
             mayBeHeld ? 1 : 0)
+    }
+
+    /// The held-entry flags of an acquisition.
+    @inlinable @inline(__always)
+    static func heldFlags(mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?) -> UInt8 {
+        var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
+        if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
+        if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
+        return flags
+    }
+
+    // MARK: The quick calls, for lock types that inline them
+
+    /// The fast path of `willAcquire` alone: true when acquiring `lock` needs nothing more
+    /// checked (no rule can be broken and this thread has checked the chain of held classes
+    /// before). The caller then takes the raw lock and, holding it, calls `didAcquireQuickly`.
+    /// False: nothing was done; make the full calls (`willAcquire`, `didAcquire`) instead.
+    ///
+    /// LockCore's types inline the quick calls into the caller and keep the full ones out of
+    /// line: a steady-state checked acquisition is then a few instructions at the call site.
+    @inlinable @inline(__always)
+    public static func clearsQuickly(
+        _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking
+    ) -> Bool {
+        lockorder_fast_will_acquire(
+            lock.id, lock.classID, lock.optionBits, mode == .shared ? 1 : 0, attempt == .tryLock ? 1 : 0) == 0
+    }
+
+    /// Acquired, right after `clearsQuickly` answered true for this acquisition on this thread.
+    /// False: nothing was recorded (the lock may already be held, or the held stack is full);
+    /// call `didAcquire`.
+    @inlinable @inline(__always)
+    public static func didAcquireQuickly(
+        _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
+        orderKey: UInt64? = nil, site: SourceSite
+    ) -> Bool {
+        let flags = heldFlags(mode: mode, attempt: attempt, orderKey: orderKey)
+        return push(
+            lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: lock.kind.mayBeHeldTwice,
+            gateChecked: true) == 0
+    }
+
+    /// The fast path of `willRelease` alone: true when `lock` was this thread's most recent
+    /// hold, in `mode`, and is now forgotten: release the raw lock. False: nothing was done;
+    /// call `willRelease`.
+    @inlinable @inline(__always)
+    public static func willReleaseQuickly(_ lock: LockIdentity, mode: AccessMode = .exclusive) -> Bool {
+        lockorder_fast_will_release(lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there

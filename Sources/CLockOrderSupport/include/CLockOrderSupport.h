@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// The fast-path functions are inlined into Swift callers whatever their size: an out-of-line
+/// call would cost more than the bookkeeping it does.
+#define LOCKORDER_FAST_INLINE static inline __attribute__((always_inline))
+
 /// How many locks one thread can hold at once and still have each of them checked.
 /// Past it, acquisitions are counted as untracked and reported once (bounded and loud).
 #define LOCKORDER_HELD_CAPACITY 48
@@ -146,7 +150,7 @@ static inline void lockorder_set_option_level(uint32_t bit_index, uint16_t level
 }
 
 /// The highest level among the locks that `option_bits` implicitly acquire (0 = none).
-static inline uint16_t lockorder_implicit_level(uint8_t option_bits) {
+LOCKORDER_FAST_INLINE uint16_t lockorder_implicit_level(uint8_t option_bits) {
     uint16_t highest = 0;
     for (uint32_t bit = 0; option_bits != 0; bit++, option_bits >>= 1) {
         if (option_bits & 1) {
@@ -159,7 +163,7 @@ static inline uint16_t lockorder_implicit_level(uint8_t option_bits) {
 
 /// Whether an implicit acquisition at `implicit_level` conflicts with a held stack whose lowest
 /// level is `min_level` (the level rule: only strictly lower levels under a held lock).
-static inline int lockorder_implicit_conflicts(uint16_t implicit_level, uint16_t min_level) {
+LOCKORDER_FAST_INLINE int lockorder_implicit_conflicts(uint16_t implicit_level, uint16_t min_level) {
     return implicit_level != 0 && min_level != 0 && min_level <= implicit_level;
 }
 
@@ -188,20 +192,20 @@ enum {
 #define LOCKORDER_CHAIN_SEED 0xcbf29ce484222325ull
 
 /// Extends a chain key by one held class (and whether it is held shared).
-static inline uint64_t lockorder_chain_mix(uint64_t hash, uint32_t class_id, int shared) {
+LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix(uint64_t hash, uint32_t class_id, int shared) {
     uint64_t value = hash ^ (((uint64_t)class_id << 1) | (shared ? 1u : 0u));
     value = (value ^ (value >> 31)) * 0x7fb5d329728ea185ull;
     return value ^ (value >> 27);
 }
 
-static inline uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
+LOCKORDER_FAST_INLINE uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
     if (first == 0) return second;
     if (second == 0) return first;
     return first < second ? first : second;
 }
 
 /// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
-static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
+LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
                                               int shared, int trylock) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
@@ -227,13 +231,16 @@ static inline int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_i
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
 
-/// Acquired: pushes the lock on the held stack with the summaries of the stack below.
-static inline int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
-                                             uint8_t kind, uint8_t flags, uint64_t order_key,
-                                             const uint8_t *file, uint32_t file_length, uint32_t line,
-                                             int may_be_held_twice) {
+/// Acquired, right after `lockorder_fast_will_acquire` answered LOCKORDER_FAST_DONE on this
+/// thread: pushes the lock on the held stack with the summaries of the stack below, without
+/// comparing the gate again. Should checking have restarted in between, the entry joins a stack
+/// of the old epoch, which the next operation's gate discards whole. Changes nothing when it
+/// answers a LOCKORDER_SLOW_* reason.
+LOCKORDER_FAST_INLINE int lockorder_fast_push(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
+                                      uint8_t kind, uint8_t flags, uint64_t order_key,
+                                      const uint8_t *file, uint32_t file_length, uint32_t line,
+                                      int may_be_held_twice) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     uint64_t id_bit = 1ull << (lock_id & 63);
     uint64_t chain = LOCKORDER_CHAIN_SEED;
@@ -267,8 +274,19 @@ static inline int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id
     return LOCKORDER_FAST_DONE;
 }
 
+/// Acquired: pushes the lock on the held stack with the summaries of the stack below, when the
+/// gate is open. Changes nothing when it answers a LOCKORDER_SLOW_* reason.
+LOCKORDER_FAST_INLINE int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
+                                             uint8_t kind, uint8_t flags, uint64_t order_key,
+                                             const uint8_t *file, uint32_t file_length, uint32_t line,
+                                             int may_be_held_twice) {
+    if (__builtin_expect(lockorder_thread_state_storage.gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    return lockorder_fast_push(lock_id, class_id, name_id, kind, flags, order_key, file, file_length, line,
+                               may_be_held_twice);
+}
+
 /// Released: pops the lock when it is the most recent hold, in the same mode, held once.
-static inline int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
+LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
