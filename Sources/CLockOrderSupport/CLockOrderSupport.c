@@ -20,7 +20,8 @@ _Static_assert(__builtin_offsetof(lockorder_thread_state, held) % 64 == 0,
                "held entries start on a cache line");
 uint8_t lockorder_mode_storage = LOCKORDER_MODE_UNCONFIGURED;
 uint8_t lockorder_learning_storage = 1;
-uint64_t lockorder_epoch_storage = 1;
+uint64_t lockorder_epoch_storage = 1;  // on, so the first lock operation reads the environment
+uint64_t lockorder_epoch_generation_storage = 1;
 uint64_t lockorder_graph_epoch_storage = 1;
 uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
 uint16_t lockorder_option_level_storage[8];

@@ -63,10 +63,12 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// Blocks until the calling thread holds the mutex. Returns only with it held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
             LockOperations.lock(mutex)
-        } else if tracking.acquireQuickly(
-            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            return
+        }
+        if tracking.acquireQuickly(
+            in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
                 LockOperations.lock(mutex)
                 return true
@@ -91,9 +93,9 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// rules, but once held it orders later acquisitions.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _fastPath(!LockOrderChecker.isChecking) { return LockOperations.tryLock(mutex) }
+        guard let epoch = LockOrderChecker.quickEpoch else { return LockOperations.tryLock(mutex) }
         return tracking.acquireQuickly(
-            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryLock(mutex) }) ?? tryLockChecked(fileID: fileID, line: line)
     }
 
@@ -122,7 +124,11 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// reported and not performed (no undefined behaviour); the program goes on in report mode.
     @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .exclusive) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
+            LockOperations.unlock(mutex)
+            return
+        }
+        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
             LockOperations.unlock(mutex)
         } else {
             unlockChecked(fileID: fileID, line: line)

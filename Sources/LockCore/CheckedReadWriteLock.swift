@@ -79,10 +79,12 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Blocks until the calling thread holds the read side. Returns only with it held.
     @inlinable @inline(__always)
     public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
             LockOperations.readLock(rwlock)
-        } else if tracking.acquireQuickly(
-            mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            return
+        }
+        if tracking.acquireQuickly(
+            in: epoch, mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
                 LockOperations.readLock(rwlock)
                 return true
@@ -95,9 +97,9 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Takes the read side if no writer holds it. Returns true only when it is now held.
     @inlinable @inline(__always)
     public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _fastPath(!LockOrderChecker.isChecking) { return LockOperations.tryReadLock(rwlock) }
+        guard let epoch = LockOrderChecker.quickEpoch else { return LockOperations.tryReadLock(rwlock) }
         return tracking.acquireQuickly(
-            mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            in: epoch, mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryReadLock(rwlock) })
             ?? acquireChecked(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
@@ -114,7 +116,11 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Releases one hold of the read side.
     @inlinable @inline(__always)
     public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .shared) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
+            LockOperations.unlock(rwlock)
+            return
+        }
+        if tracking.releasesQuickly(in: epoch, mode: .shared) {
             LockOperations.unlock(rwlock)
         } else {
             releaseChecked(.shared, fileID: fileID, line: line)
@@ -136,10 +142,12 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Blocks until the calling thread holds the write side. Returns only with it held.
     @inlinable @inline(__always)
     public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
             LockOperations.writeLock(rwlock)
-        } else if tracking.acquireQuickly(
-            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            return
+        }
+        if tracking.acquireQuickly(
+            in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
                 LockOperations.writeLock(rwlock)
                 return true
@@ -152,9 +160,9 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Takes the write side if the lock is free. Returns true only when it is now held.
     @inlinable @inline(__always)
     public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _fastPath(!LockOrderChecker.isChecking) { return LockOperations.tryWriteLock(rwlock) }
+        guard let epoch = LockOrderChecker.quickEpoch else { return LockOperations.tryWriteLock(rwlock) }
         return tracking.acquireQuickly(
-            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryWriteLock(rwlock) })
             ?? acquireChecked(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
@@ -172,7 +180,11 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Releases the write side.
     @inlinable @inline(__always)
     public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .exclusive) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
+            LockOperations.unlock(rwlock)
+            return
+        }
+        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
             LockOperations.unlock(rwlock)
         } else {
             releaseChecked(.exclusive, fileID: fileID, line: line)

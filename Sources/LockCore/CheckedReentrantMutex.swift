@@ -60,10 +60,12 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// does. Returns only with the lock held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
             _ = acquire(attempt: .blocking, timeout: nil)
-        } else if tracking.acquireQuickly(
-            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            return
+        }
+        if tracking.acquireQuickly(
+            in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             { acquire(attempt: .blocking, timeout: nil) }) == nil
         {
             _ = acquireChecked(.blocking, timeout: nil, fileID: fileID, line: line)
@@ -74,9 +76,9 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// thread now holds it.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _fastPath(!LockOrderChecker.isChecking) { return acquire(attempt: .tryLock, timeout: nil) }
+        guard let epoch = LockOrderChecker.quickEpoch else { return acquire(attempt: .tryLock, timeout: nil) }
         return tracking.acquireQuickly(
-            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { acquire(attempt: .tryLock, timeout: nil) })
             ?? acquireChecked(.tryLock, timeout: nil, fileID: fileID, line: line)
     }
@@ -133,9 +135,11 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// recent hold, held once) needs no owner check: the checker recorded this thread's hold.
     @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
             if owner.load(ordering: .relaxed) == ThreadIdentity.current { releaseOnce() }
-        } else if tracking.releasesQuickly(mode: .exclusive) {
+            return
+        }
+        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
             releaseOnce()
         } else {
             unlockChecked(fileID: fileID, line: line)

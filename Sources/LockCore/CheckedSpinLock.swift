@@ -42,10 +42,12 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// Spins until the calling thread holds the lock. Returns only with it held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
             if !attempt() { _ = LockOperations.spin(attempt) }
-        } else if tracking.acquireQuickly(
-            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
+            return
+        }
+        if tracking.acquireQuickly(
+            in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             { attempt() || LockOperations.spin(attempt) }) == nil
         {
             lockChecked(fileID: fileID, line: line)
@@ -64,9 +66,9 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if _fastPath(!LockOrderChecker.isChecking) { return attempt() }
+        guard let epoch = LockOrderChecker.quickEpoch else { return attempt() }
         return tracking.acquireQuickly(
-            mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+            in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { attempt() }) ?? tryLockChecked(fileID: fileID, line: line)
     }
 
@@ -93,7 +95,11 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// reported and not performed.
     @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        if _fastPath(!LockOrderChecker.isChecking) || tracking.releasesQuickly(mode: .exclusive) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
+            isLocked.store(false, ordering: .releasing)
+            return
+        }
+        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
             isLocked.store(false, ordering: .releasing)
         } else {
             unlockChecked(fileID: fileID, line: line)

@@ -58,35 +58,30 @@ struct LockTracking: ~Copyable, Sendable {
         return true
     }
 
-    /// The checked acquisition's fast path, inlined into the caller: the quick intent, the raw
-    /// `take`, the quick record. Returns nil, having done nothing, when the intent needs the
-    /// checker's slow path (a new chain, a possible re-entry, a level conflict, checking not yet
-    /// started on this thread); the caller then makes its out-of-line checked acquisition.
+    /// The checked acquisition's fast path, inlined into the caller: the quick intent (which
+    /// also writes the held entry), the raw `take`, the quick record. Returns nil, having done
+    /// nothing, when the intent needs the checker's slow path (a new chain, a possible re-entry,
+    /// a level conflict, checking not yet started on this thread); the caller then makes its
+    /// out-of-line checked acquisition.
     @inlinable @inline(__always)
-    func acquireQuickly(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool)
-        -> Bool?
-    {
-        guard LockOrderChecker.clearsQuickly(identity, mode: mode, attempt: attempt) else { return nil }
+    func acquireQuickly(
+        in epoch: QuickEpoch, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool
+    ) -> Bool? {
+        guard
+            LockOrderChecker.willAcquireQuickly(
+                identity, in: epoch, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
+        else { return nil }
         guard take() else { return false }
-        let recorded = LockOrderChecker.didAcquireQuickly(
-            identity, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
-        if _slowPath(!recorded) { recordAcquisition(mode: mode, attempt: attempt, site: site) }
+        LockOrderChecker.didAcquireQuickly()
         return true
-    }
-
-    /// Records an acquisition the quick record could not (another hold of a lock that may be held
-    /// twice, or a full held stack).
-    @usableFromInline @inline(never)
-    func recordAcquisition(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite) {
-        LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
     }
 
     /// The checked release's fast path, inlined into the caller: true when the lock was the
     /// thread's most recent hold and is now forgotten (release the raw lock). False: nothing was
     /// done; the caller makes its out-of-line checked release.
     @inlinable @inline(__always)
-    func releasesQuickly(mode: AccessMode) -> Bool {
-        LockOrderChecker.willReleaseQuickly(identity, mode: mode)
+    func releasesQuickly(in epoch: QuickEpoch, mode: AccessMode) -> Bool {
+        LockOrderChecker.willReleaseQuickly(identity, in: epoch, mode: mode)
     }
 
     /// A checked release: the raw `give` runs only when the checker agrees the calling thread

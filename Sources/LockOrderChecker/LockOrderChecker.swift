@@ -16,6 +16,17 @@ public enum LockOrderChecker {
         lockorder_mode() != 0
     }
 
+    /// The quick calls' switch, read once per lock operation: `nil` when checking is off (take
+    /// the raw lock alone), otherwise the checking epoch to pass to the quick calls. One plain
+    /// load, like `isChecking`, and it saves the quick calls a second one.
+    @inlinable @inline(__always)
+    public static var quickEpoch: QuickEpoch? {
+        let epoch = lockorder_epoch()
+        // Laid out for checking off: the raw path stays the straight line.
+        if _fastPath(lockorder_epoch_is_off(epoch) != 0) { return nil }
+        return QuickEpoch(value: epoch)
+    }
+
     // MARK: Lock lifetime
 
     /// Gives a new lock its identity: a unique id, its class and its name.
@@ -134,23 +145,12 @@ public enum LockOrderChecker {
     }
 
     /// Pushes a held entry through the C fast path; `mayBeHeld` asks it to stop first when the
-    /// lock may already be held (another hold is then counted by the slow path). `gateChecked`:
-    /// the intent's fast path has just found the gate open on this thread, so it is not
-    /// compared again.
+    /// lock may already be held (another hold is then counted by the slow path).
     @inlinable @inline(__always)
     static func push(
-        _ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite, mayBeHeld: Bool,
-        gateChecked: Bool = false
+        _ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite, mayBeHeld: Bool
     ) -> Int32 {
-        if gateChecked {
-            return lockorder_fast_push(
-                lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
-                site.fileID.utf8Start,
-                UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount),
-                UInt32(truncatingIfNeeded: site.line),
-                mayBeHeld ? 1 : 0)
-        }
-        return lockorder_fast_did_acquire(
+        lockorder_fast_did_acquire(
             lock.id, lock.classID, lock.nameID, lock.kind.rawValue, flags, orderKey ?? 0,
             site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
@@ -168,41 +168,43 @@ public enum LockOrderChecker {
 
     // MARK: The quick calls, for lock types that inline them
 
-    /// The fast path of `willAcquire` alone: true when acquiring `lock` needs nothing more
-    /// checked (no rule can be broken and this thread has checked the chain of held classes
-    /// before). The caller then takes the raw lock and, holding it, calls `didAcquireQuickly`.
+    /// Intent and record in one, in the epoch `quickEpoch` gave, without the slow path: true when acquiring `lock` needs
+    /// nothing more checked (no rule can be broken and this thread has checked the chain of held
+    /// classes before); its held entry is then written, not yet counted. The caller takes the raw
+    /// lock and, holding it, calls `didAcquireQuickly()`; if a trylock fails, nothing more.
     /// False: nothing was done; make the full calls (`willAcquire`, `didAcquire`) instead.
     ///
     /// LockCore's types inline the quick calls into the caller and keep the full ones out of
-    /// line: a steady-state checked acquisition is then a few instructions at the call site.
+    /// line, so that a steady-state checked acquisition is a few instructions at the call site,
+    /// all but one store of them before the raw lock's atomic instruction. No checked lock may be
+    /// taken on the thread between the two calls (as from a signal handler).
     @inlinable @inline(__always)
-    public static func clearsQuickly(
-        _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking
+    public static func willAcquireQuickly(
+        _ lock: LockIdentity, in epoch: QuickEpoch, mode: AccessMode = .exclusive,
+        attempt: AcquireAttempt = .blocking, orderKey: UInt64? = nil, site: SourceSite
     ) -> Bool {
-        lockorder_fast_will_acquire(
-            lock.id, lock.classID, lock.optionBits, mode == .shared ? 1 : 0, attempt == .tryLock ? 1 : 0) == 0
+        lockorder_fast_prepare(
+            epoch.value, lock.id, lock.classID, lock.nameID, lock.kind.rawValue, lock.optionBits,
+            heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
+            UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line))
+            == 0
     }
 
-    /// Acquired, right after `clearsQuickly` answered true for this acquisition on this thread.
-    /// False: nothing was recorded (the lock may already be held, or the held stack is full);
-    /// call `didAcquire`.
+    /// Acquired, after `willAcquireQuickly` answered true on this thread: counts the entry it
+    /// wrote.
     @inlinable @inline(__always)
-    public static func didAcquireQuickly(
-        _ lock: LockIdentity, mode: AccessMode = .exclusive, attempt: AcquireAttempt = .blocking,
-        orderKey: UInt64? = nil, site: SourceSite
-    ) -> Bool {
-        let flags = heldFlags(mode: mode, attempt: attempt, orderKey: orderKey)
-        return push(
-            lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: lock.kind.mayBeHeldTwice,
-            gateChecked: true) == 0
+    public static func didAcquireQuickly() {
+        lockorder_fast_commit()
     }
 
-    /// The fast path of `willRelease` alone: true when `lock` was this thread's most recent
+    /// The fast path of `willRelease` alone, in the epoch `quickEpoch` gave: true when `lock` was this thread's most recent
     /// hold, in `mode`, and is now forgotten: release the raw lock. False: nothing was done;
     /// call `willRelease`.
     @inlinable @inline(__always)
-    public static func willReleaseQuickly(_ lock: LockIdentity, mode: AccessMode = .exclusive) -> Bool {
-        lockorder_fast_will_release(lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
+    public static func willReleaseQuickly(
+        _ lock: LockIdentity, in epoch: QuickEpoch, mode: AccessMode = .exclusive
+    ) -> Bool {
+        lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there

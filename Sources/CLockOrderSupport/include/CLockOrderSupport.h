@@ -32,23 +32,34 @@
 /// depth. They are recomputed when an entry leaves from the middle of the stack.
 typedef struct lockorder_held_lock {
     uint64_t lock_id;      ///< instance id: unique for the process lifetime, never reused
-    uint64_t order_key;    ///< instance-order key (valid when `flags` has LOCKORDER_HELD_HAS_ORDER_KEY)
     const uint8_t *file;   ///< #fileID of the acquisition (a static string)
     uint64_t chain;        ///< hash of the classes (and modes) held up to this entry: lockdep's chain key
     uint64_t id_mask;      ///< OR of 1 << (lock_id % 64) up to this entry: "maybe held" filter
+    // The fields below come in 8-byte groups that the fast path writes with one store each.
     uint32_t line;         ///< #line of the acquisition
     uint32_t class_id;
     uint32_t name_id;
-    uint32_t recursion;    ///< extra holds by this thread (0 = held once)
     uint16_t level;        ///< the class's declared level when acquired (0 = undeclared)
     uint16_t min_level;    ///< lowest non-zero level up to this entry (0 = none)
     uint16_t file_length;  ///< #fileID's length (file IDs are short: Module/File.swift)
     uint8_t kind;          ///< LockKind raw value
     uint8_t flags;         ///< LOCKORDER_HELD_* bits
+    uint32_t recursion;    ///< extra holds by this thread (0 = held once)
+    uint64_t order_key;    ///< instance-order key (written only with LOCKORDER_HELD_HAS_ORDER_KEY)
 } lockorder_held_lock;
 
 // One entry a cache line: the fast path touches one line per acquisition.
 _Static_assert(sizeof(lockorder_held_lock) == 64, "a held entry is one 64-byte cache line");
+_Static_assert(offsetof(lockorder_held_lock, line) == 32 && offsetof(lockorder_held_lock, name_id) == 40
+                   && offsetof(lockorder_held_lock, file_length) == 48,
+               "the grouped fields start on 8-byte boundaries");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the grouped stores assume little-endian fields");
+
+/// Stores two adjacent 32-bit fields (`low` first in memory) with one 8-byte store.
+LOCKORDER_FAST_INLINE void lockorder_store_pair(void *first_field, uint32_t low, uint32_t high) {
+    uint64_t both = (uint64_t)low | ((uint64_t)high << 32);
+    __builtin_memcpy(first_field, &both, sizeof both);
+}
 
 enum {
     LOCKORDER_HELD_SHARED = 1,         ///< held in shared (read) mode
@@ -93,13 +104,42 @@ enum {
 extern uint8_t lockorder_mode_storage;
 extern uint8_t lockorder_learning_storage;
 extern uint64_t lockorder_epoch_storage;
+extern uint64_t lockorder_epoch_generation_storage;
 extern uint64_t lockorder_graph_epoch_storage;
 
 static inline uint8_t lockorder_mode(void) {
     return __atomic_load_n(&lockorder_mode_storage, __ATOMIC_RELAXED);
 }
+/// The checking epoch while checking is off. No thread's gate ever holds it (gates hold 0 or
+/// an epoch checking was on in), so every gate compare fails while it is set.
+#define LOCKORDER_EPOCH_OFF UINT64_MAX
+
+/// The checking epoch: changes whenever checking is (re)started, so that a thread whose held
+/// stack belongs to an older epoch discards it; LOCKORDER_EPOCH_OFF exactly when checking is
+/// off, so that lock types read one word to choose between their raw path and their checked one.
+static inline uint64_t lockorder_epoch(void) {
+    return __atomic_load_n(&lockorder_epoch_storage, __ATOMIC_ACQUIRE);
+}
+/// Whether `epoch` (from `lockorder_epoch()`) says checking is off.
+static inline int lockorder_epoch_is_off(uint64_t epoch) {
+    return epoch == LOCKORDER_EPOCH_OFF;
+}
+/// Starts a new checking epoch (never one used before), or stays off while checking is off.
+static inline void lockorder_advance_epoch(void) {
+    uint64_t next = __atomic_add_fetch(&lockorder_epoch_generation_storage, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&lockorder_mode_storage, __ATOMIC_RELAXED) != LOCKORDER_MODE_OFF) {
+        __atomic_store_n(&lockorder_epoch_storage, next, __ATOMIC_RELEASE);
+    }
+}
+/// Sets the mode; the epoch follows it: off when checking is off, a new one when checking comes
+/// back on.
 static inline void lockorder_set_mode(uint8_t mode) {
     __atomic_store_n(&lockorder_mode_storage, mode, __ATOMIC_RELAXED);
+    if (mode == LOCKORDER_MODE_OFF) {
+        __atomic_store_n(&lockorder_epoch_storage, LOCKORDER_EPOCH_OFF, __ATOMIC_RELEASE);
+    } else if (lockorder_epoch() == LOCKORDER_EPOCH_OFF) {
+        lockorder_advance_epoch();
+    }
 }
 /// Non-zero when the learned order graph is on (LOCKORDER_LEARN).
 static inline uint8_t lockorder_learning(void) {
@@ -107,14 +147,6 @@ static inline uint8_t lockorder_learning(void) {
 }
 static inline void lockorder_set_learning(uint8_t learning) {
     __atomic_store_n(&lockorder_learning_storage, learning, __ATOMIC_RELAXED);
-}
-/// Changes whenever checking is (re)started: a thread whose held stack belongs to an older
-/// epoch discards it.
-static inline uint64_t lockorder_epoch(void) {
-    return __atomic_load_n(&lockorder_epoch_storage, __ATOMIC_ACQUIRE);
-}
-static inline void lockorder_advance_epoch(void) {
-    __atomic_fetch_add(&lockorder_epoch_storage, 1, __ATOMIC_RELEASE);
 }
 /// Changes whenever edges leave the learned graph: per-thread chain caches are then stale.
 static inline uint64_t lockorder_graph_epoch(void) {
@@ -204,11 +236,12 @@ LOCKORDER_FAST_INLINE uint16_t lockorder_lower_level(uint16_t first, uint16_t se
     return first < second ? first : second;
 }
 
-/// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
-LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
-                                              int shared, int trylock) {
+/// Intent: clears an acquisition that breaks no rule and whose chain was seen before, when the
+/// thread's gate is open in `epoch` (the value of `lockorder_epoch()` the caller read).
+LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t epoch, uint64_t lock_id, uint32_t class_id,
+                                                         uint8_t option_bits, int shared, int trylock) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != epoch, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_FAST_DONE;
     const lockorder_held_lock *top = &state->held[depth - 1];
@@ -231,15 +264,20 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
 
-/// Acquired, right after `lockorder_fast_will_acquire` answered LOCKORDER_FAST_DONE on this
-/// thread: pushes the lock on the held stack with the summaries of the stack below, without
-/// comparing the gate again. Should checking have restarted in between, the entry joins a stack
-/// of the old epoch, which the next operation's gate discards whole. Changes nothing when it
-/// answers a LOCKORDER_SLOW_* reason.
-LOCKORDER_FAST_INLINE int lockorder_fast_push(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
-                                      uint8_t kind, uint8_t flags, uint64_t order_key,
-                                      const uint8_t *file, uint32_t file_length, uint32_t line,
-                                      int may_be_held_twice) {
+/// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
+LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
+                                                      int shared, int trylock) {
+    return lockorder_fast_will_acquire_in(lockorder_epoch(), lock_id, class_id, option_bits, shared, trylock);
+}
+
+/// Writes the entry of an acquisition into the first free slot of the held stack, with the
+/// summaries of the stack below, without counting it. Changes nothing when it answers a
+/// LOCKORDER_SLOW_* reason: the lock may already be held (`may_be_held_twice`), or the stack is
+/// full.
+LOCKORDER_FAST_INLINE int lockorder_fast_write_entry(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
+                                                     uint8_t kind, uint8_t flags, uint64_t order_key,
+                                                     const uint8_t *file, uint32_t file_length, uint32_t line,
+                                                     int may_be_held_twice) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     uint32_t depth = state->depth;
     uint64_t id_bit = 1ull << (lock_id & 63);
@@ -257,38 +295,66 @@ LOCKORDER_FAST_INLINE int lockorder_fast_push(uint64_t lock_id, uint32_t class_i
     uint16_t level = lockorder_class_level(class_id);
     lockorder_held_lock *entry = &state->held[depth];
     entry->lock_id = lock_id;
-    entry->order_key = order_key;
     entry->file = file;
     entry->chain = lockorder_chain_mix(chain, class_id, flags & LOCKORDER_HELD_SHARED);
     entry->id_mask = id_mask | id_bit;
-    entry->file_length = (uint16_t)(file_length > UINT16_MAX ? UINT16_MAX : file_length);
-    entry->line = line;
-    entry->class_id = class_id;
-    entry->name_id = name_id;
-    entry->recursion = 0;
-    entry->level = level;
-    entry->min_level = lockorder_lower_level(min_level, level);
-    entry->kind = kind;
-    entry->flags = flags;
-    state->depth = depth + 1;
+    // Seven stores instead of thirteen.
+    lockorder_store_pair(&entry->line, line, class_id);
+    lockorder_store_pair(&entry->name_id, name_id,
+                         (uint32_t)level | ((uint32_t)lockorder_lower_level(min_level, level) << 16));
+    uint16_t short_length = (uint16_t)(file_length > UINT16_MAX ? UINT16_MAX : file_length);
+    lockorder_store_pair(&entry->file_length,
+                         (uint32_t)short_length | ((uint32_t)kind << 16) | ((uint32_t)flags << 24), 0);
+    if (flags & LOCKORDER_HELD_HAS_ORDER_KEY) entry->order_key = order_key;
     return LOCKORDER_FAST_DONE;
 }
 
-/// Acquired: pushes the lock on the held stack with the summaries of the stack below, when the
-/// gate is open. Changes nothing when it answers a LOCKORDER_SLOW_* reason.
+/// Acquired: pushes the lock on the held stack, when the gate is open. Changes nothing when it
+/// answers a LOCKORDER_SLOW_* reason.
 LOCKORDER_FAST_INLINE int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t class_id, uint32_t name_id,
-                                             uint8_t kind, uint8_t flags, uint64_t order_key,
-                                             const uint8_t *file, uint32_t file_length, uint32_t line,
-                                             int may_be_held_twice) {
-    if (__builtin_expect(lockorder_thread_state_storage.gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
-    return lockorder_fast_push(lock_id, class_id, name_id, kind, flags, order_key, file, file_length, line,
-                               may_be_held_twice);
-}
-
-/// Released: pops the lock when it is the most recent hold, in the same mode, held once.
-LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
+                                                     uint8_t kind, uint8_t flags, uint64_t order_key,
+                                                     const uint8_t *file, uint32_t file_length, uint32_t line,
+                                                     int may_be_held_twice) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    int verdict = lockorder_fast_write_entry(lock_id, class_id, name_id, kind, flags, order_key, file, file_length,
+                                             line, may_be_held_twice);
+    if (verdict == LOCKORDER_FAST_DONE) state->depth += 1;
+    return verdict;
+}
+
+/// Intent and record in one, for lock types that inline them around the raw lock operation:
+/// when the acquisition needs nothing more checked, writes its entry into the first free slot
+/// of the held stack, not yet counted, and answers LOCKORDER_FAST_DONE; the caller then takes
+/// the raw lock and, holding it, calls `lockorder_fast_commit` (or, when a trylock fails,
+/// nothing: the slot is free again). Otherwise changes nothing and answers why.
+///
+/// Everything is loaded and computed before the raw lock, so that after its atomic instruction
+/// only one store remains. The slot must stay this thread's until the commit: no checked lock
+/// may be taken in between, as in a signal handler (pthread locks are not async-signal-safe).
+LOCKORDER_FAST_INLINE int lockorder_fast_prepare(uint64_t epoch, uint64_t lock_id, uint32_t class_id,
+                                                 uint32_t name_id, uint8_t kind, uint8_t option_bits, uint8_t flags,
+                                                 uint64_t order_key, const uint8_t *file, uint32_t file_length,
+                                                 uint32_t line) {
+    int verdict = lockorder_fast_will_acquire_in(epoch, lock_id, class_id, option_bits,
+                                                 flags & LOCKORDER_HELD_SHARED, flags & LOCKORDER_HELD_TRYLOCK);
+    if (verdict != LOCKORDER_FAST_DONE) return verdict;
+    // The intent ruled out a lock already held (its id is not in the held mask).
+    return lockorder_fast_write_entry(lock_id, class_id, name_id, kind, flags, order_key, file, file_length, line,
+                                      0);
+}
+
+/// Counts the entry `lockorder_fast_prepare` wrote: the calling thread now holds the lock.
+LOCKORDER_FAST_INLINE void lockorder_fast_commit(void) {
+    lockorder_thread_state_storage.depth += 1;
+}
+
+/// Released: pops the lock when it is the most recent hold, in the same mode, held once, and
+/// the thread's gate is open in `epoch` (the value of `lockorder_epoch()` the caller read).
+LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t epoch, uint64_t lock_id, int shared,
+                                                         uint8_t option_bits) {
+    lockorder_thread_state *state = &lockorder_thread_state_storage;
+    if (__builtin_expect(state->gate != epoch, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_SLOW_RELEASE;
     const lockorder_held_lock *top = &state->held[depth - 1];
@@ -304,6 +370,11 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shar
     }
     state->depth = depth - 1;
     return LOCKORDER_FAST_DONE;
+}
+
+/// Released: `lockorder_fast_will_release_in` the current epoch.
+LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
+    return lockorder_fast_will_release_in(lockorder_epoch(), lock_id, shared, option_bits);
 }
 
 /// The first entry of a thread's held-lock stack (Swift sees the C array as a tuple).
