@@ -24,6 +24,8 @@ uint64_t lockorder_epoch_storage = 1;  // on, so the first lock operation reads 
 uint64_t lockorder_epoch_generation_storage = 1;
 uint64_t lockorder_graph_epoch_storage = 1;
 uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
+uint8_t lockorder_class_is_instance_storage[LOCKORDER_CLASS_CAPACITY];
+uint8_t lockorder_order_keys_used_storage;
 uint16_t lockorder_option_level_storage[8];
 
 int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintptr_t *offset) {

@@ -20,10 +20,9 @@ enum RawHolder {
 
 @usableFromInline
 struct LockTracking: ~Copyable, Sendable {
-    /// The lock's identity for the checker.
+    /// The lock's identity for the checker. All a lock keeps for it: 16 bytes (an instance-order
+    /// key, which few locks have, is kept by the checker).
     @usableFromInline let identity: LockIdentity
-    /// The instance-order key; `UInt64.max` stands for none.
-    @usableFromInline let orderKeyBits: Atomic<UInt64>
 
     @usableFromInline
     init(
@@ -33,28 +32,23 @@ struct LockTracking: ~Copyable, Sendable {
         identity = LockOrderChecker.register(
             name: name, lockClass: lockClass, kind: kind, options: options,
             site: SourceSite(fileID: fileID, line: line))
-        orderKeyBits = Atomic(orderKey ?? .max)
+        if let orderKey { LockOrderChecker.setOrderKey(orderKey, of: identity) }
     }
 
-    @inlinable @inline(__always)
-    var orderKey: UInt64? {
-        let bits = orderKeyBits.load(ordering: .relaxed)
-        return bits == .max ? nil : bits
-    }
+    var orderKey: UInt64? { LockOrderChecker.orderKey(of: identity) }
 
-    @usableFromInline
     func setOrderKey(_ key: UInt64?) {
-        orderKeyBits.store(key ?? .max, ordering: .relaxed)
+        LockOrderChecker.setOrderKey(key, of: identity)
     }
 
     /// A checked acquisition: intent, the raw `take` (which reports whether it got the lock),
     /// then acquired. Returns what `take` returned.
     @inlinable @inline(__always)
     func acquire(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool) -> Bool {
-        let orderKey = orderKey
-        LockOrderChecker.willAcquire(identity, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
+        // No order key is passed: the checker looks up the one given to the lock.
+        LockOrderChecker.willAcquire(identity, mode: mode, attempt: attempt, site: site)
         guard take() else { return false }
-        LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
+        LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, site: site)
         return true
     }
 
@@ -69,7 +63,7 @@ struct LockTracking: ~Copyable, Sendable {
     ) -> Bool? {
         guard
             LockOrderChecker.willAcquireQuickly(
-                identity, in: epoch, mode: mode, attempt: attempt, orderKey: orderKey, site: site)
+                identity, in: epoch, mode: mode, attempt: attempt, site: site)
         else { return nil }
         guard take() else { return false }
         LockOrderChecker.didAcquireQuickly()
@@ -134,6 +128,7 @@ struct LockTracking: ~Copyable, Sendable {
     /// the raw object must not be destroyed (undefined behaviour), only freed.
     @usableFromInline
     func destroy(isHeld: () -> Bool) -> Bool {
+        LockOrderChecker.forgetOrderKey(of: identity)
         guard LockOrderChecker.isChecking || identity.hasInstanceClass else { return false }
         let heldElsewhere = isHeld()
         return LockOrderChecker.lockDestroyed(identity, heldElsewhere: heldElsewhere) || heldElsewhere

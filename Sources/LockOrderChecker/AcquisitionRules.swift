@@ -121,8 +121,8 @@ extension CheckerState {
             candidate.hint = "acquire \(guardName) before taking several \(declared.name) locks"
             return candidate
         case .instanceOrder:
-            let heldKey: UInt64? =
-                heldEntry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? heldEntry.order_key : nil
+            let heldKey = orderKeyLocked(of: heldEntry)
+            let orderKey = orderKeyLocked(orderKey, of: identity.id)
             if let heldKey, let orderKey, heldKey < orderKey { return nil }
             let why: String
             if orderKey == nil || heldKey == nil {

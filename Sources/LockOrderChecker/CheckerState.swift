@@ -19,6 +19,9 @@ final class CheckerState: @unchecked Sendable {
     var hierarchy: LockHierarchy = .julia
     var reporter = Reporter()
     var learned = LearnedOrder()
+    /// Instance-order keys given to locks that do not pass one with each acquisition (LockCore's),
+    /// by lock id. Few locks have one, so no lock spends 8 bytes on it; the rules look it up.
+    var orderKeys: [UInt64: UInt64] = [:]
     var configuration = Configuration()
     /// The most recent violations are also collected here while a test checks (`withChecking`).
     var isCollecting = false
@@ -69,9 +72,7 @@ final class CheckerState: @unchecked Sendable {
                     optionBits |= bit
                 }
             }
-            return LockIdentity(
-                id: id, classID: classID, nameID: nameID, kind: kind, optionBits: optionBits,
-                hasInstanceClass: lockClass == .instance && classID != ClassRegistry.overflowClassID)
+            return LockIdentity(id: id, classID: classID, nameID: nameID, kind: kind, optionBits: optionBits)
         }
         for notice in notices { StandardError.write("lockorder: capacity: \(notice)\n") }
         return identity
@@ -117,7 +118,7 @@ final class CheckerState: @unchecked Sendable {
             level: record.declared?.level, kind: LockKind(rawValue: entry.kind) ?? .mutex,
             declaredKind: record.declared?.kind,
             mode: entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive,
-            orderKey: entry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? entry.order_key : nil,
+            orderKey: orderKeyLocked(of: entry),
             site: "\(file):\(entry.line)", tryLock: entry.flags & UInt8(LOCKORDER_HELD_TRYLOCK) != 0)
     }
 
@@ -131,7 +132,19 @@ final class CheckerState: @unchecked Sendable {
             className: record.displayName,
             level: record.declared?.level, kind: identity.kind, declaredKind: record.declared?.kind,
             mode: mode,
-            orderKey: orderKey, site: "\(site)", tryLock: false)
+            orderKey: orderKeyLocked(orderKey, of: identity.id), site: "\(site)", tryLock: false)
+    }
+
+    /// A lock's instance-order key: the one passed with the acquisition, or else the one given
+    /// to the lock (`LockOrderChecker.setOrderKey`).
+    func orderKeyLocked(_ passed: UInt64?, of lockID: UInt64) -> UInt64? {
+        passed ?? orderKeys[lockID]
+    }
+
+    /// A held lock's instance-order key: the one recorded with the acquisition, or else the one
+    /// given to the lock.
+    func orderKeyLocked(of entry: lockorder_held_lock) -> UInt64? {
+        entry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? entry.order_key : orderKeys[entry.lock_id]
     }
 
     // MARK: Reporting

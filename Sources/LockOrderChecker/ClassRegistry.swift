@@ -64,6 +64,11 @@ struct ClassRegistry {
         records[Int(id)] = Record(key: key, displayName: name, declared: declared, live: true)
         if case .instance = key {} else { idByKey[key] = id }
         lockorder_set_class_level(id, UInt16(declared?.level ?? 0))
+        if case .instance = key {
+            lockorder_set_class_is_instance(id, 1)
+        } else {
+            lockorder_set_class_is_instance(id, 0)
+        }
         return id
     }
 
@@ -74,6 +79,7 @@ struct ClassRegistry {
         else { return }
         records[Int(id)].live = false
         lockorder_set_class_level(id, 0)
+        lockorder_set_class_is_instance(id, 0)
         freeClassIDs.append(id)
     }
 

@@ -60,6 +60,28 @@ public enum LockOrderChecker {
         CheckerState.shared.lockDestroyed(lock, heldElsewhere: heldElsewhere, site: site)
     }
 
+    /// Gives `lock` an instance-order key (nil takes it away), for locks that do not pass one
+    /// with each acquisition: the rules look it up when a class's instance-order exception
+    /// applies. A lock type forgets its key when destroyed.
+    public static func setOrderKey(_ key: UInt64?, of lock: LockIdentity) {
+        let checker = CheckerState.shared
+        if key != nil { lockorder_note_order_keys_used() }
+        checker.lock.withLock { checker.orderKeys[lock.id] = key }
+    }
+
+    /// The instance-order key given to `lock` with `setOrderKey`; nil when none.
+    public static func orderKey(of lock: LockIdentity) -> UInt64? {
+        guard lockorder_order_keys_used() != 0 else { return nil }
+        let checker = CheckerState.shared
+        return checker.lock.withLock { checker.orderKeys[lock.id] }
+    }
+
+    /// Forgets the order key of a lock being destroyed, if any lock ever had one.
+    public static func forgetOrderKey(of lock: LockIdentity) {
+        guard lockorder_order_keys_used() != 0 else { return }
+        setOrderKey(nil, of: lock)
+    }
+
     // MARK: The three calls
 
     /// Intent: the calling thread is about to acquire `lock` and may block. Checks every rule

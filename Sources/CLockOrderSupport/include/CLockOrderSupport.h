@@ -167,6 +167,30 @@ static inline uint16_t lockorder_class_level(uint32_t class_id) {
     return __atomic_load_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
                            __ATOMIC_RELAXED);
 }
+/// Whether each class is an instance class (`LockClass.instance`), indexed by class id: a lock
+/// keeps its identity in 16 bytes by asking here instead of storing the flag.
+extern uint8_t lockorder_class_is_instance_storage[LOCKORDER_CLASS_CAPACITY];
+
+static inline int lockorder_class_is_instance(uint32_t class_id) {
+    return __atomic_load_n(&lockorder_class_is_instance_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
+                           __ATOMIC_RELAXED);
+}
+static inline void lockorder_set_class_is_instance(uint32_t class_id, int is_instance) {
+    __atomic_store_n(&lockorder_class_is_instance_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
+                     (uint8_t)(is_instance != 0), __ATOMIC_RELAXED);
+}
+
+/// Non-zero once any lock has been given an instance-order key: until then, destroying a lock
+/// need not tell the checker to forget one.
+extern uint8_t lockorder_order_keys_used_storage;
+
+static inline int lockorder_order_keys_used(void) {
+    return __atomic_load_n(&lockorder_order_keys_used_storage, __ATOMIC_RELAXED);
+}
+static inline void lockorder_note_order_keys_used(void) {
+    __atomic_store_n(&lockorder_order_keys_used_storage, 1, __ATOMIC_RELAXED);
+}
+
 static inline void lockorder_set_class_level(uint32_t class_id, uint16_t level) {
     __atomic_store_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)], level,
                      __ATOMIC_RELAXED);
