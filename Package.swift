@@ -34,11 +34,13 @@ let package = Package(
             name: "lockorder-bench", dependencies: ["LockCore"], path: "Benchmarks/lockorder-bench"),
         // Helpers shared by the test targets: threads, stderr capture, child processes.
         .target(name: "LockOrderTestSupport", path: "Tests/LockOrderTestSupport"),
+        .target(name: "CMallocSupport", path: "Tests/CMallocSupport"),
         .testTarget(
             name: "LockOrderCheckerTests",
             dependencies: ["LockOrderChecker", "LockCore", "LockOrderTestSupport"]),
         .testTarget(
-            name: "LockCoreTests", dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport"]),
+            name: "LockCoreTests",
+            dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport", "CMallocSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -133,6 +133,20 @@ struct CheckerExceptionTests {
         #expect(violations[0].exception?.hasSuffix("; order key 3 is acquired after order key 4") == true)
     }
 
+    @Test("an order key lives while its lock does: readable, removable, forgotten when the lock is destroyed")
+    func orderKeyLifetime() {
+        var lock: CheckedMutex? = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 5)
+        let identity = lock!.identity
+        #expect(lock!.orderKey == 5)
+        #expect(LockOrderChecker.orderKey(of: identity) == 5)
+        lock!.orderKey = nil
+        #expect(lock!.orderKey == nil)
+        lock!.orderKey = 6
+        lock = nil
+        #expect(
+            LockOrderChecker.orderKey(of: identity) == nil, "the checker keeps no key of a destroyed lock")
+    }
+
     @Test("an orc::ThreadSafeContext without an order key cannot be ordered: reported")
     func missingOrderKeyIsReported() throws {
         let keyed = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 1)

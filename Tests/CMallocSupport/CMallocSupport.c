@@ -1,0 +1,2 @@
+// Headers only: see include/CMallocSupport.h.
+#include "CMallocSupport.h"
