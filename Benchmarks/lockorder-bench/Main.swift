@@ -19,11 +19,13 @@ enum LockOrderBench {
         }
         printMachine(options)
         let report = BenchReport()
-        UncontendedWorkloads.run(options, into: report)
-        NestedWorkloads.run(options, into: report)
-        ThreadScalingWorkload.run(options, into: report)
-        ScaleWorkload.run(options, into: report)
-        FirstTimeCosts.run(options, into: report)
+        let sections: [(Int, (BenchOptions, BenchReport) -> Void)] = [
+            (1, UncontendedWorkloads.run), (2, NestedWorkloads.run), (3, ThreadScalingWorkload.run),
+            (4, ScaleWorkload.run), (5, FirstTimeCosts.run),
+        ]
+        for (number, run) in sections where options.sections?.contains(number) ?? true {
+            run(options, report)
+        }
         report.printTables()
     }
 
@@ -60,11 +62,14 @@ extension Substring {
     }
 }
 
-/// Command-line options: `--quick` for a fast smoke run, `--nested-raw-only` for the TSan build.
+/// Command-line options: `--quick` for a fast smoke run, `--nested-raw-only` for the TSan build,
+/// `--sections 1,3` to run some sections only (while working on one; the documented figures
+/// come from a whole run).
 struct BenchOptions {
     var operations = 2_000_000
     var repetitions = 7
     var nestedRawOnly = false
+    var sections: Set<Int>?
 
     init(_ arguments: [String]) {
         if arguments.contains("--quick") {
@@ -72,6 +77,9 @@ struct BenchOptions {
             repetitions = 3
         }
         nestedRawOnly = arguments.contains("--nested-raw-only")
+        if let flag = arguments.firstIndex(of: "--sections"), flag + 1 < arguments.count {
+            sections = Set(arguments[flag + 1].split(separator: ",").compactMap { Int($0) })
+        }
     }
 }
 

@@ -18,11 +18,16 @@ __thread lockorder_thread_state lockorder_thread_state_storage
 
 _Static_assert(__builtin_offsetof(lockorder_thread_state, held) % 64 == 0,
                "held entries start on a cache line");
-uint8_t lockorder_mode_storage = LOCKORDER_MODE_UNCONFIGURED;
-uint8_t lockorder_learning_storage = 1;
-uint64_t lockorder_epoch_storage = 1;  // on, so the first lock operation reads the environment
-uint64_t lockorder_epoch_generation_storage = 1;
-uint64_t lockorder_graph_epoch_storage = 1;
+struct lockorder_switches_line lockorder_switches_storage __attribute__((aligned(64))) = {
+    .value = {
+        .epoch = 1,  // on, so that the first lock operation reads the environment
+        .graph_epoch = 1,
+        .generation = 1,
+        .mode = LOCKORDER_MODE_UNCONFIGURED,
+        .learning = 1,
+    },
+};
+_Static_assert(sizeof(struct lockorder_switches_line) == 64, "the switches fill one cache line");
 uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
 uint8_t lockorder_class_is_instance_storage[LOCKORDER_CLASS_CAPACITY];
 uint8_t lockorder_order_keys_used_storage;

@@ -101,11 +101,26 @@ enum {
     LOCKORDER_MODE_ABORT = 2,
     LOCKORDER_MODE_UNCONFIGURED = 0xFF,  ///< the environment has not been read yet
 };
-extern uint8_t lockorder_mode_storage;
-extern uint8_t lockorder_learning_storage;
-extern uint64_t lockorder_epoch_storage;
-extern uint64_t lockorder_epoch_generation_storage;
-extern uint64_t lockorder_graph_epoch_storage;
+typedef struct lockorder_switches {
+    uint64_t epoch;           ///< see lockorder_epoch()
+    uint64_t graph_epoch;     ///< see lockorder_graph_epoch()
+    uint64_t generation;      ///< the last epoch handed out (epochs are never reused)
+    uint8_t mode;             ///< LOCKORDER_MODE_*
+    uint8_t learning;         ///< see lockorder_learning()
+} lockorder_switches;
+
+/// The switches, alone on their cache line: every lock operation reads them, and no write to
+/// a neighbouring variable can then make two threads' lock operations contend for that line.
+extern struct lockorder_switches_line {
+    lockorder_switches value;
+    uint8_t padding[64 - sizeof(lockorder_switches)];
+} lockorder_switches_storage __attribute__((aligned(64)));
+
+#define lockorder_mode_storage (lockorder_switches_storage.value.mode)
+#define lockorder_learning_storage (lockorder_switches_storage.value.learning)
+#define lockorder_epoch_storage (lockorder_switches_storage.value.epoch)
+#define lockorder_epoch_generation_storage (lockorder_switches_storage.value.generation)
+#define lockorder_graph_epoch_storage (lockorder_switches_storage.value.graph_epoch)
 
 static inline uint8_t lockorder_mode(void) {
     return __atomic_load_n(&lockorder_mode_storage, __ATOMIC_RELAXED);
