@@ -6,37 +6,51 @@ import Testing
     import Glibc
 #endif
 
-/// A lock of the user's own, taking part in checking through the three calls only: the
-/// pattern the README shows.
-final class AnnotatedLock: @unchecked Sendable {
+/// A raw pthread mutex at a stable address: the lock inside the annotated test locks.
+final class RawTestMutex: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    let identity: LockIdentity
 
-    init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
+    init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}
+
+/// A lock of the user's own, taking part in checking through the three calls only: the
+/// pattern the README shows.
+final class AnnotatedLock: @unchecked Sendable {
+    private let mutex = RawTestMutex()
+    let identity: LockIdentity
+
+    init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
         identity = LockOrderChecker.register(
             name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
     }
 
     deinit {
         LockOrderChecker.lockDestroyed(identity)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
         LockOrderChecker.willAcquire(identity, site: site)
-        pthread_mutex_lock(mutex)
+        mutex.lock()
         LockOrderChecker.didAcquire(identity, site: site)
     }
 
     func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
         switch LockOrderChecker.willRelease(identity, site: site) {
-        case .release: pthread_mutex_unlock(mutex)
+        case .release: mutex.unlock()
         case .stillHeld: break
         case .notHeld: LockOrderChecker.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
         }

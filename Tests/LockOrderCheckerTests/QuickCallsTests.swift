@@ -1,43 +1,34 @@
 import LockOrderChecker
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A lock of the user's own using the quick calls as LockCore's types do: the quick intent and
 /// record around the raw lock, the full three calls whenever a quick call answers false.
 final class QuicklyAnnotatedLock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let mutex = RawTestMutex()
     let identity: LockIdentity
 
     init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
         identity = LockOrderChecker.register(
             name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
     }
 
     deinit {
         LockOrderChecker.lockDestroyed(identity)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
         guard let epoch = LockOrderChecker.quickEpoch else {
-            pthread_mutex_lock(mutex)
+            mutex.lock()
             return
         }
         if LockOrderChecker.willAcquireQuickly(identity, in: epoch, site: site) {
-            pthread_mutex_lock(mutex)
+            mutex.lock()
             LockOrderChecker.didAcquireQuickly()
             return
         }
         LockOrderChecker.willAcquire(identity, site: site)
-        pthread_mutex_lock(mutex)
+        mutex.lock()
         LockOrderChecker.didAcquire(identity, site: site)
     }
 
@@ -45,12 +36,12 @@ final class QuicklyAnnotatedLock: @unchecked Sendable {
         guard let epoch = LockOrderChecker.quickEpoch,
             !LockOrderChecker.willReleaseQuickly(identity, in: epoch)
         else {
-            pthread_mutex_unlock(mutex)
+            mutex.unlock()
             return
         }
         let site = SourceSite(fileID: fileID, line: line)
         switch LockOrderChecker.willRelease(identity, site: site) {
-        case .release: pthread_mutex_unlock(mutex)
+        case .release: mutex.unlock()
         case .stillHeld: break
         case .notHeld: LockOrderChecker.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
         }
@@ -59,17 +50,23 @@ final class QuicklyAnnotatedLock: @unchecked Sendable {
 
 @Suite("A user's own lock, annotated with the quick calls")
 struct QuickCallsTests {
+    /// Takes `first`, then `second`, and releases them, `times` times: after the first time the
+    /// chain is cached and the quick calls clear it.
+    func takeInOrder(_ first: QuicklyAnnotatedLock, _ second: QuicklyAnnotatedLock, times: Int) {
+        for _ in 0..<times {
+            first.lock()
+            second.lock()
+            second.unlock()
+            first.unlock()
+        }
+    }
+
     @Test("an order taken many times (cached, cleared by the quick calls) then reversed is an order cycle")
     func reversalAfterCachedOrderIsReported() {
         let violations = LockOrderChecker.withChecking {
             let first = QuicklyAnnotatedLock("first")
             let second = QuicklyAnnotatedLock("second")
-            for _ in 0..<5 {
-                first.lock()
-                second.lock()
-                second.unlock()
-                first.unlock()
-            }
+            takeInOrder(first, second, times: 5)
             second.lock()
             first.lock()
             first.unlock()
@@ -86,12 +83,7 @@ struct QuickCallsTests {
         let violations = LockOrderChecker.withChecking {
             let first = QuicklyAnnotatedLock("first")
             let second = QuicklyAnnotatedLock("second")
-            for _ in 0..<5 {
-                first.lock()
-                second.lock()
-                second.unlock()
-                first.unlock()
-            }
+            takeInOrder(first, second, times: 5)
             second.unlock()
         }
         #expect(violations.map(\.kind) == [.unlockNotHeld])
