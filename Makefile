@@ -15,12 +15,15 @@ demo: dependencies
 	LOCKORDER_CHECK=report .build/debug/lockorder demo
 
 ## Build everything with zero warnings, then run the whole test suite (serially: the tests
-## switch the process-wide checker on and off).
+## switch the process-wide checker on and off), twice: with checking off outside the tests'
+## sessions, as a user's test suite starts, and with LOCKORDER_CHECK=1, so that every lock
+## operation between sessions is checked too (the sessions then start and end on checked state).
 test: dependencies
 	@mkdir -p .build
 	$(SWIFT) build --build-tests 2>&1 | tee .build/build-tests.log
 	@./scripts/check-warnings.sh .build/build-tests.log
 	$(SWIFT) test --skip-build --no-parallel
+	LOCKORDER_CHECK=1 $(SWIFT) test --skip-build --no-parallel
 
 ## Check the formatting and lint rules of .swift-format (CI runs it before the tests).
 lint:

@@ -66,8 +66,17 @@ struct LockTracking: ~Copyable, Sendable {
                 identity, in: epoch, mode: mode, attempt: attempt, site: site)
         else { return nil }
         guard take() else { return false }
-        LockOrderChecker.didAcquireQuickly()
+        if _slowPath(!LockOrderChecker.didAcquireQuickly()) {
+            recordAcquisition(mode: mode, attempt: attempt, site: site)
+        }
         return true
+    }
+
+    /// Records an acquisition the quick record could not count (checking restarted or stopped
+    /// while the thread waited for the raw lock).
+    @usableFromInline @inline(never)
+    func recordAcquisition(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite) {
+        LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, site: site)
     }
 
     /// The checked release's fast path, inlined into the caller: true when the lock was the
@@ -128,8 +137,10 @@ struct LockTracking: ~Copyable, Sendable {
     /// the raw object must not be destroyed (undefined behaviour), only freed.
     @usableFromInline
     func destroy(isHeld: () -> Bool) -> Bool {
-        LockOrderChecker.forgetOrderKey(of: identity)
-        guard LockOrderChecker.isChecking || identity.hasInstanceClass else { return false }
+        guard LockOrderChecker.isChecking || identity.hasInstanceClass else {
+            LockOrderChecker.forgetOrderKey(of: identity)
+            return false
+        }
         let heldElsewhere = isHeld()
         return LockOrderChecker.lockDestroyed(identity, heldElsewhere: heldElsewhere) || heldElsewhere
     }

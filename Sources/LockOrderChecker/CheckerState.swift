@@ -91,11 +91,11 @@ final class CheckerState: @unchecked Sendable {
     // MARK: Threads
 
     /// Discards a held stack left from an earlier checking epoch and arms the thread-exit check.
-    func startThread(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
+    func startThread(_ state: UnsafeMutablePointer<lockorder_thread_state>, epoch: UInt64) {
         state.pointee.depth = 0
         state.pointee.untracked = 0
         state.pointee.chain_epoch = 0
-        state.pointee.epoch = lockorder_epoch()
+        state.pointee.epoch = epoch
         if state.pointee.exit_hook_armed == 0 {
             state.pointee.exit_hook_armed = 1
             ThreadExit.arm()

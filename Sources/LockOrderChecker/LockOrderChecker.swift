@@ -49,7 +49,7 @@ public enum LockOrderChecker {
     ///
     /// Reports `destroyed_while_held` when the calling thread holds it or `heldElsewhere` says
     /// another thread does, and forgets the learned order of an instance-classed lock (so a new
-    /// lock cannot inherit stale order).
+    /// lock cannot inherit stale order) and its instance-order key.
     ///
     /// - Returns: true when the calling thread held the lock (the lock type must then not
     ///   destroy the underlying pthread object, which would be undefined behaviour).
@@ -57,12 +57,15 @@ public enum LockOrderChecker {
     public static func lockDestroyed(
         _ lock: LockIdentity, heldElsewhere: Bool = false, site: SourceSite = SourceSite()
     ) -> Bool {
-        CheckerState.shared.lockDestroyed(lock, heldElsewhere: heldElsewhere, site: site)
+        defer { forgetOrderKey(of: lock) }  // after the report, which shows the key
+        return CheckerState.shared.lockDestroyed(lock, heldElsewhere: heldElsewhere, site: site)
     }
 
     /// Gives `lock` an instance-order key (nil takes it away), for locks that do not pass one
     /// with each acquisition: the rules look it up when a class's instance-order exception
-    /// applies. A lock type forgets its key when destroyed.
+    /// applies, to the held locks too, so a key changed while its lock is held is the one the next
+    /// check sees. `lockDestroyed` forgets it (a lock destroyed while checking is off calls
+    /// `forgetOrderKey`).
     public static func setOrderKey(_ key: UInt64?, of lock: LockIdentity) {
         let checker = CheckerState.shared
         if key != nil { lockorder_note_order_keys_used() }
@@ -193,7 +196,8 @@ public enum LockOrderChecker {
     /// Intent and record in one, in the epoch `quickEpoch` gave, without the slow path: true when acquiring `lock` needs
     /// nothing more checked (no rule can be broken and this thread has checked the chain of held
     /// classes before); its held entry is then written, not yet counted. The caller takes the raw
-    /// lock and, holding it, calls `didAcquireQuickly()`; if a trylock fails, nothing more.
+    /// lock and, holding it, calls `didAcquireQuickly()` (and `didAcquire` if that answers false);
+    /// if a trylock fails, nothing more.
     /// False: nothing was done; make the full calls (`willAcquire`, `didAcquire`) instead.
     ///
     /// LockCore's types inline the quick calls into the caller and keep the full ones out of
@@ -213,10 +217,12 @@ public enum LockOrderChecker {
     }
 
     /// Acquired, after `willAcquireQuickly` answered true on this thread: counts the entry it
-    /// wrote.
+    /// wrote. False, having counted nothing, when checking restarted or stopped while the thread
+    /// waited for the raw lock: then call `didAcquire`, which records the hold in the epoch
+    /// current now (or not at all, when checking is off).
     @inlinable @inline(__always)
-    public static func didAcquireQuickly() {
-        lockorder_fast_commit()
+    public static func didAcquireQuickly() -> Bool {
+        lockorder_fast_commit() == 0
     }
 
     /// The fast path of `willRelease` alone, in the epoch `quickEpoch` gave: true when `lock` was this thread's most recent
@@ -356,8 +362,12 @@ public enum LockOrderChecker {
         let mode = lockorder_mode()
         if mode == UInt8(LOCKORDER_MODE_OFF) || mode == UInt8(LOCKORDER_MODE_UNCONFIGURED) { return nil }
         if state.pointee.in_checker != 0 { return nil }
-        if state.pointee.epoch != lockorder_epoch() { CheckerState.shared.startThread(state) }
-        state.pointee.gate = state.pointee.epoch
+        // The epoch is read once: checking may stop meanwhile, and no gate may ever hold the
+        // off epoch (every gate compare must fail while checking is off).
+        let epoch = lockorder_epoch()
+        if lockorder_epoch_is_off(epoch) != 0 { return nil }
+        if state.pointee.epoch != epoch { CheckerState.shared.startThread(state, epoch: epoch) }
+        state.pointee.gate = epoch
         return state
     }
 

@@ -1,6 +1,11 @@
-import LockCore
 import LockOrderTestSupport
 import Testing
+
+@testable import LockCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The lock types' inlined quick path (intent and held entry written before the raw lock, the
 /// entry counted after it) records exactly what the full checked path records.
@@ -27,6 +32,46 @@ struct QuickPathTests {
             after.withLock { busy.withLock {} }
         }
         #expect(violations.isEmpty)
+    }
+
+    @Test("a hold that waited for its raw lock across a session change is recorded in the new session")
+    func holdAcrossSessionChangeIsRecorded() throws {
+        let contended = CheckedMutex("contended")
+        let inner = CheckedMutex("inner")
+        let ready = Semaphore()
+        var waiter: TestThread?
+        var waiterBlocked = false
+        _ = LockOrderChecker.withChecking {
+            contended.lock()
+            waiter = TestThread {
+                inner.withLock {}  // opens this thread's gate in the first session
+                ready.signal()
+                contended.lock()  // the quick intent in the first session, then it waits
+                inner.withLock {}  // contended -> inner: learned only if the hold was recorded
+                contended.unlock()
+            }
+            ready.wait()
+            // glibc marks a mutex with a waiter 2: the waiter is past its quick intent.
+            waiterBlocked = waitUntil { contended.mutex.pointee.__data.__lock == 2 }
+        }
+        try #require(waiterBlocked)
+        let violations = LockOrderChecker.withChecking {
+            contended.unlock()  // the waiter now takes it, in this session
+            waiter?.join()
+            inner.withLock { contended.withLock {} }  // inner -> contended closes the cycle
+        }
+        #expect(violations.map(\.kind) == [.orderCycle])
+    }
+
+    /// Polls `condition` until it holds (true) or ten seconds pass (false).
+    func waitUntil(_ condition: () -> Bool) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while clock.now < deadline {
+            if condition() { return true }
+            sched_yield()
+        }
+        return false
     }
 
     @Test(

@@ -147,6 +147,16 @@ struct CheckerExceptionTests {
             LockOrderChecker.orderKey(of: identity) == nil, "the checker keeps no key of a destroyed lock")
     }
 
+    @Test("a user's lock keyed through setOrderKey: lockDestroyed forgets the key")
+    func userLockOrderKeyIsForgotten() {
+        var lock: AnnotatedLock? = AnnotatedLock("keyed")
+        let identity = lock!.identity
+        LockOrderChecker.setOrderKey(9, of: identity)
+        #expect(LockOrderChecker.orderKey(of: identity) == 9)
+        lock = nil
+        #expect(LockOrderChecker.orderKey(of: identity) == nil)
+    }
+
     @Test("an orc::ThreadSafeContext without an order key cannot be ordered: reported")
     func missingOrderKeyIsReported() throws {
         let keyed = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 1)

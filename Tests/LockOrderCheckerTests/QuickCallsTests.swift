@@ -24,7 +24,8 @@ final class QuicklyAnnotatedLock: @unchecked Sendable {
         }
         if LockOrderChecker.willAcquireQuickly(identity, in: epoch, site: site) {
             mutex.lock()
-            LockOrderChecker.didAcquireQuickly()
+            // False when checking restarted while this thread waited: record it the full way.
+            if !LockOrderChecker.didAcquireQuickly() { LockOrderChecker.didAcquire(identity, site: site) }
             return
         }
         LockOrderChecker.willAcquire(identity, site: site)

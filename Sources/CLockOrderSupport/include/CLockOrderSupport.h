@@ -384,8 +384,15 @@ LOCKORDER_FAST_INLINE int lockorder_fast_prepare(uint64_t epoch, uint64_t lock_i
 }
 
 /// Counts the entry `lockorder_fast_prepare` wrote: the calling thread now holds the lock.
-LOCKORDER_FAST_INLINE void lockorder_fast_commit(void) {
-    lockorder_thread_state_storage.depth += 1;
+/// Answers LOCKORDER_SLOW_GATE, counting nothing, when the gate closed while the thread waited
+/// for the raw lock (a session ended or began, checking was turned off): the entry would belong
+/// to a stack the next operation discards, so the caller records the hold through the full
+/// `didAcquire`, in the epoch that is current now.
+LOCKORDER_FAST_INLINE int lockorder_fast_commit(void) {
+    lockorder_thread_state *state = &lockorder_thread_state_storage;
+    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    state->depth += 1;
+    return LOCKORDER_FAST_DONE;
 }
 
 /// Released: pops the lock when it is the most recent hold, in the same mode, held once, and
