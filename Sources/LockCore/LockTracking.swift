@@ -66,14 +66,14 @@ struct LockTracking: ~Copyable, Sendable {
                 identity, in: epoch, mode: mode, attempt: attempt, site: site)
         else { return nil }
         guard take() else { return false }
-        if _slowPath(!LockOrderChecker.didAcquireQuickly()) {
+        if _slowPath(!LockOrderChecker.didAcquireQuickly(identity)) {
             recordAcquisition(mode: mode, attempt: attempt, site: site)
         }
         return true
     }
 
     /// Records an acquisition the quick record could not count (checking restarted or stopped
-    /// while the thread waited for the raw lock).
+    /// while the thread waited for the raw lock, or the raw lock was a checked one).
     @usableFromInline @inline(never)
     func recordAcquisition(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite) {
         LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, site: site)

@@ -196,14 +196,13 @@ public enum LockOrderChecker {
     /// Intent and record in one, in the epoch `quickEpoch` gave, without the slow path: true when acquiring `lock` needs
     /// nothing more checked (no rule can be broken and this thread has checked the chain of held
     /// classes before); its held entry is then written, not yet counted. The caller takes the raw
-    /// lock and, holding it, calls `didAcquireQuickly()` (and `didAcquire` if that answers false);
+    /// lock and, holding it, calls `didAcquireQuickly` (and `didAcquire` if that answers false);
     /// if a trylock fails, nothing more.
     /// False: nothing was done; make the full calls (`willAcquire`, `didAcquire`) instead.
     ///
     /// LockCore's types inline the quick calls into the caller and keep the full ones out of
     /// line, so that a steady-state checked acquisition is a few instructions at the call site,
-    /// all but one store of them before the raw lock's atomic instruction. No checked lock may be
-    /// taken on the thread between the two calls (as from a signal handler).
+    /// all but a check and one store of them before the raw lock's atomic instruction.
     @inlinable @inline(__always)
     public static func willAcquireQuickly(
         _ lock: LockIdentity, in epoch: QuickEpoch, mode: AccessMode = .exclusive,
@@ -216,13 +215,13 @@ public enum LockOrderChecker {
             == 0
     }
 
-    /// Acquired, after `willAcquireQuickly` answered true on this thread: counts the entry it
-    /// wrote. False, having counted nothing, when checking restarted or stopped while the thread
-    /// waited for the raw lock: then call `didAcquire`, which records the hold in the epoch
-    /// current now (or not at all, when checking is off).
+    /// Acquired, after `willAcquireQuickly` answered true for `lock` on this thread: counts the
+    /// entry it wrote. False, having counted nothing, when that entry is gone: checking restarted
+    /// or stopped while the thread waited for the raw lock, or the raw lock was itself a checked
+    /// lock. Then call `didAcquire`, which records the hold as things are now.
     @inlinable @inline(__always)
-    public static func didAcquireQuickly() -> Bool {
-        lockorder_fast_commit() == 0
+    public static func didAcquireQuickly(_ lock: LockIdentity) -> Bool {
+        lockorder_fast_commit(lock.id) == 0
     }
 
     /// The fast path of `willRelease` alone, in the epoch `quickEpoch` gave: true when `lock` was this thread's most recent

@@ -6,8 +6,14 @@ import Testing
     import Glibc
 #endif
 
+/// What the annotated test locks take and release underneath.
+protocol RawTestLock: AnyObject, Sendable {
+    func lock()
+    func unlock()
+}
+
 /// A raw pthread mutex at a stable address: the lock inside the annotated test locks.
-final class RawTestMutex: @unchecked Sendable {
+final class RawTestMutex: RawTestLock, @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     init() {

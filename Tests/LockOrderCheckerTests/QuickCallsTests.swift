@@ -1,13 +1,27 @@
+import LockCore
 import LockOrderChecker
 import Testing
+
+/// A checked mutex as the lock underneath a user's lock.
+final class CheckedRawTestLock: RawTestLock {
+    let mutex: CheckedMutex
+    init(_ name: String) { mutex = CheckedMutex(name) }
+    func lock() { mutex.lock() }
+    func unlock() { mutex.unlock() }
+}
 
 /// A lock of the user's own using the quick calls as LockCore's types do: the quick intent and
 /// record around the raw lock, the full three calls whenever a quick call answers false.
 final class QuicklyAnnotatedLock: @unchecked Sendable {
-    private let mutex = RawTestMutex()
+    private let mutex: any RawTestLock
     let identity: LockIdentity
 
-    init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
+    /// - Parameter raw: the lock underneath; a checked lock too, if the test wants one.
+    init(
+        _ name: String, raw: any RawTestLock = RawTestMutex(), fileID: StaticString = #fileID,
+        line: UInt = #line
+    ) {
+        mutex = raw
         identity = LockOrderChecker.register(
             name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
     }
@@ -25,7 +39,9 @@ final class QuicklyAnnotatedLock: @unchecked Sendable {
         if LockOrderChecker.willAcquireQuickly(identity, in: epoch, site: site) {
             mutex.lock()
             // False when checking restarted while this thread waited: record it the full way.
-            if !LockOrderChecker.didAcquireQuickly() { LockOrderChecker.didAcquire(identity, site: site) }
+            if !LockOrderChecker.didAcquireQuickly(identity) {
+                LockOrderChecker.didAcquire(identity, site: site)
+            }
             return
         }
         LockOrderChecker.willAcquire(identity, site: site)
@@ -90,5 +106,36 @@ struct QuickCallsTests {
         #expect(violations.map(\.kind) == [.unlockNotHeld])
         #expect(
             violations.first?.message == "unlock not held: releasing second, which this thread does not hold")
+    }
+
+    @Test(
+        "a user's lock over a checked lock: the inner lock's entry takes the slot, the outer is recorded the full way"
+    )
+    func userLockOverCheckedLock() throws {
+        let violations = LockOrderChecker.withChecking {
+            let outer = QuicklyAnnotatedLock("outer", raw: CheckedRawTestLock("inner"))
+            let other = QuicklyAnnotatedLock("other")
+            let filler = QuicklyAnnotatedLock("filler")
+            // Opens the gate and leaves filler's entry in the second slot, where a wrong count
+            // of the outer lock's slot would find it.
+            takeInOrder(other, filler, times: 1)
+            for _ in 0..<3 {
+                outer.lock()
+                other.lock()
+                other.unlock()
+                outer.unlock()
+            }
+            other.lock()
+            outer.lock()
+            outer.unlock()
+            other.unlock()
+        }
+        // Had the outer lock's quick record counted the inner lock's entry as its own, its
+        // release would be "not held" and the reversal would go unseen. Both the outer lock and
+        // the checked lock inside it are now taken under other: two cycles.
+        try #require(violations.map(\.kind) == [.orderCycle, .orderCycle])
+        let messages = violations.map(\.message)
+        #expect(messages[0].hasPrefix("order cycle: acquiring outer while holding other closes the cycle"))
+        #expect(messages[1].hasPrefix("order cycle: acquiring inner while holding other closes the cycle"))
     }
 }

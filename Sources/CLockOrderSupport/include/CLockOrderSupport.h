@@ -369,8 +369,7 @@ LOCKORDER_FAST_INLINE int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t 
 /// nothing: the slot is free again). Otherwise changes nothing and answers why.
 ///
 /// Everything is loaded and computed before the raw lock, so that after its atomic instruction
-/// only one store remains. The slot must stay this thread's until the commit: no checked lock
-/// may be taken in between, as in a signal handler (pthread locks are not async-signal-safe).
+/// only a check and one store remain.
 LOCKORDER_FAST_INLINE int lockorder_fast_prepare(uint64_t epoch, uint64_t lock_id, uint32_t class_id,
                                                  uint32_t name_id, uint8_t kind, uint8_t option_bits, uint8_t flags,
                                                  uint64_t order_key, const uint8_t *file, uint32_t file_length,
@@ -383,15 +382,19 @@ LOCKORDER_FAST_INLINE int lockorder_fast_prepare(uint64_t epoch, uint64_t lock_i
                                       0);
 }
 
-/// Counts the entry `lockorder_fast_prepare` wrote: the calling thread now holds the lock.
-/// Answers LOCKORDER_SLOW_GATE, counting nothing, when the gate closed while the thread waited
-/// for the raw lock (a session ended or began, checking was turned off): the entry would belong
-/// to a stack the next operation discards, so the caller records the hold through the full
-/// `didAcquire`, in the epoch that is current now.
-LOCKORDER_FAST_INLINE int lockorder_fast_commit(void) {
+/// Counts the entry `lockorder_fast_prepare` wrote for `lock_id`: the calling thread now holds
+/// the lock. Counts nothing and answers a LOCKORDER_SLOW_* reason when the entry is no longer
+/// there to count: the gate closed while the thread waited for the raw lock (a session ended
+/// or began, checking was turned off), or the raw lock was itself a checked lock whose own
+/// entry took the slot. The caller then records the hold through the full `didAcquire`.
+LOCKORDER_FAST_INLINE int lockorder_fast_commit(uint64_t lock_id) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
-    state->depth += 1;
+    uint32_t depth = state->depth;
+    if (__builtin_expect(depth >= LOCKORDER_HELD_CAPACITY || state->held[depth].lock_id != lock_id, 0)) {
+        return LOCKORDER_SLOW_SCAN;
+    }
+    state->depth = depth + 1;
     return LOCKORDER_FAST_DONE;
 }
 
