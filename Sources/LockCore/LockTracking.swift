@@ -62,11 +62,11 @@ struct LockTracking: ~Copyable, Sendable {
         in epoch: QuickEpoch, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool
     ) -> Bool? {
         guard
-            LockOrderChecker.willAcquireQuickly(
+            let acquisition = LockOrderChecker.willAcquireQuickly(
                 identity, in: epoch, mode: mode, attempt: attempt, site: site)
         else { return nil }
         guard take() else { return false }
-        if _slowPath(!LockOrderChecker.didAcquireQuickly(identity)) {
+        if _slowPath(!LockOrderChecker.didAcquireQuickly(acquisition)) {
             recordAcquisition(mode: mode, attempt: attempt, site: site)
         }
         return true

@@ -193,35 +193,37 @@ public enum LockOrderChecker {
 
     // MARK: The quick calls, for lock types that inline them
 
-    /// Intent and record in one, in the epoch `quickEpoch` gave, without the slow path: true when acquiring `lock` needs
-    /// nothing more checked (no rule can be broken and this thread has checked the chain of held
-    /// classes before); its held entry is then written, not yet counted. The caller takes the raw
-    /// lock and, holding it, calls `didAcquireQuickly` (and `didAcquire` if that answers false);
-    /// if a trylock fails, nothing more.
-    /// False: nothing was done; make the full calls (`willAcquire`, `didAcquire`) instead.
+    /// Intent and record in one, in the epoch `quickEpoch` gave, without the slow path: when
+    /// acquiring `lock` needs nothing more checked (no rule can be broken and this thread has
+    /// checked the chain of held classes before), writes its held entry, not yet counted, and
+    /// answers what it prepared. The caller takes the raw lock and, holding it, passes that to
+    /// `didAcquireQuickly` (and calls `didAcquire` if that answers false); if a trylock fails,
+    /// nothing more. Nil: nothing was done; make the full calls (`willAcquire`, `didAcquire`).
     ///
     /// LockCore's types inline the quick calls into the caller and keep the full ones out of
     /// line, so that a steady-state checked acquisition is a few instructions at the call site,
-    /// all but a check and one store of them before the raw lock's atomic instruction.
+    /// all but a compare and one store of them before the raw lock's atomic instruction.
     @inlinable @inline(__always)
     public static func willAcquireQuickly(
         _ lock: LockIdentity, in epoch: QuickEpoch, mode: AccessMode = .exclusive,
         attempt: AcquireAttempt = .blocking, orderKey: UInt64? = nil, site: SourceSite
-    ) -> Bool {
-        lockorder_fast_prepare(
+    ) -> QuickAcquisition? {
+        let depth = lockorder_fast_prepare(
             epoch.value, lock.id, lock.classID, lock.nameID, lock.kind.rawValue, lock.optionBits,
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line))
-            == 0
+        if _slowPath(depth < 0) { return nil }
+        return QuickAcquisition(epoch: epoch.value, depth: UInt32(truncatingIfNeeded: depth))
     }
 
-    /// Acquired, after `willAcquireQuickly` answered true for `lock` on this thread: counts the
-    /// entry it wrote. False, having counted nothing, when that entry is gone: checking restarted
-    /// or stopped while the thread waited for the raw lock, or the raw lock was itself a checked
-    /// lock. Then call `didAcquire`, which records the hold as things are now.
+    /// Acquired, after `willAcquireQuickly` prepared `acquisition` on this thread: counts the
+    /// entry it wrote. False, having counted nothing, when that entry is no longer the next one:
+    /// checking restarted or stopped while the thread waited for the raw lock, or the raw lock
+    /// was itself a checked lock. Then call `didAcquire`, which records the hold as things are
+    /// now.
     @inlinable @inline(__always)
-    public static func didAcquireQuickly(_ lock: LockIdentity) -> Bool {
-        lockorder_fast_commit(lock.id) == 0
+    public static func didAcquireQuickly(_ acquisition: QuickAcquisition) -> Bool {
+        lockorder_fast_commit(acquisition.epoch, acquisition.depth) == 0
     }
 
     /// The fast path of `willRelease` alone, in the epoch `quickEpoch` gave: true when `lock` was this thread's most recent

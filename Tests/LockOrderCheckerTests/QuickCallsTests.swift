@@ -36,10 +36,11 @@ final class QuicklyAnnotatedLock: @unchecked Sendable {
             mutex.lock()
             return
         }
-        if LockOrderChecker.willAcquireQuickly(identity, in: epoch, site: site) {
+        if let acquisition = LockOrderChecker.willAcquireQuickly(identity, in: epoch, site: site) {
             mutex.lock()
-            // False when checking restarted while this thread waited: record it the full way.
-            if !LockOrderChecker.didAcquireQuickly(identity) {
+            // False when checking restarted while this thread waited, or when the raw lock is a
+            // checked one: record it the full way.
+            if !LockOrderChecker.didAcquireQuickly(acquisition) {
                 LockOrderChecker.didAcquire(identity, site: site)
             }
             return

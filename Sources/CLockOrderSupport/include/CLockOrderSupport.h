@@ -364,36 +364,36 @@ LOCKORDER_FAST_INLINE int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t 
 
 /// Intent and record in one, for lock types that inline them around the raw lock operation:
 /// when the acquisition needs nothing more checked, writes its entry into the first free slot
-/// of the held stack, not yet counted, and answers LOCKORDER_FAST_DONE; the caller then takes
-/// the raw lock and, holding it, calls `lockorder_fast_commit` (or, when a trylock fails,
-/// nothing: the slot is free again). Otherwise changes nothing and answers why.
+/// of the held stack, not yet counted, and answers that slot's index (the depth, >= 0); the
+/// caller then takes the raw lock and, holding it, calls `lockorder_fast_commit` with it (or,
+/// when a trylock fails, nothing: the slot is free again). Otherwise changes nothing and answers
+/// minus a LOCKORDER_SLOW_* reason.
 ///
 /// Everything is loaded and computed before the raw lock, so that after its atomic instruction
-/// only a check and one store remain.
+/// only a compare and one store remain.
 LOCKORDER_FAST_INLINE int lockorder_fast_prepare(uint64_t epoch, uint64_t lock_id, uint32_t class_id,
                                                  uint32_t name_id, uint8_t kind, uint8_t option_bits, uint8_t flags,
                                                  uint64_t order_key, const uint8_t *file, uint32_t file_length,
                                                  uint32_t line) {
     int verdict = lockorder_fast_will_acquire_in(epoch, lock_id, class_id, option_bits,
                                                  flags & LOCKORDER_HELD_SHARED, flags & LOCKORDER_HELD_TRYLOCK);
-    if (verdict != LOCKORDER_FAST_DONE) return verdict;
+    if (verdict != LOCKORDER_FAST_DONE) return -verdict;
     // The intent ruled out a lock already held (its id is not in the held mask).
-    return lockorder_fast_write_entry(lock_id, class_id, name_id, kind, flags, order_key, file, file_length, line,
-                                      0);
+    verdict = lockorder_fast_write_entry(lock_id, class_id, name_id, kind, flags, order_key, file, file_length, line,
+                                         0);
+    if (verdict != LOCKORDER_FAST_DONE) return -verdict;
+    return (int)lockorder_thread_state_storage.depth;
 }
 
-/// Counts the entry `lockorder_fast_prepare` wrote for `lock_id`: the calling thread now holds
-/// the lock. Counts nothing and answers a LOCKORDER_SLOW_* reason when the entry is no longer
-/// there to count: the gate closed while the thread waited for the raw lock (a session ended
-/// or began, checking was turned off), or the raw lock was itself a checked lock whose own
-/// entry took the slot. The caller then records the hold through the full `didAcquire`.
-LOCKORDER_FAST_INLINE int lockorder_fast_commit(uint64_t lock_id) {
+/// Counts the entry `lockorder_fast_prepare` wrote in `epoch` at `depth`: the calling thread now
+/// holds the lock. Counts nothing and answers a LOCKORDER_SLOW_* reason when that entry is no
+/// longer the next one: checking restarted or stopped while the thread waited for the raw lock
+/// (the entry belongs to a stack the next operation discards; only this thread changes its
+/// gate, so comparing the epochs is enough), or the raw lock was itself a checked lock, whose
+/// own entry took the slot. The caller then records the hold through the full `didAcquire`.
+LOCKORDER_FAST_INLINE int lockorder_fast_commit(uint64_t epoch, uint32_t depth) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
-    uint32_t depth = state->depth;
-    if (__builtin_expect(depth >= LOCKORDER_HELD_CAPACITY || state->held[depth].lock_id != lock_id, 0)) {
-        return LOCKORDER_SLOW_SCAN;
-    }
+    if (__builtin_expect(lockorder_epoch() != epoch || state->depth != depth, 0)) return LOCKORDER_SLOW_SCAN;
     state->depth = depth + 1;
     return LOCKORDER_FAST_DONE;
 }
