@@ -109,20 +109,11 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
     /// that does not hold it is reported (checking on) or ignored (off), never performed.
-    ///
-    /// With checking on, a release the checker clears quickly (the lock is this thread's most
-    /// recent hold, held once) needs no owner check: the checker recorded this thread's hold.
     @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
-            if owner.load(ordering: .relaxed) == ThreadIdentity.current { releaseOnce() }
-            return
-        }
-        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
-            releaseOnce()
-        } else {
-            unlockChecked(fileID: fileID, line: line)
-        }
+        tracking.unlockReentrant(
+            owner: owner, releaseOnce: { releaseOnce() },
+            releaseChecked: { unlockChecked(fileID: fileID, line: line) })
     }
 
     @usableFromInline @inline(never)

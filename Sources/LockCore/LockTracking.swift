@@ -121,6 +121,29 @@ struct LockTracking: ~Copyable, Sendable {
         }
     }
 
+    /// The unlock of a reentrant type, which counts its holds itself, inlined into the caller.
+    /// Checking off: `releaseOnce` when the calling thread owns the lock (an unlock by another
+    /// thread is ignored). Checking on: a release the checker clears quickly (the lock is this
+    /// thread's most recent hold, held once) needs no owner check, since the checker recorded
+    /// this thread's hold; anything else goes to the type's out-of-line `releaseChecked`.
+    ///
+    /// Pass closures (`{ releaseOnce() }`), not method references: a method reference is a
+    /// partial application, which the optimizer left as a call (measured: 1.9x instead of 1.4x).
+    @inlinable @inline(__always)
+    func unlockReentrant(
+        owner: borrowing Atomic<UInt64>, releaseOnce: () -> Void, releaseChecked: () -> Void
+    ) {
+        guard let epoch = LockOrderChecker.quickEpoch else {
+            if owner.load(ordering: .relaxed) == ThreadIdentity.current { releaseOnce() }
+            return
+        }
+        if releasesQuickly(in: epoch, mode: .exclusive) {
+            releaseOnce()
+        } else {
+            releaseChecked()
+        }
+    }
+
     /// The checked release of a reentrant type, which counts its holds itself: keeps the
     /// checker's held stack in step and reports an unlock by a thread that does not hold the
     /// lock. Returns whether the calling thread holds it (it then releases one hold itself).
