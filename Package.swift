@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The layers: CLibunwind <- LockOrderChecker <- LockCore <- users (see docs/architecture.md).
+// The layers (docs/architecture.md): the leaves LockOrderGraph and LockOrderHierarchy know
+// nothing of the runtime; LockOrderChecker builds the checker on them and the C support;
+// LockCore's lock types sit on the checker; users import LockCore.
 let package = Package(
     name: "lockorder",
     products: [
@@ -19,7 +21,13 @@ let package = Package(
             providers: [.apt(["libunwind-dev"])]
         ),
         .target(name: "CLockOrderSupport", dependencies: ["CLibunwind"]),
-        .target(name: "LockOrderChecker", dependencies: ["CLibunwind", "CLockOrderSupport"]),
+        // Leaves: the order graph (ids and evidence only) and the hierarchy model (levels,
+        // exceptions, JSON, the Julia table). Neither knows threads, locks or reports.
+        .target(name: "LockOrderGraph"),
+        .target(name: "LockOrderHierarchy"),
+        .target(
+            name: "LockOrderChecker",
+            dependencies: ["LockOrderGraph", "LockOrderHierarchy", "CLibunwind", "CLockOrderSupport"]),
         .target(name: "LockCore", dependencies: ["LockOrderChecker", "CLockOrderSupport"]),
         .executableTarget(
             name: "lockorder",
@@ -41,6 +49,8 @@ let package = Package(
         .testTarget(
             name: "LockCoreTests",
             dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport", "CMallocSupport"]),
+        .testTarget(name: "LockOrderGraphTests", dependencies: ["LockOrderGraph"]),
+        .testTarget(name: "LockOrderHierarchyTests", dependencies: ["LockOrderHierarchy"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

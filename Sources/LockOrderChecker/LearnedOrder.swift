@@ -1,4 +1,5 @@
 import CLockOrderSupport
+import LockOrderGraph
 
 /// What one edge of the learned order remembers about the first time it was seen.
 struct EdgeEvidence {

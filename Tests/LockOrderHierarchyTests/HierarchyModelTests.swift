@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LockOrderChecker
+@testable import LockOrderHierarchy
 
 @Suite("Model values")
 struct ModelTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LockOrderChecker
+@testable import LockOrderHierarchy
 
 /// The Swift initializer runs the same checks, reported against "<swift>"
 /// with the same key paths.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LockOrderChecker
+@testable import LockOrderHierarchy
 
 @Suite("Loading files")
 struct LoadTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LockOrderChecker
+@testable import LockOrderHierarchy
 
 /// One test per validation failure of a hierarchy file, each asserting the
 /// exact one-line description.

@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-@testable import LockOrderChecker
+@testable import LockOrderHierarchy
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Testing
 
-@testable import LockOrderChecker
+@testable import LockOrderHierarchy
 
 #if canImport(Glibc)
     import Glibc
