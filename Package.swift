@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .library(name: "LockCore", targets: ["LockCore"]),
         .library(name: "LockOrderChecker", targets: ["LockOrderChecker"]),
+        // `@Test(.lockOrderChecked)`: test support, so the checker itself never imports Testing.
+        .library(name: "LockOrderTesting", targets: ["LockOrderTesting"]),
         .executable(name: "lockorder", targets: ["lockorder"]),
     ],
     dependencies: [
@@ -29,6 +31,7 @@ let package = Package(
             name: "LockOrderChecker",
             dependencies: ["LockOrderGraph", "LockOrderHierarchy", "CLibunwind", "CLockOrderSupport"]),
         .target(name: "LockCore", dependencies: ["LockOrderChecker", "CLockOrderSupport"]),
+        .target(name: "LockOrderTesting", dependencies: ["LockOrderChecker"]),
         .executableTarget(
             name: "lockorder",
             dependencies: [
@@ -51,6 +54,9 @@ let package = Package(
             dependencies: ["LockCore", "LockOrderChecker", "LockOrderTestSupport", "CMallocSupport"]),
         .testTarget(name: "LockOrderGraphTests", dependencies: ["LockOrderGraph"]),
         .testTarget(name: "LockOrderHierarchyTests", dependencies: ["LockOrderHierarchy"]),
+        .testTarget(
+            name: "LockOrderTestingTests",
+            dependencies: ["LockOrderTesting", "LockOrderChecker", "LockCore", "LockOrderTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -26,6 +26,14 @@ package final class RawMutex: @unchecked Sendable {
         checkPthread(pthread_mutex_lock(mutex), "pthread_mutex_lock")
     }
 
+    /// Takes the mutex if it is free and answers whether it did; never blocks.
+    package func tryLock() -> Bool {
+        let result = pthread_mutex_trylock(mutex)
+        if result == EBUSY { return false }
+        checkPthread(result, "pthread_mutex_trylock")
+        return true
+    }
+
     /// Releases the mutex; the calling thread must hold it.
     package func unlock() {
         checkPthread(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")

@@ -28,15 +28,21 @@ extension LockOrderChecker {
     ) rethrows -> [Violation] {
         let checker = CheckerState.shared
         let me = ThreadIdentity.current
-        if CheckingSession.owner.load(ordering: .relaxed) == me {
-            // Nested on this thread: join the running session.
+        func join(_ body: () throws -> Void) rethrows -> [Violation] {
             let first = checker.lock.withLock { checker.reporter.distinct.count }
             try body()
             return BacktraceLock.withLock {
                 checker.lock.withLock { checker.reporter.distinct[first...].compactMap { $0 } }
             }
         }
+        // Nested on this thread: join the running session.
+        if CheckingSession.owner.load(ordering: .relaxed) == me { return try join(body) }
         CheckingSession.lock.lock()
+        if CheckingSession.joinsDetachedSession() {
+            // Inside the body of a `Session.run` (a test trait's session): join it.
+            CheckingSession.lock.unlock()
+            return try join(body)
+        }
         CheckingSession.owner.store(me, ordering: .relaxed)
         defer {
             CheckingSession.owner.store(0, ordering: .relaxed)
@@ -51,7 +57,7 @@ extension LockOrderChecker {
             _ = checker.endSession(restoring: saved)
             throw error
         }
-        return checker.endSession(restoring: saved)
+        return checker.endSession(restoring: saved).violations
     }
 }
 
@@ -71,9 +77,10 @@ struct CheckingSession {
 extension CheckerState {
     /// Starts a session. Under the backtrace lock first, as every slow path, so that a report
     /// still being produced for the previous configuration finishes before it is replaced.
-    func beginSession(hierarchy newHierarchy: LockHierarchy, learnsOrder: Bool, printsReports: Bool)
-        -> CheckingSession
-    {
+    func beginSession(
+        hierarchy newHierarchy: LockHierarchy, learnsOrder: Bool, printsReports: Bool,
+        resuming resumed: LearnedOrder? = nil
+    ) -> CheckingSession {
         BacktraceLock.withLock {
             lock.withLock {
                 let saved = CheckingSession(
@@ -85,6 +92,7 @@ extension CheckerState {
                 reporter = Reporter()
                 reporter.printsToStandardError = printsReports
                 learned.resetLocked()
+                if let resumed { learned = resumed }
                 lockorder_set_learning(learnsOrder ? 1 : 0)
                 lockorder_advance_epoch()
                 lockorder_set_mode(UInt8(LOCKORDER_MODE_REPORT))
@@ -94,11 +102,12 @@ extension CheckerState {
     }
 
     /// Ends a session, after any report still being produced for it (see `beginSession`), and
-    /// returns what the session reported.
-    func endSession(restoring saved: CheckingSession) -> [Violation] {
+    /// returns what the session reported and the order it learned.
+    func endSession(restoring saved: CheckingSession) -> (violations: [Violation], learned: LearnedOrder) {
         BacktraceLock.withLock {
             lock.withLock {
                 let violations = reporter.distinct.compactMap { $0 }
+                let learnedInSession = learned
                 hierarchy = saved.hierarchy
                 registry.resolveLocked(against: saved.hierarchy)
                 reporter = saved.reporter
@@ -107,7 +116,7 @@ extension CheckerState {
                 lockorder_set_learning(saved.learning)
                 lockorder_advance_epoch()
                 lockorder_set_mode(saved.mode)
-                return violations
+                return (violations, learnedInSession)
             }
         }
     }
