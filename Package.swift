@@ -14,7 +14,9 @@ let package = Package(
         .executable(name: "lockorder", targets: ["lockorder"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Tests only: the drop-in shapes are compiled against the real NIOLock (never the core).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(
@@ -57,6 +59,12 @@ let package = Package(
         .testTarget(
             name: "LockOrderTestingTests",
             dependencies: ["LockOrderTesting", "LockOrderChecker", "LockCore", "LockOrderTestSupport"]),
+        .testTarget(
+            name: "DropInShapeTests",
+            dependencies: [
+                "LockCore", "LockOrderTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,6 +21,10 @@ public protocol CheckedLock: AnyObject, Sendable {
 
     /// Releases one hold of the lock.
     func unlock(fileID: StaticString, line: UInt)
+
+    /// Takes the lock if it is free (or, for a reentrant lock, already held by the calling
+    /// thread). Returns true only when the calling thread now holds it.
+    func tryLock(fileID: StaticString, line: UInt) -> Bool
 }
 
 extension CheckedLock {

@@ -19,6 +19,11 @@ protocol ExclusiveLock: AnyObject, Sendable {
     func withLock<Result, Failure: Error>(
         fileID: StaticString, line: UInt, _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result
+    func withLockIfAvailable<Result, Failure: Error>(
+        fileID: StaticString, line: UInt, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result?
+    func assertHeld(fileID: StaticString, line: UInt)
+    func assertNotHeld(fileID: StaticString, line: UInt)
     var identity: LockIdentity { get }
 }
 
@@ -54,6 +59,15 @@ final class WriteSide: ExclusiveLock {
     ) throws(Failure) -> Result {
         try rwlock.withWriteLock(fileID: fileID, line: line, body)
     }
+    func withLockIfAvailable<Result, Failure: Error>(
+        fileID: StaticString, line: UInt, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result? {
+        try rwlock.withWriteLockIfAvailable(fileID: fileID, line: line, body)
+    }
+    func assertHeld(fileID: StaticString, line: UInt) {
+        rwlock.assertHeld(mode: .exclusive, fileID: fileID, line: line)
+    }
+    func assertNotHeld(fileID: StaticString, line: UInt) { rwlock.assertNotHeld(fileID: fileID, line: line) }
     var identity: LockIdentity { rwlock.identity }
 }
 

@@ -21,6 +21,8 @@ public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case heldAtExit = "held_at_exit"
     /// An acquisition closed a cycle in the learned lock order: a potential deadlock.
     case orderCycle = "order_cycle"
+    /// `assertHeld` found the lock not held by the calling thread, or `assertNotHeld` found it held.
+    case ownershipAssertion = "ownership_assertion"
 
     /// Words for the headline, e.g. `level inversion`.
     public var description: String { rawValue.replacingUnderscores() }
