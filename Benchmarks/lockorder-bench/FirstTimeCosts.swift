@@ -35,7 +35,7 @@ enum FirstTimeCosts {
         dup2(null, 2)
         var coldMicroseconds = 0.0
         var warmMicroseconds = 0.0
-        let violations = LockOrderChecker.withChecking(
+        let violations = LockOrder.withChecking(
             hierarchy: benchHierarchy, learnsOrder: true, printsReports: true
         ) {
             let count = 101

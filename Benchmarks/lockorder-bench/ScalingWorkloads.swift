@@ -158,7 +158,7 @@ enum ScaleWorkload {
                     graphLocks[first].unlock()
                 }
             }
-            let edges = LockOrderChecker.learnedGraph().edges.count
+            let edges = LockOrder.learnedGraph().edges.count
             let locks = (
                 CheckedMutex(declared: "bench.outer"), CheckedMutex(declared: "bench.middle"),
                 CheckedMutex(declared: "bench.inner")

@@ -38,7 +38,7 @@ enum CheckingVariant: CaseIterable {
         case .off:
             body()
         case .levels, .levelsAndGraph:
-            let violations = LockOrderChecker.withChecking(
+            let violations = LockOrder.withChecking(
                 hierarchy: benchHierarchy, learnsOrder: self == .levelsAndGraph
             ) {
                 body()

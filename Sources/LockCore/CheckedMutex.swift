@@ -63,23 +63,23 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// Blocks until the calling thread holds the mutex. Returns only with it held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.lock(mutex)
             return
         }
-        if tracking.acquireQuickly(
+        if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
                 LockOperations.lock(mutex)
                 return true
             }) == nil
         {
-            lockChecked(fileID: fileID, line: line)
+            lockOnSlowPath(fileID: fileID, line: line)
         }
     }
 
     @usableFromInline @inline(never)
-    func lockChecked(fileID: StaticString, line: UInt) {
+    func lockOnSlowPath(fileID: StaticString, line: UInt) {
         _ = tracking.acquire(
             mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
         ) {
@@ -93,14 +93,14 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// rules, but once held it orders later acquisitions.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        guard let epoch = LockOrderChecker.quickEpoch else { return LockOperations.tryLock(mutex) }
-        return tracking.acquireQuickly(
+        guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryLock(mutex) }
+        return tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
-            { LockOperations.tryLock(mutex) }) ?? tryLockChecked(fileID: fileID, line: line)
+            { LockOperations.tryLock(mutex) }) ?? tryLockOnSlowPath(fileID: fileID, line: line)
     }
 
     @usableFromInline @inline(never)
-    func tryLockChecked(fileID: StaticString, line: UInt) -> Bool {
+    func tryLockOnSlowPath(fileID: StaticString, line: UInt) -> Bool {
         tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
             LockOperations.tryLock(mutex)
         }
@@ -110,7 +110,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// holds it; false (timed out) leaves nothing held. Checked like a blocking acquisition: it
     /// can still stall a thread until the timeout.
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if LockOrderChecker.isChecking {
+        if LockOrder.isChecking {
             return tracking.acquire(
                 mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)
             ) {
@@ -124,19 +124,19 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// reported and not performed (no undefined behaviour); the program goes on in report mode.
     @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(mutex)
             return
         }
-        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
+        if tracking.releasesOnFastPath(in: epoch, mode: .exclusive) {
             LockOperations.unlock(mutex)
         } else {
-            unlockChecked(fileID: fileID, line: line)
+            unlockOnSlowPath(fileID: fileID, line: line)
         }
     }
 
     @usableFromInline @inline(never)
-    func unlockChecked(fileID: StaticString, line: UInt) {
+    func unlockOnSlowPath(fileID: StaticString, line: UInt) {
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
             rawHolder: { LockOperations.holder(of: mutex) },

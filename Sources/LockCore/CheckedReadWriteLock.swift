@@ -79,36 +79,36 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Blocks until the calling thread holds the read side. Returns only with it held.
     @inlinable @inline(__always)
     public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.readLock(rwlock)
             return
         }
-        if tracking.acquireQuickly(
+        if tracking.acquireOnFastPath(
             in: epoch, mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
                 LockOperations.readLock(rwlock)
                 return true
             }) == nil
         {
-            _ = acquireChecked(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
+            _ = acquireOnSlowPath(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
     /// Takes the read side if no writer holds it. Returns true only when it is now held.
     @inlinable @inline(__always)
     public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        guard let epoch = LockOrderChecker.quickEpoch else { return LockOperations.tryReadLock(rwlock) }
-        return tracking.acquireQuickly(
+        guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryReadLock(rwlock) }
+        return tracking.acquireOnFastPath(
             in: epoch, mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryReadLock(rwlock) })
-            ?? acquireChecked(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
+            ?? acquireOnSlowPath(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the read side. Returns true only when it is now held.
     public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool
     {
-        if LockOrderChecker.isChecking {
-            return acquireChecked(.shared, .timed, timeout: timeout, fileID: fileID, line: line)
+        if LockOrder.isChecking {
+            return acquireOnSlowPath(.shared, .timed, timeout: timeout, fileID: fileID, line: line)
         }
         return LockOperations.readLock(rwlock, timeout: timeout)
     }
@@ -116,14 +116,14 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Releases one hold of the read side.
     @inlinable @inline(__always)
     public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(rwlock)
             return
         }
-        if tracking.releasesQuickly(in: epoch, mode: .shared) {
+        if tracking.releasesOnFastPath(in: epoch, mode: .shared) {
             LockOperations.unlock(rwlock)
         } else {
-            releaseChecked(.shared, fileID: fileID, line: line)
+            releaseOnSlowPath(.shared, fileID: fileID, line: line)
         }
     }
 
@@ -142,37 +142,37 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Blocks until the calling thread holds the write side. Returns only with it held.
     @inlinable @inline(__always)
     public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.writeLock(rwlock)
             return
         }
-        if tracking.acquireQuickly(
+        if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
                 LockOperations.writeLock(rwlock)
                 return true
             }) == nil
         {
-            _ = acquireChecked(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
+            _ = acquireOnSlowPath(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
     /// Takes the write side if the lock is free. Returns true only when it is now held.
     @inlinable @inline(__always)
     public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        guard let epoch = LockOrderChecker.quickEpoch else { return LockOperations.tryWriteLock(rwlock) }
-        return tracking.acquireQuickly(
+        guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryWriteLock(rwlock) }
+        return tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryWriteLock(rwlock) })
-            ?? acquireChecked(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
+            ?? acquireOnSlowPath(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the write side. Returns true only when it is now held.
     public func tryLockWrite(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line)
         -> Bool
     {
-        if LockOrderChecker.isChecking {
-            return acquireChecked(.exclusive, .timed, timeout: timeout, fileID: fileID, line: line)
+        if LockOrder.isChecking {
+            return acquireOnSlowPath(.exclusive, .timed, timeout: timeout, fileID: fileID, line: line)
         }
         return LockOperations.writeLock(rwlock, timeout: timeout)
     }
@@ -180,14 +180,14 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// Releases the write side.
     @inlinable @inline(__always)
     public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(rwlock)
             return
         }
-        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
+        if tracking.releasesOnFastPath(in: epoch, mode: .exclusive) {
             LockOperations.unlock(rwlock)
         } else {
-            releaseChecked(.exclusive, fileID: fileID, line: line)
+            releaseOnSlowPath(.exclusive, fileID: fileID, line: line)
         }
     }
 
@@ -204,7 +204,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     // MARK: Checked paths
 
     @usableFromInline @inline(never)
-    func acquireChecked(
+    func acquireOnSlowPath(
         _ mode: AccessMode, _ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt
     ) -> Bool {
         tracking.acquire(mode: mode, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
@@ -224,7 +224,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     @usableFromInline @inline(never)
-    func releaseChecked(_ mode: AccessMode, fileID: StaticString, line: UInt) {
+    func releaseOnSlowPath(_ mode: AccessMode, fileID: StaticString, line: UInt) {
         tracking.release(
             mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
             rawHolder: { LockOperations.holder(of: rwlock, mode: mode) },

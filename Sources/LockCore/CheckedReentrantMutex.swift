@@ -60,15 +60,15 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// does. Returns only with the lock held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             _ = acquire(attempt: .blocking, timeout: nil)
             return
         }
-        if tracking.acquireQuickly(
+        if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             { acquire(attempt: .blocking, timeout: nil) }) == nil
         {
-            _ = acquireChecked(.blocking, timeout: nil, fileID: fileID, line: line)
+            _ = acquireOnSlowPath(.blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
@@ -76,18 +76,18 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// thread now holds it.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        guard let epoch = LockOrderChecker.quickEpoch else { return acquire(attempt: .tryLock, timeout: nil) }
-        return tracking.acquireQuickly(
+        guard let epoch = LockOrder.fastPathEpoch else { return acquire(attempt: .tryLock, timeout: nil) }
+        return tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { acquire(attempt: .tryLock, timeout: nil) })
-            ?? acquireChecked(.tryLock, timeout: nil, fileID: fileID, line: line)
+            ?? acquireOnSlowPath(.tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout`. Returns true only when the calling thread now holds the lock;
     /// false leaves nothing held (and the count unchanged).
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        if LockOrderChecker.isChecking {
-            return acquireChecked(.timed, timeout: timeout, fileID: fileID, line: line)
+        if LockOrder.isChecking {
+            return acquireOnSlowPath(.timed, timeout: timeout, fileID: fileID, line: line)
         }
         return acquire(attempt: .timed, timeout: timeout)
     }
@@ -120,7 +120,7 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     }
 
     @usableFromInline @inline(never)
-    func acquireChecked(_ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt)
+    func acquireOnSlowPath(_ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt)
         -> Bool
     {
         tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
@@ -134,11 +134,11 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         tracking.unlockReentrant(
             owner: owner, releaseOnce: { releaseOnce() },
-            releaseChecked: { unlockChecked(fileID: fileID, line: line) })
+            releaseOnSlowPath: { unlockOnSlowPath(fileID: fileID, line: line) })
     }
 
     @usableFromInline @inline(never)
-    func unlockChecked(fileID: StaticString, line: UInt) {
+    func unlockOnSlowPath(fileID: StaticString, line: UInt) {
         if tracking.releaseReentrant(owner: owner, site: SourceSite(fileID: fileID, line: line)) {
             releaseOnce()
         }

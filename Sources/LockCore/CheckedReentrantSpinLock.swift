@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// It must not be held across blocking calls or task switches (Julia: "jl_mutex_t must not be
 /// held across task switches"; declare that as a forbidden operation in the hierarchy and call
-/// `LockOrderChecker.willPerform(.taskSwitch)`).
+/// `LockOrder.willPerform(.taskSwitch)`).
 ///
 /// Guarantees: those of `CheckedReentrantMutex` (docs/locks.md).
 public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
@@ -48,15 +48,15 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     /// does. Returns only with the lock held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             _ = acquire(.blocking, deadline: nil)
             return
         }
-        if tracking.acquireQuickly(
+        if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             { acquire(.blocking, deadline: nil) }) == nil
         {
-            _ = acquireChecked(.blocking, deadline: nil, fileID: fileID, line: line)
+            _ = acquireOnSlowPath(.blocking, deadline: nil, fileID: fileID, line: line)
         }
     }
 
@@ -64,18 +64,18 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     /// thread now holds it.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        guard let epoch = LockOrderChecker.quickEpoch else { return acquire(.tryLock, deadline: nil) }
-        return tracking.acquireQuickly(
+        guard let epoch = LockOrder.fastPathEpoch else { return acquire(.tryLock, deadline: nil) }
+        return tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
             { acquire(.tryLock, deadline: nil) })
-            ?? acquireChecked(.tryLock, deadline: nil, fileID: fileID, line: line)
+            ?? acquireOnSlowPath(.tryLock, deadline: nil, fileID: fileID, line: line)
     }
 
     /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock.
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
-        if LockOrderChecker.isChecking {
-            return acquireChecked(.timed, deadline: deadline, fileID: fileID, line: line)
+        if LockOrder.isChecking {
+            return acquireOnSlowPath(.timed, deadline: deadline, fileID: fileID, line: line)
         }
         return acquire(.timed, deadline: deadline)
     }
@@ -99,7 +99,7 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     }
 
     @usableFromInline @inline(never)
-    func acquireChecked(_ attempt: AcquireAttempt, deadline: UInt64?, fileID: StaticString, line: UInt)
+    func acquireOnSlowPath(_ attempt: AcquireAttempt, deadline: UInt64?, fileID: StaticString, line: UInt)
         -> Bool
     {
         tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
@@ -113,11 +113,11 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         tracking.unlockReentrant(
             owner: owner, releaseOnce: { releaseOnce() },
-            releaseChecked: { unlockChecked(fileID: fileID, line: line) })
+            releaseOnSlowPath: { unlockOnSlowPath(fileID: fileID, line: line) })
     }
 
     @usableFromInline @inline(never)
-    func unlockChecked(fileID: StaticString, line: UInt) {
+    func unlockOnSlowPath(fileID: StaticString, line: UInt) {
         if tracking.releaseReentrant(owner: owner, site: SourceSite(fileID: fileID, line: line)) {
             releaseOnce()
         }

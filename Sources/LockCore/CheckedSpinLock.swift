@@ -42,20 +42,20 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// Spins until the calling thread holds the lock. Returns only with it held.
     @inlinable @inline(__always)
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             if !attempt() { _ = LockOperations.spin(attempt) }
             return
         }
-        if tracking.acquireQuickly(
+        if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             { attempt() || LockOperations.spin(attempt) }) == nil
         {
-            lockChecked(fileID: fileID, line: line)
+            lockOnSlowPath(fileID: fileID, line: line)
         }
     }
 
     @usableFromInline @inline(never)
-    func lockChecked(fileID: StaticString, line: UInt) {
+    func lockOnSlowPath(fileID: StaticString, line: UInt) {
         _ = tracking.acquire(
             mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
         ) {
@@ -66,14 +66,14 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
     @inlinable @inline(__always)
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
-        guard let epoch = LockOrderChecker.quickEpoch else { return attempt() }
-        return tracking.acquireQuickly(
+        guard let epoch = LockOrder.fastPathEpoch else { return attempt() }
+        return tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
-            { attempt() }) ?? tryLockChecked(fileID: fileID, line: line)
+            { attempt() }) ?? tryLockOnSlowPath(fileID: fileID, line: line)
     }
 
     @usableFromInline @inline(never)
-    func tryLockChecked(fileID: StaticString, line: UInt) -> Bool {
+    func tryLockOnSlowPath(fileID: StaticString, line: UInt) -> Bool {
         tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
             attempt()
         }
@@ -84,7 +84,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
         let take = { self.attempt() || LockOperations.spin(until: deadline, self.attempt) }
-        if LockOrderChecker.isChecking {
+        if LockOrder.isChecking {
             return tracking.acquire(
                 mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line), take)
         }
@@ -95,19 +95,19 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// reported and not performed.
     @inlinable @inline(__always)
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             isLocked.store(false, ordering: .releasing)
             return
         }
-        if tracking.releasesQuickly(in: epoch, mode: .exclusive) {
+        if tracking.releasesOnFastPath(in: epoch, mode: .exclusive) {
             isLocked.store(false, ordering: .releasing)
         } else {
-            unlockChecked(fileID: fileID, line: line)
+            unlockOnSlowPath(fileID: fileID, line: line)
         }
     }
 
     @usableFromInline @inline(never)
-    func unlockChecked(fileID: StaticString, line: UInt) {
+    func unlockOnSlowPath(fileID: StaticString, line: UInt) {
         tracking.release(
             mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
             rawHolder: { isLocked.load(ordering: .relaxed) ? .anotherThread : .nobody },

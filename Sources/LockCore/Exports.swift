@@ -1,3 +1,3 @@
-// Users import LockCore alone: the checker's vocabulary (LockClass, LockOption, Operation,
-// LockHierarchy, LockOrderChecker.withChecking) comes with it.
+// Users import LockCore alone: the checker's vocabulary (LockClass, LockOption, ThreadOperation,
+// LockHierarchy, LockOrder.withChecking) comes with it.
 @_exported import LockOrderChecker

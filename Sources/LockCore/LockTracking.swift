@@ -29,16 +29,16 @@ struct LockTracking: ~Copyable, Sendable {
         name: String?, lockClass: LockClass, kind: LockKind, options: [LockOption], orderKey: UInt64?,
         fileID: StaticString, line: UInt
     ) {
-        identity = LockOrderChecker.register(
+        identity = LockOrder.register(
             name: name, lockClass: lockClass, kind: kind, options: options,
             site: SourceSite(fileID: fileID, line: line))
-        if let orderKey { LockOrderChecker.setOrderKey(orderKey, of: identity) }
+        if let orderKey { LockOrder.setOrderKey(orderKey, of: identity) }
     }
 
-    var orderKey: UInt64? { LockOrderChecker.orderKey(of: identity) }
+    var orderKey: UInt64? { LockOrder.orderKey(of: identity) }
 
     func setOrderKey(_ key: UInt64?) {
-        LockOrderChecker.setOrderKey(key, of: identity)
+        LockOrder.setOrderKey(key, of: identity)
     }
 
     /// A checked acquisition: intent, the raw `take` (which reports whether it got the lock),
@@ -46,45 +46,46 @@ struct LockTracking: ~Copyable, Sendable {
     @inlinable @inline(__always)
     func acquire(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool) -> Bool {
         // No order key is passed: the checker looks up the one given to the lock.
-        LockOrderChecker.willAcquire(identity, mode: mode, attempt: attempt, site: site)
+        LockOrder.willAcquire(identity, mode: mode, attempt: attempt, site: site)
         guard take() else { return false }
-        LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, site: site)
+        LockOrder.didAcquire(identity, mode: mode, attempt: attempt, site: site)
         return true
     }
 
-    /// The checked acquisition's fast path, inlined into the caller: the quick intent (which
-    /// also writes the held entry), the raw `take`, the quick record. Returns nil, having done
+    /// The checked acquisition's fast path, inlined into the caller: the fast-path intent (which
+    /// also writes the held entry), the raw `take`, the fast-path record. Returns nil, having done
     /// nothing, when the intent needs the checker's slow path (a new chain, a possible re-entry,
     /// a level conflict, checking not yet started on this thread); the caller then makes its
     /// out-of-line checked acquisition.
     @inlinable @inline(__always)
-    func acquireQuickly(
-        in epoch: QuickEpoch, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool
+    func acquireOnFastPath(
+        in epoch: FastPathEpoch, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite,
+        _ take: () -> Bool
     ) -> Bool? {
         guard
-            let acquisition = LockOrderChecker.willAcquireQuickly(
+            let acquisition = LockOrder.willAcquireOnFastPath(
                 identity, in: epoch, mode: mode, attempt: attempt, site: site)
         else { return nil }
         guard take() else { return false }
-        if _slowPath(!LockOrderChecker.didAcquireQuickly(acquisition)) {
+        if _slowPath(!LockOrder.didAcquireOnFastPath(acquisition)) {
             recordAcquisition(mode: mode, attempt: attempt, site: site)
         }
         return true
     }
 
-    /// Records an acquisition the quick record could not count (checking restarted or stopped
+    /// Records an acquisition the fast-path record could not count (checking restarted or stopped
     /// while the thread waited for the raw lock, or the raw lock was a checked one).
     @usableFromInline @inline(never)
     func recordAcquisition(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite) {
-        LockOrderChecker.didAcquire(identity, mode: mode, attempt: attempt, site: site)
+        LockOrder.didAcquire(identity, mode: mode, attempt: attempt, site: site)
     }
 
     /// The checked release's fast path, inlined into the caller: true when the lock was the
     /// thread's most recent hold and is now forgotten (release the raw lock). False: nothing was
     /// done; the caller makes its out-of-line checked release.
     @inlinable @inline(__always)
-    func releasesQuickly(in epoch: QuickEpoch, mode: AccessMode) -> Bool {
-        LockOrderChecker.willReleaseQuickly(identity, in: epoch, mode: mode)
+    func releasesOnFastPath(in epoch: FastPathEpoch, mode: AccessMode) -> Bool {
+        LockOrder.willReleaseOnFastPath(identity, in: epoch, mode: mode)
     }
 
     /// A checked release: the raw `give` runs only when the checker agrees the calling thread
@@ -102,7 +103,7 @@ struct LockTracking: ~Copyable, Sendable {
         mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, rawHolder: () -> RawHolder,
         releasing give: () -> Void
     ) {
-        switch LockOrderChecker.willRelease(identity, mode: mode, site: site) {
+        switch LockOrder.willRelease(identity, mode: mode, site: site) {
         case .release:
             give()
         case .stillHeld:
@@ -112,10 +113,10 @@ struct LockTracking: ~Copyable, Sendable {
             case .thisThread:
                 give()
             case .anotherThread:
-                LockOrderChecker.reportUnlockNotHeld(
+                LockOrder.reportUnlockNotHeld(
                     identity, mode: mode, heldByAnotherThread: true, site: site)
             case .nobody:
-                LockOrderChecker.reportUnlockNotHeld(
+                LockOrder.reportUnlockNotHeld(
                     identity, mode: mode, heldByAnotherThread: false, site: site)
             }
         }
@@ -125,22 +126,22 @@ struct LockTracking: ~Copyable, Sendable {
     /// Checking off: `releaseOnce` when the calling thread owns the lock (an unlock by another
     /// thread is ignored). Checking on: a release the checker clears quickly (the lock is this
     /// thread's most recent hold, held once) needs no owner check, since the checker recorded
-    /// this thread's hold; anything else goes to the type's out-of-line `releaseChecked`.
+    /// this thread's hold; anything else goes to the type's out-of-line `releaseOnSlowPath`.
     ///
     /// Pass closures (`{ releaseOnce() }`), not method references: a method reference is a
     /// partial application, which the optimizer left as a call (measured: 1.9x instead of 1.4x).
     @inlinable @inline(__always)
     func unlockReentrant(
-        owner: borrowing Atomic<UInt64>, releaseOnce: () -> Void, releaseChecked: () -> Void
+        owner: borrowing Atomic<UInt64>, releaseOnce: () -> Void, releaseOnSlowPath: () -> Void
     ) {
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             if owner.load(ordering: .relaxed) == ThreadIdentity.current { releaseOnce() }
             return
         }
-        if releasesQuickly(in: epoch, mode: .exclusive) {
+        if releasesOnFastPath(in: epoch, mode: .exclusive) {
             releaseOnce()
         } else {
-            releaseChecked()
+            releaseOnSlowPath()
         }
     }
 
@@ -160,11 +161,11 @@ struct LockTracking: ~Copyable, Sendable {
     /// the raw object must not be destroyed (undefined behaviour), only freed.
     @usableFromInline
     func destroy(isHeld: () -> Bool) -> Bool {
-        guard LockOrderChecker.isChecking || identity.hasInstanceClass else {
-            LockOrderChecker.forgetOrderKey(of: identity)
+        guard LockOrder.isChecking || identity.hasInstanceClass else {
+            LockOrder.forgetOrderKey(of: identity)
             return false
         }
         let heldElsewhere = isHeld()
-        return LockOrderChecker.lockDestroyed(identity, heldElsewhere: heldElsewhere) || heldElsewhere
+        return LockOrder.lockDestroyed(identity, heldElsewhere: heldElsewhere) || heldElsewhere
     }
 }

@@ -5,14 +5,14 @@
 /// `reason` may be left out (it is then empty).
 public struct ForbiddenOperation: Sendable, Hashable, CustomStringConvertible {
     /// The forbidden operation.
-    public let operation: Operation
+    public let operation: ThreadOperation
     /// The held locks during which it is forbidden.
     public let whileHolding: LockSelector
     /// Why the operation is forbidden, for reports.
     public let reason: String
 
     /// Forbids `operation` while holding the locks `whileHolding` selects.
-    public init(operation: Operation, whileHolding: LockSelector, reason: String = "") {
+    public init(operation: ThreadOperation, whileHolding: LockSelector, reason: String = "") {
         self.operation = operation
         self.whileHolding = whileHolding
         self.reason = reason

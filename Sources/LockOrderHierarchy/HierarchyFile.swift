@@ -137,7 +137,7 @@ struct HierarchyFile: Codable {
             let container = try decoder.container(keyedBy: JSONKey.self)
             try container.rejectUnknownKeys(allowed: ["operation", "whileHolding", "reason"])
             value = ForbiddenOperation(
-                operation: try container.decode(Operation.self, forKey: JSONKey("operation")),
+                operation: try container.decode(ThreadOperation.self, forKey: JSONKey("operation")),
                 whileHolding: try container.decode(SelectorEntry.self, forKey: JSONKey("whileHolding")).value,
                 reason: try container.decodeIfPresent(String.self, forKey: JSONKey("reason")) ?? "")
         }

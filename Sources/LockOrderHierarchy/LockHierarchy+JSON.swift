@@ -48,46 +48,12 @@ extension LockHierarchy {
         return (try? encoder.encode(HierarchyFile(self))) ?? Data()
     }
 
-    /// The whole file, read with open/read/close.
+    /// The whole file (``FileContents``), its failures as hierarchy errors.
     static func readFile(path: String) throws(HierarchyError) -> [UInt8] {
-        func failure(_ problem: String) -> HierarchyError {
-            HierarchyError(source: path, location: "", problem: problem)
+        do {
+            return try FileContents.read(path: path, maximumSize: maximumFileSize)
+        } catch {
+            throw HierarchyError(source: path, location: "", problem: error.problem)
         }
-        if path.utf8.contains(0) {
-            throw failure("cannot open file: the path contains a NUL byte")
-        }
-        var descriptor: Int32
-        repeat {
-            descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        } while descriptor < 0 && errno == EINTR
-        if descriptor < 0 {
-            throw failure("cannot open file: \(errorText(errno))")
-        }
-        defer { _ = close(descriptor) }
-
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                read(descriptor, buffer.baseAddress, buffer.count)
-            }
-            if count < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw failure("cannot read file: \(errorText(code))")
-            }
-            if count == 0 { break }
-            contents.append(contentsOf: chunk[0..<count])
-            if contents.count > maximumFileSize {
-                throw failure("file is larger than \(maximumFileSize) bytes")
-            }
-        }
-        return contents
-    }
-
-    /// strerror's text for an errno value.
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }

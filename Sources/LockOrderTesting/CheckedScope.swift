@@ -7,10 +7,10 @@ import Testing
 final class CheckedScope: Sendable {
     @TaskLocal static var current: CheckedScope?
 
-    let session: LockOrderChecker.Session
+    let session: LockOrder.Session
     private let state: Mutex<(expected: Set<ViolationKind>, accountedFor: Set<Int>)>
 
-    init(session: LockOrderChecker.Session, expected: Set<ViolationKind>) {
+    init(session: LockOrder.Session, expected: Set<ViolationKind>) {
         self.session = session
         state = Mutex((expected, []))
     }
@@ -48,16 +48,16 @@ final class CheckedScope: Sendable {
 final class SuiteLearning: Sendable {
     @TaskLocal static var current: SuiteLearning?
 
-    private let learned = Mutex<LockOrderChecker.LearnedState?>(nil)
+    private let learned = Mutex<LockOrder.LearnedState?>(nil)
 
-    func take() -> LockOrderChecker.LearnedState? {
+    func take() -> LockOrder.LearnedState? {
         learned.withLock { state in
             defer { state = nil }
             return state
         }
     }
 
-    func keep(_ state: LockOrderChecker.LearnedState) {
+    func keep(_ state: LockOrder.LearnedState) {
         learned.withLock { $0 = state }
     }
 }
@@ -67,10 +67,10 @@ final class SuiteLearning: Sendable {
 enum LockOrderSession {
     static func begin(
         hierarchy: LockHierarchy, learnsOrder: Bool, printsReports: Bool,
-        resuming learned: LockOrderChecker.LearnedState?
-    ) async -> LockOrderChecker.Session {
+        resuming learned: LockOrder.LearnedState?
+    ) async -> LockOrder.Session {
         while true {
-            if let session = LockOrderChecker.Session.begin(
+            if let session = LockOrder.Session.begin(
                 hierarchy: hierarchy, learnsOrder: learnsOrder, printsReports: printsReports,
                 resuming: learned)
             {

@@ -7,7 +7,7 @@ import Testing
 ///
 /// Inside a `.lockOrderChecked` test it joins the test's session, and the violations it
 /// returns are not recorded again when the test ends; elsewhere it runs its own session
-/// (`LockOrderChecker.withChecking`), which waits for any other session to end.
+/// (`LockOrder.withChecking`), which waits for any other session to end.
 ///
 /// - Parameters:
 ///   - kind: the kind that must be reported.
@@ -18,7 +18,7 @@ public func expectViolation(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () throws -> Void
 ) rethrows -> [Violation] {
-    let violations = try LockOrderChecker.withChecking(hierarchy: hierarchy, learnsOrder: true, body)
+    let violations = try LockOrder.withChecking(hierarchy: hierarchy, learnsOrder: true, body)
     CheckedScope.current?.accountFor(violations)
     if !violations.contains(where: { $0.kind == kind }) {
         let seen = violations.isEmpty ? "none" : violations.map(\.kind.rawValue).joined(separator: ", ")

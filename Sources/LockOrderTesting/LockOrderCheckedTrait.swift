@@ -5,12 +5,12 @@ import Testing
 /// session of its own, and every lock-order violation it causes is recorded as an issue of
 /// that test at the source line of the offending lock call.
 ///
-/// What a session is and what it sees are `LockOrderChecker.Session`'s rules: checking is
+/// What a session is and what it sees are `LockOrder.Session`'s rules: checking is
 /// process-wide while the session runs, so the trait runs the tests that carry it one at a time
 /// (a test waits, without blocking a thread, for the one before to end). Tests without the trait
 /// that run in parallel with a checked one are checked too, and what they break is recorded in
 /// the checked test; keep lock tests in `.serialized` suites or run with `--no-parallel` when
-/// that matters. A `LockOrderChecker.withChecking` inside a checked test joins its session.
+/// that matters. A `LockOrder.withChecking` inside a checked test joins its session.
 public struct LockOrderCheckedTrait: TestTrait, SuiteTrait, TestScoping {
     /// Where a test's learned order comes from.
     public enum Learning: Sendable, Equatable {

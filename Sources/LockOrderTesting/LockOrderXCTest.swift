@@ -8,7 +8,7 @@
         /// each be produced at least once. The failure names the offending site
         /// (`File.swift:line`); XCTest records it at this call.
         ///
-        /// Sessions are process-wide and serialized (see `LockOrderChecker.withChecking`): run
+        /// Sessions are process-wide and serialized (see `LockOrder.withChecking`): run
         /// such tests serially (`swift test --no-parallel`) or in one test class.
         ///
         /// - Returns: every violation `body` produced, expected or not.
@@ -18,7 +18,7 @@
             file: StaticString = #filePath,
             line: UInt = #line, _ body: () throws -> Void
         ) rethrows -> [Violation] {
-            let violations = try LockOrderChecker.withChecking(hierarchy: hierarchy, learnsOrder: true, body)
+            let violations = try LockOrder.withChecking(hierarchy: hierarchy, learnsOrder: true, body)
             for violation in violations where !expecting.contains(violation.kind) {
                 XCTFail("\(violation.site): \(IssueText.describe(violation))", file: file, line: line)
             }

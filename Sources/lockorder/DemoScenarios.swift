@@ -43,7 +43,7 @@ enum DemoScenarios {
         DemoScenario(title: "forbidden I/O while holding typecache_lock") {
             let typecache = CheckedMutex(declared: "typecache_lock")
             typecache.withLock {
-                LockOrderChecker.willPerform(.io)
+                LockOrder.willPerform(.io)
             }
         },
         DemoScenario(title: "learned order: two undeclared locks taken in both orders by two threads") {

@@ -30,7 +30,7 @@ struct GraphCommand: ParsableCommand {
     var svgOutput: String?
 
     func run() throws {
-        let graph: LearnedGraphFile
+        let graph: LearnedOrderSnapshot
         do {
             graph = try GraphInput.load(path: file)
         } catch {
@@ -61,15 +61,25 @@ enum GraphInput {
     /// The schema versions this tool draws.
     static let supportedSchema = 1
 
-    static func load(path: String) throws(GraphFailure) -> LearnedGraphFile {
-        let bytes = try readFile(path)
-        let graph: LearnedGraphFile
+    /// Graph files larger than this are refused rather than read.
+    static let maximumFileSize = 256 * 1024 * 1024
+
+    static func load(path: String) throws(GraphFailure) -> LearnedOrderSnapshot {
+        let bytes: [UInt8]
         do {
-            graph = try LearnedGraphFile.decode(bytes)
+            bytes = try FileContents.read(path: path, maximumSize: maximumFileSize)
         } catch {
+            throw GraphFailure(message: "'\(path)': \(error.problem)")
+        }
+        let graph: LearnedOrderSnapshot
+        do {
+            graph = try LearnedOrderSnapshot.decode(bytes)
+        } catch {
+            let problem =
+                (error as? DecodingError).map { JSONDecodingProblem($0).phrase } ?? "\(error)"
             throw GraphFailure(
                 message: "'\(path)' is not a lockorder graph file (the JSON LOCKORDER_GRAPH_FILE writes): "
-                    + describe(error))
+                    + problem)
         }
         guard graph.schema == supportedSchema else {
             throw GraphFailure(
@@ -78,52 +88,6 @@ enum GraphInput {
             )
         }
         return graph
-    }
-
-    private static func readFile(_ path: String) throws(GraphFailure) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw GraphFailure(message: "cannot read '\(path)': \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(descriptor, &buffer, buffer.count)
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw GraphFailure(message: "cannot read '\(path)': \(String(cString: strerror(errno)))")
-            }
-            bytes += buffer[0..<count]
-        }
-        return bytes
-    }
-
-    /// A decoding error in a few words, on one line.
-    private static func describe(_ error: any Error) -> String {
-        guard let decodingError = error as? DecodingError else { return oneLine("\(error)") }
-        func place(_ path: [any CodingKey]) -> String {
-            path.isEmpty
-                ? "the top level"
-                : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch decodingError {
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "bad value at \(place(context.codingPath))"
-        case .keyNotFound(let key, let context):
-            return "missing key '\(key.stringValue)' at \(place(context.codingPath))"
-        case .typeMismatch(let type, let context):
-            return "expected \(type) at \(place(context.codingPath))"
-        case .valueNotFound(let type, let context):
-            return "missing \(type) value at \(place(context.codingPath))"
-        @unknown default:
-            return oneLine("\(decodingError)")
-        }
-    }
-
-    private static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline ? " " : $0 })
     }
 }
 
@@ -136,7 +100,7 @@ enum GraphInput {
 /// acquisition that would have closed the cycle, which the checker refuses to learn) is added as
 /// a dashed red edge.
 enum GraphDOT {
-    static func render(_ graph: LearnedGraphFile) -> String {
+    static func render(_ graph: LearnedOrderSnapshot) -> String {
         var classes = graph.classes.map { Node(name: $0.name, level: $0.level) }
         var known = Set(classes.map(\.name))
         let cycles = graph.violations.filter { $0.kind == .orderCycle }.compactMap(\.cycle)

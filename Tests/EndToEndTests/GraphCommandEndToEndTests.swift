@@ -14,13 +14,13 @@ struct GraphCommandEndToEndTests {
 
     /// Records a graph file by running the demo with checking on; returns the file and the
     /// decoded graph.
-    static func recordDemoGraph(in directory: String) throws -> (path: String, graph: LearnedGraphFile) {
+    static func recordDemoGraph(in directory: String) throws -> (path: String, graph: LearnedOrderSnapshot) {
         let path = directory + "/graph.json"
         let demo = runChildProcess(
             binary, arguments: ["demo"], environment: ["LOCKORDER_CHECK": "1", "LOCKORDER_GRAPH_FILE": path])
         try #require(demo.status == 0, "demo failed: \(demo.standardError.suffix(500))")
         let bytes = try #require(readFileBytes(path), "the demo wrote no graph file")
-        return (path, try LearnedGraphFile.decode(bytes))
+        return (path, try LearnedOrderSnapshot.decode(bytes))
     }
 
     @Test(
@@ -192,10 +192,10 @@ struct GraphCommandEndToEndTests {
     @Test(
         "bad input: one clear error line, status 1, nothing on stdout, no crash",
         arguments: [
-            ("missing", nil, "cannot read '"),
+            ("missing", nil, "cannot open file: No such file or directory"),
             ("text.json", "this is not JSON\n", "is not a lockorder graph file"),
             ("empty.json", "", "is not a lockorder graph file"),
-            ("report.json", #"{"schema": 1, "kind": "order_cycle"}"#, "missing key 'classes'"),
+            ("report.json", #"{"schema": 1, "kind": "order_cycle"}"#, "missing required key 'classes'"),
             ("wrong-type.json", #"{"schema": 1, "classes": {}, "edges": [], "violations": []}"#, "expected"),
             (
                 "future.json", #"{"schema": 2, "classes": [], "edges": [], "violations": []}"#,
@@ -224,6 +224,6 @@ struct GraphCommandEndToEndTests {
         defer { removeTree(directory) }
         let result = runChildProcess(Self.binary, arguments: ["graph", directory])
         #expect(result.status == 1)
-        #expect(result.standardError == "lockorder graph: cannot read '\(directory)': Is a directory\n")
+        #expect(result.standardError == "lockorder graph: '\(directory)': cannot read file: Is a directory\n")
     }
 }

@@ -39,7 +39,7 @@ struct BlockingTests {
 
     @Test("the same with checking on: blocking is not reported", arguments: ExclusiveKind.allCases)
     func lockBlocksWithCheckingOn(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("contended")
             let started = Semaphore()
             let acquired = Semaphore()

@@ -66,7 +66,7 @@ struct CheckingOffTests {
             b.withLock { a.withLock {} }
         }
         #expect(stderr == "")
-        #expect(!LockOrderChecker.isChecking)
+        #expect(!LockOrder.isChecking)
     }
 
     @Test("a thread ending with a lock held is not reported", .enabled(if: !environmentChecks))
@@ -84,11 +84,11 @@ struct CheckingOffTests {
     func sessionRestoresOff() {
         let lock = CheckedMutex("m")
         lock.withLock {}
-        #expect(!LockOrderChecker.isChecking)
-        _ = LockOrderChecker.withChecking {
-            #expect(LockOrderChecker.isChecking)
+        #expect(!LockOrder.isChecking)
+        _ = LockOrder.withChecking {
+            #expect(LockOrder.isChecking)
         }
-        #expect(!LockOrderChecker.isChecking)
+        #expect(!LockOrder.isChecking)
     }
 
     /// Unchecked, a lock dropped while held is not reported; it is freed (glibc refuses to

@@ -12,7 +12,7 @@ struct MisuseTests {
         "unlock of a free lock: unlock_not_held, and the lock still works", arguments: ExclusiveKind.allCases)
     func unlockOfAFreeLock(kind: ExclusiveKind) throws {
         let lock = kind.make("idle")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             lock.unlock()
             // The bad unlock changed nothing: the lock is taken and released normally.
             lock.lock()
@@ -40,7 +40,7 @@ struct MisuseTests {
         arguments: ExclusiveKind.allCases)
     func unlockByANonOwner(kind: ExclusiveKind) throws {
         let lock = kind.make("owned")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             lock.lock()
             TestThread.runAndWait { lock.unlock() }
             // Not performed: a third thread still cannot take it, and A's own unlock is clean.
@@ -60,7 +60,7 @@ struct MisuseTests {
     @Test("the same bad unlock repeated is one distinct violation with its count")
     func repeatedBadUnlockIsCounted() throws {
         let lock = CheckedMutex("idle")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             for _ in 0..<3 { lock.unlock() }
         }
         #expect(violations.count == 1)
@@ -70,7 +70,7 @@ struct MisuseTests {
     @Test("rwlock read side: unlockRead of a free lock is unlock_not_held (shared)")
     func unlockReadOfAFreeLock() throws {
         let rwlock = CheckedReadWriteLock("table")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             rwlock.unlockRead()
         }
         let violation = try #require(violations.first)
@@ -86,7 +86,7 @@ struct MisuseTests {
         arguments: [CheckedReadWriteLock.Fairness.readerPreferring, .writerPreferring])
     func unlockReadByANonHolder(fairness: CheckedReadWriteLock.Fairness) throws {
         let rwlock = CheckedReadWriteLock("table", fairness: fairness)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             rwlock.lockRead()
             TestThread.runAndWait { rwlock.unlockRead() }
             #expect(!anotherThreadCanWrite(rwlock), "A's read hold was released by B")
@@ -106,7 +106,7 @@ struct MisuseTests {
         arguments: ReentrantKind.allCases)
     func reentrantUnlockPastZero(kind: ReentrantKind) throws {
         let lock = kind.make("counted")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             lock.lock()
             lock.lock()
             lock.unlock()
@@ -127,7 +127,7 @@ struct MisuseTests {
         arguments: ReentrantKind.allCases)
     func reentrantUnlockByANonOwner(kind: ReentrantKind) throws {
         let lock = kind.make("counted")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             lock.lock()
             lock.lock()
             TestThread.runAndWait { lock.unlock() }
@@ -148,7 +148,7 @@ struct MisuseTests {
         "the last reference goes while this thread holds it: destroyed_while_held",
         arguments: ExclusiveKind.allCases)
     func destroyedWhileHeld(kind: ExclusiveKind) throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             do {
                 let lock = kind.make("doomed")
                 lock.lock()
@@ -165,7 +165,7 @@ struct MisuseTests {
 
     @Test("rwlock destroyed while this thread reads it: destroyed_while_held")
     func readWriteLockDestroyedWhileRead() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             do {
                 let rwlock = CheckedReadWriteLock("doomed table")
                 rwlock.lockRead()
@@ -179,7 +179,7 @@ struct MisuseTests {
 
     @Test("the last reference goes while another thread holds it: destroyed_while_held, then held_at_exit")
     func destroyedWhileAnotherThreadHolds() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let slot = Box<CheckedMutex?>(CheckedMutex("shared doomed"))
             let held = Semaphore()
             let destroyed = Semaphore()
@@ -207,7 +207,7 @@ struct MisuseTests {
         let lock = kind.make("left behind")
         // The thread leaves it held for good: it must never be destroyed (undefined for pthread).
         keepForever(lock)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             TestThread.runAndWait { lock.lock() }
         }
         #expect(violations.count == 1)
@@ -226,7 +226,7 @@ struct MisuseTests {
         let second = CheckedReentrantSpinLock("second")
         keepForever(first)
         keepForever(second)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             TestThread.runAndWait {
                 first.lock()
                 second.lock()
@@ -240,7 +240,7 @@ struct MisuseTests {
 
     @Test("correct use of every form reports nothing", arguments: ExclusiveKind.allCases)
     func correctUseReportsNothing(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("well used")
             lock.lock()
             lock.unlock()
@@ -267,7 +267,7 @@ struct MisuseTests {
         "correct use of both rwlock sides reports nothing",
         arguments: [CheckedReadWriteLock.Fairness.readerPreferring, .writerPreferring])
     func correctReadWriteUseReportsNothing(fairness: CheckedReadWriteLock.Fairness) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let rwlock = CheckedReadWriteLock("well used", fairness: fairness)
             rwlock.lockRead()
             rwlock.unlockRead()

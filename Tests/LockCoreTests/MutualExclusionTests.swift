@@ -38,7 +38,7 @@ struct MutualExclusionTests {
     @Test("with checking on: exact count and no violation", arguments: ExclusiveKind.allCases)
     func excludesWithCheckingOn(kind: ExclusiveKind) {
         let counter = UnprotectedCounter()
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("counter")
             TestThread.runConcurrently(Self.threads) { _ in
                 for _ in 0..<Self.increments {
@@ -66,7 +66,7 @@ struct MutualExclusionTests {
     @Test("LockedValue with checking on: exact count and no violation")
     func lockedValueExcludesWithCheckingOn() {
         let total = LockedValue(0, name: "total")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             TestThread.runConcurrently(Self.threads) { _ in
                 for _ in 0..<Self.increments {
                     total.withLock { $0 += 1 }

@@ -8,7 +8,7 @@ import Testing
 struct OrderParticipationTests {
     @Test("ABBA with blocking acquisitions is an order cycle", arguments: ExclusiveKind.allCases)
     func blockingABBA(kind: ExclusiveKind) throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = kind.make("a")
             let b = kind.make("b")
             a.withLock { b.withLock {} }
@@ -22,7 +22,7 @@ struct OrderParticipationTests {
 
     @Test("ABBA where the second A is a tryLock: exempt, nothing reported", arguments: ExclusiveKind.allCases)
     func tryLockIsExempt(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = kind.make("a")
             let b = kind.make("b")
             a.withLock { b.withLock {} }
@@ -37,7 +37,7 @@ struct OrderParticipationTests {
         "a lock held through tryLock orders later acquisitions: BA, then try-A B, is a cycle",
         arguments: ExclusiveKind.allCases)
     func tryLockHeldOrdersLater(kind: ExclusiveKind) throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = kind.make("a")
             let b = kind.make("b")
             b.withLock { a.withLock {} }
@@ -56,7 +56,7 @@ struct OrderParticipationTests {
         "ABBA where the second A is tryLock(for:): checked like blocking, a cycle",
         arguments: ExclusiveKind.allCases)
     func timedIsCheckedLikeBlocking(kind: ExclusiveKind) throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = kind.make("a")
             let b = kind.make("b")
             a.withLock { b.withLock {} }
@@ -72,7 +72,7 @@ struct OrderParticipationTests {
 
     @Test("learning off: ABBA is not reported (no declared levels either)")
     func learningOff() {
-        let violations = LockOrderChecker.withChecking(learnsOrder: false) {
+        let violations = LockOrder.withChecking(learnsOrder: false) {
             let a = CheckedMutex("a")
             let b = CheckedMutex("b")
             a.withLock { b.withLock {} }
@@ -85,7 +85,7 @@ struct OrderParticipationTests {
 
     @Test("reader-preferring: a cycle made only of reads is no deadlock, nothing reported")
     func readerPreferringReadCycle() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedReadWriteLock("a", fairness: .readerPreferring)
             let b = CheckedReadWriteLock("b", fairness: .readerPreferring)
             a.withReadLock { b.withReadLock {} }
@@ -96,7 +96,7 @@ struct OrderParticipationTests {
 
     @Test("writer-preferring: reads order like writes, so a read-only ABBA is a cycle")
     func writerPreferringReadCycle() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedReadWriteLock("a", fairness: .writerPreferring)
             let b = CheckedReadWriteLock("b", fairness: .writerPreferring)
             a.withReadLock { b.withReadLock {} }
@@ -107,7 +107,7 @@ struct OrderParticipationTests {
 
     @Test("reader-preferring: write-then-write against read-then-read is a cycle (each wait conflicts)")
     func readerPreferringMixedCycle() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedReadWriteLock("a", fairness: .readerPreferring)
             let b = CheckedReadWriteLock("b", fairness: .readerPreferring)
             a.withWriteLock { b.withWriteLock {} }

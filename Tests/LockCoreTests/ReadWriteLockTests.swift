@@ -130,7 +130,7 @@ struct ReadWriteLockTests {
     @Test("reader-preferring: re-taking a held read lock is allowed, and two unlocks free it")
     func readerPreferringReadRetake() {
         let rwlock = CheckedReadWriteLock("table", fairness: .readerPreferring)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             rwlock.lockRead()
             rwlock.lockRead()
             rwlock.unlockRead()
@@ -155,7 +155,7 @@ struct ReadWriteLockTests {
     @Test("a read re-take by tryLockRead is exempt, and two unlocks free it", arguments: bothFairnesses)
     func tryReadRetake(fairness: CheckedReadWriteLock.Fairness) {
         let rwlock = CheckedReadWriteLock("table", fairness: fairness)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             rwlock.lockRead()
             #expect(rwlock.tryLockRead())
             rwlock.unlockRead()
@@ -170,7 +170,7 @@ struct ReadWriteLockTests {
     func writerPreferringReadRetake() throws {
         let rwlock = CheckedReadWriteLock("table", fairness: .writerPreferring)
         let continued = Box(false)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             rwlock.lockRead()
             rwlock.lockRead()
             continued.value = true
@@ -194,7 +194,7 @@ struct ReadWriteLockTests {
     @Test("writer-preferring: a timed re-take of a held read lock is reported the same way")
     func writerPreferringTimedReadRetake() throws {
         let rwlock = CheckedReadWriteLock("table", fairness: .writerPreferring)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             rwlock.lockRead()
             #expect(rwlock.tryLockRead(for: .milliseconds(10)))
             rwlock.unlockRead()
@@ -211,7 +211,7 @@ struct ReadWriteLockTests {
         arguments: [true, false])
     func releasingTheOtherSide(holdsWrite: Bool) throws {
         let rwlock = CheckedReadWriteLock("table")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             if holdsWrite {
                 rwlock.lockWrite()
                 rwlock.unlockRead()

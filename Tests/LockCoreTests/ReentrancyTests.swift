@@ -58,7 +58,7 @@ struct ReentrancyTests {
     @Test("with checking on, AAA is allowed: no violation", arguments: ReentrantKind.allCases)
     func reentryIsNotAViolation(kind: ReentrantKind) {
         let lock = kind.make("counted")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             lock.lock()
             lock.lock()
             lock.lock()
@@ -75,7 +75,7 @@ struct ReentrancyTests {
     /// the edge B -> A and close a cycle with A -> B. It is not, so nothing is reported.
     @Test("re-entry is not an acquisition for the order rules (A B A)", arguments: ReentrantKind.allCases)
     func reentryAddsNoOrder(kind: ReentrantKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let outer = kind.make("outer")
             let inner = kind.make("inner")
             outer.lock()
@@ -92,7 +92,7 @@ struct ReentrancyTests {
     /// order cycle (so the test above would see one if re-entry counted).
     @Test("the control: A B, then B A on fresh holds is an order cycle", arguments: ReentrantKind.allCases)
     func realReverseOrderIsACycle(kind: ReentrantKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let outer = kind.make("outer")
             let inner = kind.make("inner")
             outer.lock()

@@ -22,7 +22,7 @@ struct SelfDeadlockTests {
     @Test("CheckedMutex: lock, lock")
     func mutexLockLock() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let lock = CheckedMutex("config")
                 lock.lock()
                 lock.lock()
@@ -39,7 +39,7 @@ struct SelfDeadlockTests {
     @Test("CheckedMutex: lock, tryLock(for:): a timed attempt is a self-deadlock too")
     func mutexLockTimed() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let lock = CheckedMutex("config")
                 lock.lock()
                 _ = lock.tryLock(for: .seconds(1))
@@ -54,7 +54,7 @@ struct SelfDeadlockTests {
     @Test("CheckedMutex: withLock inside withLock")
     func mutexNestedWithLock() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let lock = CheckedMutex("config")
                 lock.withLock { lock.withLock {} }
             }
@@ -68,7 +68,7 @@ struct SelfDeadlockTests {
     @Test("LockedValue: withLock inside withLock")
     func lockedValueNestedWithLock() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let value = LockedValue(0, name: "total")
                 value.withLock { _ in value.withLock { _ in } }
             }
@@ -82,7 +82,7 @@ struct SelfDeadlockTests {
     @Test("CheckedSpinLock: lock, lock")
     func spinLockLockLock() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let lock = CheckedSpinLock("counter")
                 lock.lock()
                 lock.lock()
@@ -99,7 +99,7 @@ struct SelfDeadlockTests {
     @Test("CheckedSpinLock: lock, tryLock(for:)")
     func spinLockLockTimed() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let lock = CheckedSpinLock("counter")
                 lock.lock()
                 _ = lock.tryLock(for: .seconds(1))
@@ -114,7 +114,7 @@ struct SelfDeadlockTests {
     @Test("CheckedReadWriteLock: write, write")
     func readWriteWriteWrite() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let rwlock = CheckedReadWriteLock("table")
                 rwlock.lockWrite()
                 rwlock.lockWrite()
@@ -129,7 +129,7 @@ struct SelfDeadlockTests {
     @Test("CheckedReadWriteLock: read, then write (an upgrade)")
     func readWriteUpgrade() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let rwlock = CheckedReadWriteLock("table")
                 rwlock.lockRead()
                 rwlock.lockWrite()
@@ -146,7 +146,7 @@ struct SelfDeadlockTests {
     @Test("CheckedReadWriteLock: write, then read")
     func readWriteWriteRead() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let rwlock = CheckedReadWriteLock("table", fairness: .writerPreferring)
                 rwlock.lockWrite()
                 rwlock.lockRead()
@@ -161,7 +161,7 @@ struct SelfDeadlockTests {
     @Test("CheckedReadWriteLock: read, then tryLockWrite(for:)")
     func readWriteTimedUpgrade() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
-            _ = LockOrderChecker.withChecking(printsReports: true) {
+            _ = LockOrder.withChecking(printsReports: true) {
                 let rwlock = CheckedReadWriteLock("table")
                 rwlock.lockRead()
                 _ = rwlock.tryLockWrite(for: .seconds(1))
@@ -179,7 +179,7 @@ struct SelfDeadlockTests {
         "lock, tryLock: not a self-deadlock; the try fails and nothing is reported",
         arguments: ExclusiveKind.nonReentrant)
     func tryLockOfAHeldLockJustFails(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("held")
             lock.lock()
             #expect(!lock.tryLock())

@@ -83,7 +83,7 @@ struct ThrowingBodyTests {
     @Test(
         "with checking on: a throw through each with form reports nothing", arguments: ExclusiveKind.allCases)
     func throwReportsNothing(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("thrown through")
             #expect(throws: TestError.boom(7)) {
                 try lock.withLock { () throws(TestError) in throw .boom(7) }

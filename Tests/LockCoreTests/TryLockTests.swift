@@ -89,7 +89,7 @@ struct TryLockTests {
 
     @Test("with checking on: the try forms report nothing", arguments: ExclusiveKind.allCases)
     func tryFormsReportNothing(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("tried")
             #expect(lock.tryLock())
             lock.unlock()

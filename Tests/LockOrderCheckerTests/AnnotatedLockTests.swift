@@ -38,27 +38,27 @@ final class AnnotatedLock: @unchecked Sendable {
     let identity: LockIdentity
 
     init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
-        identity = LockOrderChecker.register(
+        identity = LockOrder.register(
             name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
     }
 
     deinit {
-        LockOrderChecker.lockDestroyed(identity)
+        LockOrder.lockDestroyed(identity)
     }
 
     func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
-        LockOrderChecker.willAcquire(identity, site: site)
+        LockOrder.willAcquire(identity, site: site)
         mutex.lock()
-        LockOrderChecker.didAcquire(identity, site: site)
+        LockOrder.didAcquire(identity, site: site)
     }
 
     func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
-        switch LockOrderChecker.willRelease(identity, site: site) {
+        switch LockOrder.willRelease(identity, site: site) {
         case .release: mutex.unlock()
         case .stillHeld: break
-        case .notHeld: LockOrderChecker.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
+        case .notHeld: LockOrder.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
         }
     }
 }
@@ -67,7 +67,7 @@ final class AnnotatedLock: @unchecked Sendable {
 struct AnnotatedLockTests {
     @Test("ABBA between two annotated locks is an order cycle")
     func inversionIsReported() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let first = AnnotatedLock("first")
             let second = AnnotatedLock("second")
             first.lock()
@@ -87,7 +87,7 @@ struct AnnotatedLockTests {
 
     @Test("the same locks always taken in one order report nothing")
     func consistentOrderIsSilent() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let first = AnnotatedLock("first")
             let second = AnnotatedLock("second")
             for _ in 0..<3 {
@@ -102,7 +102,7 @@ struct AnnotatedLockTests {
 
     @Test("an unlock of an annotated lock nobody holds is reported, and not performed")
     func unlockNotHeld() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = AnnotatedLock("loose")
             lock.unlock()
         }

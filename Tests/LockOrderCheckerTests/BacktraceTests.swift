@@ -49,23 +49,23 @@ struct BacktraceLockTests {
     @Test("re-entry on the same thread three deep does not deadlock")
     func reentryThreeDeep() {
         var depths: [Int] = []
-        BacktraceLock.withLock {
-            depths.append(BacktraceLock.currentDepth)
-            BacktraceLock.withLock {
-                depths.append(BacktraceLock.currentDepth)
-                BacktraceLock.withLock { depths.append(BacktraceLock.currentDepth) }
+        SlowPathLock.withLock {
+            depths.append(SlowPathLock.currentDepth)
+            SlowPathLock.withLock {
+                depths.append(SlowPathLock.currentDepth)
+                SlowPathLock.withLock { depths.append(SlowPathLock.currentDepth) }
             }
         }
         #expect(depths == [1, 2, 3])
-        #expect(!BacktraceLock.isHeldByCurrentThread)
+        #expect(!SlowPathLock.isHeldByCurrentThread)
     }
 
     @Test("the lock is released when the body throws")
     func releasedOnThrow() {
         struct Failure: Error {}
-        #expect(throws: Failure.self) { try BacktraceLock.withLock { throw Failure() } }
-        #expect(!BacktraceLock.isHeldByCurrentThread)
-        TestThread.runAndWait { BacktraceLock.withLock {} }
+        #expect(throws: Failure.self) { try SlowPathLock.withLock { throw Failure() } }
+        #expect(!SlowPathLock.isHeldByCurrentThread)
+        TestThread.runAndWait { SlowPathLock.withLock {} }
     }
 
     @Test("two threads are excluded from each other")
@@ -74,7 +74,7 @@ struct BacktraceLockTests {
         let overlaps = Atomic<Int>(0)
         TestThread.runConcurrently(4) { _ in
             for _ in 0..<2_000 {
-                BacktraceLock.withLock {
+                SlowPathLock.withLock {
                     if inside.exchange(true, ordering: .sequentiallyConsistent) {
                         overlaps.add(1, ordering: .relaxed)
                     }
@@ -92,7 +92,7 @@ struct BacktraceLockTests {
         let output = capturingStandardError {
             TestThread.runConcurrently(8) { thread in
                 for report in 0..<25 {
-                    BacktraceLock.withLock {
+                    SlowPathLock.withLock {
                         for line in 0..<linesPerReport {
                             StandardError.write("report \(thread)-\(report) line \(line)\n")
                         }

@@ -9,7 +9,7 @@ struct CheckerChainCacheTests {
         "an allowed guarded chain, then the same locks without the guard: same_level",
         arguments: [false, true])
     func guardedThenUnguarded(learnsOrder: Bool) {
-        let violations = LockOrderChecker.withChecking(learnsOrder: learnsOrder) {
+        let violations = LockOrder.withChecking(learnsOrder: learnsOrder) {
             let worldCounter = CheckedMutex(declared: "world_counter_lock")
             let first = CheckedMutex(declared: "jl_method_t.writelock")
             let second = CheckedMutex(declared: "jl_method_t.writelock")
@@ -28,7 +28,7 @@ struct CheckerChainCacheTests {
     @Test(
         "instance order kept, then the same classes out of order: instance_order", arguments: [false, true])
     func orderedThenOutOfOrder(learnsOrder: Bool) {
-        let violations = LockOrderChecker.withChecking(learnsOrder: learnsOrder) {
+        let violations = LockOrder.withChecking(learnsOrder: learnsOrder) {
             let low = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 1)
             let high = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 2)
             for _ in 0..<3 {
@@ -41,7 +41,7 @@ struct CheckerChainCacheTests {
 
     @Test("an allowed implicit safepoint chain stays allowed; a level 1 holder is still reported")
     func implicitAcquisitionChains() {
-        let violations = LockOrderChecker.withChecking(learnsOrder: false) {
+        let violations = LockOrder.withChecking(learnsOrder: false) {
             let typecache = CheckedMutex(declared: "typecache_lock")
             let withSafepoint = CheckedReentrantSpinLock(declared: "finalizers_lock", options: [.safepoint])
             for _ in 0..<3 {

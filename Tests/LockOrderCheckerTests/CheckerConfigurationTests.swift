@@ -60,7 +60,7 @@ struct CheckerConfigurationTests {
             let typecache = CheckedMutex(declared: "typecache_lock")
             let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
             typecache.withLock { methodTable.withLock {} }
-            let standardError = "checking is \(LockOrderChecker.isChecking ? "on" : "off")\n"
+            let standardError = "checking is \(LockOrder.isChecking ? "on" : "off")\n"
             _ = standardError.withCString { write(2, $0, strlen($0)) }
             exit(0)
         }

@@ -66,7 +66,7 @@ struct CheckerDeduplicationTests {
         let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
         var violations: [Violation] = []
         let standardError = capturingStandardError {
-            violations = LockOrderChecker.withChecking(learnsOrder: false, printsReports: true) {
+            violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
                 for _ in 0..<5 { typecache.withLock { methodTable.withLock {} } }
                 for _ in 0..<2 { typecache.withLock { libmap.withLock {} } }
                 CheckerState.shared.processWillExit()

@@ -138,23 +138,23 @@ struct CheckerExceptionTests {
         var lock: CheckedMutex? = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 5)
         let identity = lock!.identity
         #expect(lock!.orderKey == 5)
-        #expect(LockOrderChecker.orderKey(of: identity) == 5)
+        #expect(LockOrder.orderKey(of: identity) == 5)
         lock!.orderKey = nil
         #expect(lock!.orderKey == nil)
         lock!.orderKey = 6
         lock = nil
         #expect(
-            LockOrderChecker.orderKey(of: identity) == nil, "the checker keeps no key of a destroyed lock")
+            LockOrder.orderKey(of: identity) == nil, "the checker keeps no key of a destroyed lock")
     }
 
     @Test("a user's lock keyed through setOrderKey: lockDestroyed forgets the key")
     func userLockOrderKeyIsForgotten() {
         var lock: AnnotatedLock? = AnnotatedLock("keyed")
         let identity = lock!.identity
-        LockOrderChecker.setOrderKey(9, of: identity)
-        #expect(LockOrderChecker.orderKey(of: identity) == 9)
+        LockOrder.setOrderKey(9, of: identity)
+        #expect(LockOrder.orderKey(of: identity) == 9)
         lock = nil
-        #expect(LockOrderChecker.orderKey(of: identity) == nil)
+        #expect(LockOrder.orderKey(of: identity) == nil)
     }
 
     @Test("an orc::ThreadSafeContext without an order key cannot be ordered: reported")
@@ -192,7 +192,7 @@ struct CheckerExceptionTests {
             exceptions: [.guardedSameLevel(lock: "bank.account", guard: "bank.ledger")],
             forbiddenOperations: [
                 ForbiddenOperation(
-                    operation: Operation(rawValue: "network"), whileHolding: .locks(["bank.account"]),
+                    operation: ThreadOperation(rawValue: "network"), whileHolding: .locks(["bank.account"]),
                     reason: "a slow peer would stall every transfer")
             ])
     }
@@ -220,7 +220,7 @@ struct CheckerExceptionTests {
         let violations = checkDeclaredRules(hierarchy: hierarchy) {
             alice.withLock { bob.withLock {} }
             audit.withLock { ledger.withLock {} }
-            alice.withLock { LockOrderChecker.willPerform(Operation(rawValue: "network")) }
+            alice.withLock { LockOrder.willPerform(ThreadOperation(rawValue: "network")) }
         }
         try #require(violations.count == 3)
         #expect(violations.map(\.kind) == [.sameLevel, .levelInversion, .forbiddenOperation])

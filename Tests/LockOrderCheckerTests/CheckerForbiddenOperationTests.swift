@@ -5,8 +5,8 @@ import Testing
 /// Performs `operation` from one fixed call site, whatever the operation: the site of every
 /// report made through it is the same line.
 @inline(never)
-func performThroughOneSite(_ operation: Operation) {
-    LockOrderChecker.willPerform(operation)
+func performThroughOneSite(_ operation: ThreadOperation) {
+    LockOrder.willPerform(operation)
 }
 
 /// Operations the Julia table forbids while some locks are held: I/O above the iolock,
@@ -20,7 +20,7 @@ struct CheckerForbiddenOperationTests {
         let violations = checkDeclaredRules {
             typecache.withLock {
                 operationLine = #line + 1
-                LockOrderChecker.willPerform(.io)
+                LockOrder.willPerform(.io)
             }
         }
         try #require(violations.count == 1)
@@ -49,11 +49,11 @@ struct CheckerForbiddenOperationTests {
         let worldCounter = CheckedMutex(declared: "world_counter_lock")
         let cache = CheckedMutex("user cache")
         let violations = checkDeclaredRules {
-            iolock.withLock { LockOrderChecker.willPerform(.io) }
-            worldCounter.withLock { LockOrderChecker.willPerform(.io) }
-            worldCounter.withLock { iolock.withLock { LockOrderChecker.willPerform(.io) } }
-            cache.withLock { LockOrderChecker.willPerform(.io) }
-            LockOrderChecker.willPerform(.io)
+            iolock.withLock { LockOrder.willPerform(.io) }
+            worldCounter.withLock { LockOrder.willPerform(.io) }
+            worldCounter.withLock { iolock.withLock { LockOrder.willPerform(.io) } }
+            cache.withLock { LockOrder.willPerform(.io) }
+            LockOrder.willPerform(.io)
         }
         #expect(violations.isEmpty)
     }
@@ -63,8 +63,8 @@ struct CheckerForbiddenOperationTests {
         let permanent = CheckedMutex(declared: "gc_perm_lock")
         let violations = checkDeclaredRules {
             permanent.withLock {
-                LockOrderChecker.willPerform(.safepoint)
-                LockOrderChecker.willPerform(.allocation)
+                LockOrder.willPerform(.safepoint)
+                LockOrder.willPerform(.allocation)
             }
         }
         try #require(violations.count == 2)
@@ -87,8 +87,8 @@ struct CheckerForbiddenOperationTests {
         let typecache = CheckedMutex(declared: "typecache_lock")
         let violations = checkDeclaredRules {
             typecache.withLock {
-                LockOrderChecker.willPerform(.safepoint)
-                LockOrderChecker.willPerform(.allocation)
+                LockOrder.willPerform(.safepoint)
+                LockOrder.willPerform(.allocation)
             }
         }
         #expect(violations.isEmpty)
@@ -98,7 +98,7 @@ struct CheckerForbiddenOperationTests {
     func taskSwitchUnderJLMutexIsReported() throws {
         let finalizers = CheckedReentrantSpinLock(declared: "finalizers_lock")
         let violations = checkDeclaredRules {
-            finalizers.withLock { LockOrderChecker.willPerform(.taskSwitch) }
+            finalizers.withLock { LockOrder.willPerform(.taskSwitch) }
         }
         try #require(violations.count == 1)
         #expect(violations[0].kind == .forbiddenOperation)
@@ -119,8 +119,8 @@ struct CheckerForbiddenOperationTests {
         let permanent = CheckedMutex(declared: "gc_perm_lock")
         let typecache = CheckedMutex(declared: "typecache_lock")
         let violations = checkDeclaredRules {
-            permanent.withLock { LockOrderChecker.willPerform(.taskSwitch) }
-            typecache.withLock { LockOrderChecker.willPerform(.taskSwitch) }
+            permanent.withLock { LockOrder.willPerform(.taskSwitch) }
+            typecache.withLock { LockOrder.willPerform(.taskSwitch) }
         }
         #expect(violations.isEmpty)
     }

@@ -76,7 +76,7 @@ struct CheckerLockMisuseTests {
     func selfDeadlockStopsTheProcess() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
             let typecache = CheckedMutex(declared: "typecache_lock")
-            _ = LockOrderChecker.withChecking(learnsOrder: false, printsReports: true) {
+            _ = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
                 typecache.lock()
                 typecache.lock()
             }

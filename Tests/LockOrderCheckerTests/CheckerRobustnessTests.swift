@@ -18,7 +18,7 @@ struct CheckerRobustnessTests {
         let perThread = 6
         var violations: [Violation] = []
         let output = capturingStandardError {
-            violations = LockOrderChecker.withChecking(printsReports: true) {
+            violations = LockOrder.withChecking(printsReports: true) {
                 TestThread.runConcurrently(threads) { thread in
                     // Each pair has classes of its own, kept alive to the end (a destroyed
                     // instance class's id is reused, and a cycle at the same site between
@@ -56,7 +56,7 @@ struct CheckerRobustnessTests {
 
     @Test("past the held-stack capacity, a bad unlock of another thread's lock is still refused")
     func capacityKeepsMutualExclusion() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let victim = CheckedMutex("victim")
             let victimHeld = Atomic<Bool>(false)
             let release = Atomic<Bool>(false)
@@ -92,10 +92,10 @@ struct CheckerRobustnessTests {
     @Test("a session inside a session on the same thread joins it and returns its own reports")
     func nestedSessionsJoin() {
         var inner: [Violation] = []
-        let outer = LockOrderChecker.withChecking {
+        let outer = LockOrder.withChecking {
             let loose = CheckedMutex("loose outer")
             loose.unlock()
-            inner = LockOrderChecker.withChecking {
+            inner = LockOrder.withChecking {
                 let alsoLoose = CheckedMutex("loose inner")
                 alsoLoose.unlock()
             }
@@ -111,7 +111,7 @@ struct CheckerRobustnessTests {
     func lockTakenBeforeTheSession() {
         let lock = CheckedMutex("taken before")
         lock.lock()
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             lock.unlock()
         }
         #expect(violations.isEmpty)

@@ -5,7 +5,7 @@ import LockOrderChecker
 /// violations.
 func checkDeclaredRules(hierarchy: LockHierarchy = .julia, _ body: () throws -> Void) rethrows -> [Violation]
 {
-    try LockOrderChecker.withChecking(hierarchy: hierarchy, learnsOrder: false, printsReports: false, body)
+    try LockOrder.withChecking(hierarchy: hierarchy, learnsOrder: false, printsReports: false, body)
 }
 
 /// The `#fileID` of a test file, as reports show sites (`Module/File.swift`).

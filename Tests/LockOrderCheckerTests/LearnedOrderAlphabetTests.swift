@@ -252,7 +252,7 @@ struct LearnedOrderAlphabetTests {
             "C": AlphabetLock(kind, "C"),
             "D": AlphabetLock(kind, "D"),
         ]
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             runAlphabet(cell.scenario, locks)
         }
         switch cell.verdict {
@@ -304,7 +304,7 @@ struct LearnedOrderAlphabetTests {
     func aaMutexStops() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
             let lock = CheckedMutex("A")
-            _ = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true, printsReports: true) {
+            _ = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true, printsReports: true) {
                 lock.lock()
                 lock.lock()
             }
@@ -317,7 +317,7 @@ struct LearnedOrderAlphabetTests {
     func aaSpinLockStops() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
             let lock = CheckedSpinLock("A")
-            _ = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true, printsReports: true) {
+            _ = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true, printsReports: true) {
                 lock.lock()
                 lock.lock()
             }
@@ -330,7 +330,7 @@ struct LearnedOrderAlphabetTests {
     func aaWriteStops() async {
         let result = await #expect(processExitsWith: .signal(SIGABRT), observing: [\.standardErrorContent]) {
             let lock = CheckedReadWriteLock("A")
-            _ = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true, printsReports: true) {
+            _ = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true, printsReports: true) {
                 lock.lockWrite()
                 lock.lockWrite()
             }
@@ -344,13 +344,13 @@ struct LearnedOrderAlphabetTests {
         let second = CheckedReadWriteLock("B")
         // Read A then write B; read B then read A: the second thread's read of A is granted
         // while the first only reads A, so nothing can wait in a circle.
-        let harmless = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let harmless = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             first.withReadLock { second.withWriteLock {} }
             second.withReadLock { first.withReadLock {} }
         }
         #expect(harmless.isEmpty, "\(harmless.map(\.message))")
         // Write A then read B; write B then read A: each read waits for the other's writer.
-        let deadlock = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let deadlock = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             first.withWriteLock { second.withReadLock {} }
             second.withWriteLock { first.withReadLock {} }
         }

@@ -14,7 +14,7 @@ struct LearnedOrderCapacityTests {
 
     @Test("filling the edge table: the notice appears once, the level checks and learned cycles still fire")
     func edgeCapacityOverflow() throws {
-        let capacity = LearnedOrder.edgeCapacity
+        let capacity = ClassOrderGraph.edgeCapacity
         // Holding `heldAtOnce` locks and then taking one more adds one edge per held lock; enough
         // further locks to make a few hundred edges more than the table holds.
         let inHeldSet = Self.heldAtOnce * (Self.heldAtOnce - 1) / 2
@@ -33,7 +33,7 @@ struct LearnedOrderCapacityTests {
         var edgesWhenFull = 0
         var violations: [Violation] = []
         let standardError = capturingStandardError {
-            violations = LockOrderChecker.withChecking(hierarchy: hierarchy, learnsOrder: true) {
+            violations = LockOrder.withChecking(hierarchy: hierarchy, learnsOrder: true) {
                 for lock in held { lock.lock() }
                 for lock in others {
                     lock.lock()
@@ -57,7 +57,7 @@ struct LearnedOrderCapacityTests {
         let graphNotice = "lockorder: capacity: the learned order graph is full (\(capacity) edges)"
         #expect(standardError.ranges(of: graphNotice).count == 1, "\(standardError.prefix(2000))")
         let stackNotice =
-            "lockorder: capacity: \(LearnedOrder.storedStackCapacity) edge backtraces are stored"
+            "lockorder: capacity: \(ClassOrderGraph.storedStackCapacity) edge backtraces are stored"
         #expect(standardError.ranges(of: stackNotice).count == 1)
         #expect(
             violations.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.levelInversion, .orderCycle])
@@ -73,9 +73,9 @@ struct LearnedOrderCapacityTests {
         var fillers: [CheckedMutex] = []
         var overflowed: [CheckedMutex] = []
         var violations: [Violation] = []
-        var graph: LearnedGraphFile?
+        var graph: LearnedOrderSnapshot?
         let standardError = capturingStandardError {
-            violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+            violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
                 // Fill the class table with instance classes until two locks land in the overflow class.
                 while overflowed.count < 2 && fillers.count <= Int(UInt16.max) + 1 {
                     let lock = CheckedMutex("filler", class: .instance)
@@ -89,7 +89,7 @@ struct LearnedOrderCapacityTests {
                 // Two different locks that only share the overflow class: X -> A, then A -> Y.
                 takeInOrder(overflowed[0], a)
                 takeInOrder(a, overflowed[1])
-                graph = LockOrderChecker.learnedGraph()
+                graph = LockOrder.learnedGraph()
             }
             fillers.removeAll()
         }

@@ -16,7 +16,7 @@ struct LearnedOrderRuleTests {
         let b = sites.at("create B") { CheckedMutex("B") }
         let c = sites.at("create C") { CheckedMutex("C") }
         let serials = [ThreadResult<UInt64>(), ThreadResult<UInt64>(), ThreadResult<UInt64>()]
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             TestThread.runAndWait {
                 serials[0].set(ThreadIdentity.current)
                 sites.at("T1 holds A") { a.lock() }
@@ -71,7 +71,7 @@ struct LearnedOrderRuleTests {
     func twoLockInversionShowsBothStacks() throws {
         let a = CheckedMutex("A")
         let b = CheckedMutex("B")
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             TestThread.runAndWait { takeInOrder(a, b) }
             TestThread.runAndWait { takeInOrder(b, a) }
         }
@@ -99,18 +99,18 @@ struct LearnedOrderRuleTests {
     @Test("an inversion through a destroyed instance-classed lock is no cycle: its order was forgotten")
     func destroyedInstanceClassForgetsOrder() {
         let a = CheckedMutex("A", class: .instance)
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             do {
                 let b = CheckedMutex("B", class: .instance)
                 withExtendedLifetime(b) {
                     takeInOrder(a, b)
-                    #expect(LockOrderChecker.learnedGraph().edges.count == 1)
+                    #expect(LockOrder.learnedGraph().edges.count == 1)
                 }
             }  // b is destroyed here, and A -> B with it
-            #expect(LockOrderChecker.learnedGraph().edges.isEmpty, "A -> B was forgotten with B")
+            #expect(LockOrder.learnedGraph().edges.isEmpty, "A -> B was forgotten with B")
             let replacement = CheckedMutex("B'", class: .instance)
             takeInOrder(replacement, a)
-            let edges = LockOrderChecker.learnedGraph().edges
+            let edges = LockOrder.learnedGraph().edges
             #expect(edges.count == 1)
             #expect(
                 edges.first.map { $0.from.hasPrefix("B' #") && $0.to.hasPrefix("A #") } == true, "\(edges)")
@@ -122,7 +122,7 @@ struct LearnedOrderRuleTests {
     func liveInstanceClassKeepsOrder() throws {
         let a = CheckedMutex("A", class: .instance)
         let b = CheckedMutex("B", class: .instance)
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(a, b)
             takeInOrder(b, a)
         }
@@ -138,14 +138,14 @@ struct LearnedOrderRuleTests {
         }
         let first = make("first", .creationSite)
         let second = make("second", .creationSite)
-        let sameClass = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let sameClass = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(first, second)
             takeInOrder(second, first)
         }
         #expect(sameClass.isEmpty, "\(sameClass.map(\.message))")
         let firstInstance = make("first", .instance)
         let secondInstance = make("second", .instance)
-        let instances = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let instances = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(firstInstance, secondInstance)
             takeInOrder(secondInstance, firstInstance)
         }
@@ -163,20 +163,20 @@ struct LearnedOrderRuleTests {
         let nameA = sites.className("A", createdAt: "create A")
         let nameB = sites.className("B", createdAt: "create B")
         var tookA = false
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(a, b)
             b.lock()
             tookA = a.tryLock()
             if tookA { a.unlock() }
             b.unlock()
-            let graph = LockOrderChecker.learnedGraph()
+            let graph = LockOrder.learnedGraph()
             #expect(learnedEdge(graph, from: nameA, to: nameB) != nil)
             #expect(learnedEdge(graph, from: nameB, to: nameA) == nil, "a trylock adds no edge into itself")
         }
         #expect(tookA)
         #expect(violations.isEmpty, "\(violations.map(\.message))")
         // Control: the same acquisition, blocking, is the ABBA cycle.
-        let blocking = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let blocking = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(a, b)
             takeInOrder(b, a)
         }
@@ -191,15 +191,15 @@ struct LearnedOrderRuleTests {
         let c = sites.at("create C") { CheckedMutex("C") }
         let nameA = sites.className("A", createdAt: "create A")
         let nameC = sites.className("C", createdAt: "create C")
-        let edgeAfterTryLock = ThreadResult<LearnedGraphFile.OrderEdge>()
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        let edgeAfterTryLock = ThreadResult<LearnedOrderSnapshot.OrderEdge>()
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             TestThread.runAndWait {
                 let took = sites.at("trylock A") { a.tryLock() }
                 guard took else { return }
                 sites.at("take C") { c.lock() }
                 c.unlock()
                 a.unlock()
-                if let edge = learnedEdge(LockOrderChecker.learnedGraph(), from: nameA, to: nameC) {
+                if let edge = learnedEdge(LockOrder.learnedGraph(), from: nameA, to: nameC) {
                     edgeAfterTryLock.set(edge)
                 }
             }
@@ -227,13 +227,13 @@ struct LearnedOrderRuleTests {
         let outer = CheckedMutex(declared: "graph.outer")
         let inner = CheckedMutex(declared: "graph.inner")
         let leaf = CheckedMutex(declared: "graph.leaf")
-        var graph: LearnedGraphFile?
-        let violations = LockOrderChecker.withChecking(hierarchy: hierarchy, learnsOrder: true) {
+        var graph: LearnedOrderSnapshot?
+        let violations = LockOrder.withChecking(hierarchy: hierarchy, learnsOrder: true) {
             leaf.withLock {}  // used, but never with another lock held: no edge
             takeInOrder(outer, inner)  // allowed: higher level first; learned
             takeInOrder(inner, outer)  // level inversion
             takeInOrder(inner, outer)  // the same inversion again: only counted
-            graph = LockOrderChecker.learnedGraph()
+            graph = LockOrder.learnedGraph()
         }
         try #require(violations.count == 1, "\(violations.map(\.message))")
         #expect(violations[0].kind == .levelInversion)
@@ -260,8 +260,8 @@ struct LearnedOrderRuleTests {
         let nameR = sites.className("R", createdAt: "create R")
         let nameA = sites.className("A", createdAt: "create A")
         let nameB = sites.className("B", createdAt: "create B")
-        var graph: LearnedGraphFile?
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        var graph: LearnedOrderSnapshot?
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             // A, then R twice: the second R is re-entry, not a second A -> R.
             a.lock()
             reentrant.lock()
@@ -276,7 +276,7 @@ struct LearnedOrderRuleTests {
             reentrant.unlock()
             b.unlock()
             reentrant.unlock()
-            graph = LockOrderChecker.learnedGraph()
+            graph = LockOrder.learnedGraph()
         }
         #expect(violations.isEmpty, "\(violations.map(\.message))")
         let learned = try #require(graph)
@@ -298,8 +298,8 @@ struct LearnedOrderRuleTests {
         let nameA = sites.className("A", createdAt: "create A")
         let nameB = sites.className("B", createdAt: "create B")
         let nameC = sites.className("C", createdAt: "create C")
-        var graph: LearnedGraphFile?
-        let violations = LockOrderChecker.withChecking(hierarchy: .julia, learnsOrder: true) {
+        var graph: LearnedOrderSnapshot?
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
             // Three threads take A then B five times each: the edge is seen on the slow path
             // once per thread; the repeats hit each thread's chain cache.
             for _ in 0..<3 {
@@ -311,7 +311,7 @@ struct LearnedOrderRuleTests {
             TestThread.runAndWait {
                 a.withLock { b.withLock { c.withLock {} } }
             }
-            graph = LockOrderChecker.learnedGraph()
+            graph = LockOrder.learnedGraph()
         }
         #expect(violations.isEmpty, "\(violations.map(\.message))")
         let learned = try #require(graph)
@@ -325,6 +325,6 @@ struct LearnedOrderRuleTests {
             #expect(learned.classes.contains { $0.name == name && $0.level == nil }, "\(name)")
         }
         // The file form round-trips.
-        #expect(try LearnedGraphFile.decode(learned.encoded()) == learned)
+        #expect(try LearnedOrderSnapshot.decode(learned.encoded()) == learned)
     }
 }

@@ -45,7 +45,7 @@ func cyclePairs(_ violation: Violation) -> [[String]] {
 }
 
 /// The learned edge from `from` to `to` in a learned graph, if any.
-func learnedEdge(_ graph: LearnedGraphFile, from: String, to: String) -> LearnedGraphFile.OrderEdge? {
+func learnedEdge(_ graph: LearnedOrderSnapshot, from: String, to: String) -> LearnedOrderSnapshot.OrderEdge? {
     graph.edges.first { $0.from == from && $0.to == to }
 }
 

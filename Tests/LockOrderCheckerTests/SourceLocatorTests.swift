@@ -22,7 +22,7 @@ struct SourceLocatorTests {
         .enabled(if: llvmSymbolizerIsOnPath, "needs llvm-symbolizer on PATH"))
     func frameZeroHasItsSourceLocation() throws {
         let (backtrace, line) = sourceLocatorCapture()
-        let frames = BacktraceLock.withLock { backtrace.symbolicated(includingSourceLocations: true) }
+        let frames = SlowPathLock.withLock { backtrace.symbolicated(includingSourceLocations: true) }
         let first = try #require(frames.first)
         #expect(first.function?.hasPrefix("LockOrderCheckerTests.sourceLocatorCapture()") == true)
         let location = try #require(first.sourceLocation, "\(frames.map(\.formatted))")
@@ -38,7 +38,7 @@ struct SourceLocatorTests {
         let plain = backtrace.symbolicated()
         #expect(!plain.isEmpty)
         #expect(plain.allSatisfy { $0.sourceLocation == nil })
-        _ = BacktraceLock.withLock { backtrace.symbolicated(includingSourceLocations: true) }
+        _ = SlowPathLock.withLock { backtrace.symbolicated(includingSourceLocations: true) }
         #expect(backtrace.symbolicated().allSatisfy { $0.sourceLocation == nil })
         #expect(!backtrace.symbolicated().contains { $0.formatted.contains(" at ") })
     }

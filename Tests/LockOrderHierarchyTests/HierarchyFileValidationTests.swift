@@ -39,10 +39,10 @@ struct FileValidationTests {
             error.description
                 == "lockorder: hierarchy 'bad.json': line 4, column 9: malformed JSON: The given data was not valid JSON. Unexpected character 'x' around line 4, column 9."
         )
-        let position = HierarchyError.lineAndColumn(in: "baseline 3, line x, line 12, column 40")
+        let position = JSONDecodingProblem.lineAndColumn(in: "baseline 3, line x, line 12, column 40")
         #expect(position?.line == 12)
         #expect(position?.column == 40)
-        #expect(HierarchyError.lineAndColumn(in: "no position") == nil)
+        #expect(JSONDecodingProblem.lineAndColumn(in: "no position") == nil)
     }
 
     @Test("the top level is not an object")

@@ -46,13 +46,13 @@ struct ModelTests {
 
     @Test("operations and options")
     func rawValues() {
-        #expect(Operation.io.rawValue == "io")
-        #expect(Operation.safepoint.rawValue == "safepoint")
-        #expect(Operation.allocation.rawValue == "allocation")
-        #expect(Operation.taskSwitch.rawValue == "task_switch")
-        #expect(Operation.taskSwitch.description == "task_switch")
+        #expect(ThreadOperation.io.rawValue == "io")
+        #expect(ThreadOperation.safepoint.rawValue == "safepoint")
+        #expect(ThreadOperation.allocation.rawValue == "allocation")
+        #expect(ThreadOperation.taskSwitch.rawValue == "task_switch")
+        #expect(ThreadOperation.taskSwitch.description == "task_switch")
         #expect(LockOption.safepoint.rawValue == "safepoint")
-        #expect(Operation(rawValue: "io") == .io)
+        #expect(ThreadOperation(rawValue: "io") == .io)
     }
 
     @Test("descriptions of rules")

@@ -66,7 +66,7 @@ struct RoundTripTests {
                 ForbiddenOperation(
                     operation: .allocation, whileHolding: .kinds(["std::mutex", "uv_mutex_t"]), reason: "r3"),
                 ForbiddenOperation(
-                    operation: Operation(rawValue: "syscall"), whileHolding: .locks(["top", "mid"]),
+                    operation: ThreadOperation(rawValue: "syscall"), whileHolding: .locks(["top", "mid"]),
                     reason: "r4"),
             ])
         let decoded = try LockHierarchy.decode(json: hierarchy.jsonData(), source: "<memory>")

@@ -124,7 +124,7 @@ struct SwiftValidationTests {
             initFailure(
                 locks: locks,
                 forbiddenOperations: [
-                    ForbiddenOperation(operation: Operation(rawValue: ""), whileHolding: .levels([1]))
+                    ForbiddenOperation(operation: ThreadOperation(rawValue: ""), whileHolding: .levels([1]))
                 ])
                 == "lockorder: hierarchy '<swift>': forbiddenOperations[0].operation: operation is empty")
     }

@@ -166,7 +166,7 @@ struct LockOrderCheckedTraitTests {
     @Test("A withChecking inside a checked test joins its session instead of waiting for it")
     func withCheckingJoinsTheTraitSession() async throws {
         try await runChecked(.lockOrderChecked(expecting: .orderCycle)) {
-            let violations = LockOrderChecker.withChecking { abba("TraitJoin") }
+            let violations = LockOrder.withChecking { abba("TraitJoin") }
             #expect(violations.map(\.kind) == [.orderCycle])
         }
     }

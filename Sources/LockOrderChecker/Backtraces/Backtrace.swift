@@ -5,22 +5,22 @@ internal import CLibunwind
 /// Capture is the cheap half (`unw_backtrace`, well under a microsecond): it happens when a
 /// violation is found. Naming the frames is the expensive half and happens only when a report
 /// is printed (`symbolicated()`), through a cache.
-public struct Backtrace: Sendable, Hashable {
+package struct Backtrace: Sendable, Hashable {
     /// The most frames one backtrace keeps.
-    public static let capacity = 64
+    package static let capacity = 64
 
     /// Return addresses, innermost first.
-    public let addresses: [UInt]
+    package let addresses: [UInt]
 
     /// Creates a backtrace from addresses captured elsewhere.
-    public init(addresses: [UInt]) {
+    package init(addresses: [UInt]) {
         self.addresses = addresses
     }
 
     /// Captures the calling thread's stack. The checker's own frames are dropped later, when
     /// the backtrace is symbolicated.
     @inline(never)
-    public static func capture() -> Backtrace {
+    package static func capture() -> Backtrace {
         withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: capacity) { buffer in
             let count = Int(unw_backtrace(buffer.baseAddress, Int32(capacity)))
             var addresses: [UInt] = []
@@ -37,7 +37,7 @@ public struct Backtrace: Sendable, Hashable {
     ///
     /// With `includingSourceLocations` (LOCKORDER_SYMBOLIZE=1), frames also get their
     /// `file:line:column` through llvm-symbolizer or addr2line when one is on PATH.
-    public func symbolicated(includingSourceLocations: Bool = false) -> [Frame] {
+    package func symbolicated(includingSourceLocations: Bool = false) -> [Frame] {
         let frames = Symbolizer.shared.frames(for: addresses)
         let userFrames = Array(frames[Self.firstUserFrame(in: frames)...])
         return includingSourceLocations ? Symbolizer.shared.addingSourceLocations(to: userFrames) : userFrames

@@ -54,7 +54,7 @@ package final class SourceLocator: @unchecked Sendable {
     /// The source location of each return address: `file:line:column`, or `file:line` when the
     /// column is unknown; nil when it is unknown or no symbolizer answers.
     package func locations(ofReturnAddresses addresses: [UInt]) -> [String?] {
-        BacktraceLock.withLock { locationsLocked(addresses) }
+        SlowPathLock.withLock { locationsLocked(addresses) }
     }
 
     private func locationsLocked(_ addresses: [UInt]) -> [String?] {

@@ -218,7 +218,7 @@ extension CheckerState {
     // MARK: Forbidden operations (rule 5)
 
     func checkOperation(
-        _ operation: Operation, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
+        _ operation: ThreadOperation, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
             let candidates = lock.withLock { () -> [ViolationCandidate] in
@@ -338,7 +338,7 @@ extension CheckerState {
 
     func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site: SourceSite) -> Bool {
         var heldHere = false
-        if let state = LockOrderChecker.checkedThreadState() {
+        if let state = LockOrder.checkedThreadState() {
             let held = lockorder_held_locks(state)!
             let depth = Int(state.pointee.depth)
             if let index = (0..<depth).last(where: { held[$0].lock_id == identity.id }) {

@@ -18,7 +18,7 @@ final class CheckerState: @unchecked Sendable {
     var registry = ClassRegistry()
     var hierarchy: LockHierarchy = .julia
     var reporter = Reporter()
-    var learned = LearnedOrder()
+    var learned = ClassOrderGraph()
     /// Instance-order keys given to locks that do not pass one with each acquisition (LockCore's),
     /// by lock id. Few locks have one, so no lock spends 8 bytes on it; the rules look it up.
     var orderKeys: [UInt64: UInt64] = [:]
@@ -136,7 +136,7 @@ final class CheckerState: @unchecked Sendable {
     }
 
     /// A lock's instance-order key: the one passed with the acquisition, or else the one given
-    /// to the lock (`LockOrderChecker.setOrderKey`).
+    /// to the lock (`LockOrder.setOrderKey`).
     func orderKeyLocked(_ passed: UInt64?, of lockID: UInt64) -> UInt64? {
         passed ?? orderKeys[lockID]
     }
@@ -157,7 +157,7 @@ final class CheckerState: @unchecked Sendable {
         state.pointee.in_checker += 1
         state.pointee.gate = 0  // closed: checks of what the checker itself does stay off
         defer { state.pointee.in_checker -= 1 }
-        return BacktraceLock.withLock(body)
+        return SlowPathLock.withLock(body)
     }
 
     /// Deduplicates candidates found by a rule, and reports each new one in full. Must be called
@@ -229,7 +229,7 @@ final class CheckerState: @unchecked Sendable {
         ThreadExit.checkCurrentThreadAtExit()
         // Under the backtrace lock, so that reports other threads are still printing finish
         // first and are counted.
-        BacktraceLock.withLock { writeExitSummary() }
+        SlowPathLock.withLock { writeExitSummary() }
     }
 
     private func writeExitSummary() {

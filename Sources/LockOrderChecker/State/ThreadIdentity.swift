@@ -9,12 +9,13 @@ import Synchronization
 ///
 /// Serials (not pthread_t values, which are reused) identify lock owners and the thread in
 /// reports. The serial lives in the thread's C `__thread` state, so reading it is one load.
-public enum ThreadIdentity {
+@usableFromInline
+package enum ThreadIdentity {
     private static let nextSerial = Atomic<UInt64>(1)
 
     /// The calling thread's serial, assigned on the first call.
     @inlinable
-    public static var current: UInt64 {
+    package static var current: UInt64 {
         let state = lockorder_current_thread_state()!
         let serial = state.pointee.serial
         if serial != 0 { return serial }

@@ -5,7 +5,7 @@ import Synchronization
     import Glibc
 #endif
 
-extension LockOrderChecker {
+extension LockOrder {
     /// A checking session that is not bound to a thread: started by one call and ended by
     /// another, possibly on other threads, for async tests and test-framework traits
     /// (`LockOrderTesting`'s `.lockOrderChecked`). `withChecking` is the closure form for
@@ -67,7 +67,7 @@ extension LockOrderChecker {
         /// What the session has reported so far, in the order first seen.
         public var violations: [Violation] {
             let checker = CheckerState.shared
-            return BacktraceLock.withLock {
+            return SlowPathLock.withLock {
                 checker.lock.withLock { checker.reporter.distinct.compactMap { $0 } }
             }
         }
@@ -76,7 +76,7 @@ extension LockOrderChecker {
         /// and the order it learned. Ending it again answers nothing and changes nothing.
         public func end() -> (violations: [Violation], learned: LearnedState) {
             guard !ended.exchange(true, ordering: .acquiringAndReleasing) else {
-                return ([], LearnedState(order: LearnedOrder()))
+                return ([], LearnedState(order: ClassOrderGraph()))
             }
             let (violations, learned) = CheckerState.shared.endSession(restoring: saved)
             CheckingSession.detachedOwner.store(0, ordering: .releasing)
@@ -88,7 +88,7 @@ extension LockOrderChecker {
     /// its tests). Opaque: its contents are the checker's.
     public struct LearnedState: @unchecked Sendable {
         // @unchecked: a value type that the checker copies in and out under its lock.
-        let order: LearnedOrder
+        let order: ClassOrderGraph
     }
 }
 

@@ -2,7 +2,7 @@ import CLockOrderSupport
 import Synchronization
 
 /// Checking without the environment, for test suites (ours and users').
-extension LockOrderChecker {
+extension LockOrder {
     /// Runs `body` with checking on and returns the distinct violations it produced, with their
     /// counts, so a suite can assert "no lock-order violations" or a specific report.
     ///
@@ -31,7 +31,7 @@ extension LockOrderChecker {
         func join(_ body: () throws -> Void) rethrows -> [Violation] {
             let first = checker.lock.withLock { checker.reporter.distinct.count }
             try body()
-            return BacktraceLock.withLock {
+            return SlowPathLock.withLock {
                 checker.lock.withLock { checker.reporter.distinct[first...].compactMap { $0 } }
             }
         }
@@ -71,7 +71,7 @@ struct CheckingSession {
     var learning: UInt8
     var hierarchy: LockHierarchy
     var reporter: Reporter
-    var learned: LearnedOrder
+    var learned: ClassOrderGraph
 }
 
 extension CheckerState {
@@ -79,9 +79,9 @@ extension CheckerState {
     /// still being produced for the previous configuration finishes before it is replaced.
     func beginSession(
         hierarchy newHierarchy: LockHierarchy, learnsOrder: Bool, printsReports: Bool,
-        resuming resumed: LearnedOrder? = nil
+        resuming resumed: ClassOrderGraph? = nil
     ) -> CheckingSession {
-        BacktraceLock.withLock {
+        SlowPathLock.withLock {
             lock.withLock {
                 let saved = CheckingSession(
                     mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: hierarchy,
@@ -103,8 +103,8 @@ extension CheckerState {
 
     /// Ends a session, after any report still being produced for it (see `beginSession`), and
     /// returns what the session reported and the order it learned.
-    func endSession(restoring saved: CheckingSession) -> (violations: [Violation], learned: LearnedOrder) {
-        BacktraceLock.withLock {
+    func endSession(restoring saved: CheckingSession) -> (violations: [Violation], learned: ClassOrderGraph) {
+        SlowPathLock.withLock {
             lock.withLock {
                 let violations = reporter.distinct.compactMap { $0 }
                 let learnedInSession = learned

@@ -8,7 +8,7 @@ import CLockOrderSupport
 /// plain load; with it on, an acquisition whose chain of held classes this thread has seen
 /// before and found allowed takes no lock and allocates nothing. New chains, violations and
 /// instance-ordered acquisitions take the slow path.
-public enum LockOrderChecker {
+public enum LockOrder {
     /// Whether lock operations should be reported to the checker. True until the environment has
     /// been read, so the first operation configures the checker.
     @inlinable @inline(__always)
@@ -16,15 +16,15 @@ public enum LockOrderChecker {
         lockorder_mode() != 0
     }
 
-    /// The quick calls' switch, read once per lock operation: `nil` when checking is off (take
-    /// the raw lock alone), otherwise the checking epoch to pass to the quick calls. One plain
-    /// load, like `isChecking`, and it saves the quick calls a second one.
+    /// The fast-path calls' switch, read once per lock operation: `nil` when checking is off (take
+    /// the raw lock alone), otherwise the checking epoch to pass to the fast-path calls. One plain
+    /// load, like `isChecking`, and it saves the fast-path calls a second one.
     @inlinable @inline(__always)
-    public static var quickEpoch: QuickEpoch? {
+    public static var fastPathEpoch: FastPathEpoch? {
         let epoch = lockorder_epoch()
         // Laid out for checking off: the raw path stays the straight line.
         if _fastPath(lockorder_epoch_is_off(epoch) != 0) { return nil }
-        return QuickEpoch(value: epoch)
+        return FastPathEpoch(value: epoch)
     }
 
     // MARK: Lock lifetime
@@ -191,47 +191,47 @@ public enum LockOrderChecker {
         return flags
     }
 
-    // MARK: The quick calls, for lock types that inline them
+    // MARK: The fast-path calls, for lock types that inline them
 
-    /// Intent and record in one, in the epoch `quickEpoch` gave, without the slow path: when
+    /// Intent and record in one, in the epoch `fastPathEpoch` gave, without the slow path: when
     /// acquiring `lock` needs nothing more checked (no rule can be broken and this thread has
     /// checked the chain of held classes before), writes its held entry, not yet counted, and
     /// answers what it prepared. The caller takes the raw lock and, holding it, passes that to
-    /// `didAcquireQuickly` (and calls `didAcquire` if that answers false); if a trylock fails,
+    /// `didAcquireOnFastPath` (and calls `didAcquire` if that answers false); if a trylock fails,
     /// nothing more. Nil: nothing was done; make the full calls (`willAcquire`, `didAcquire`).
     ///
-    /// LockCore's types inline the quick calls into the caller and keep the full ones out of
+    /// LockCore's types inline the fast-path calls into the caller and keep the full ones out of
     /// line, so that a steady-state checked acquisition is a few instructions at the call site,
     /// all but a compare and one store of them before the raw lock's atomic instruction.
     @inlinable @inline(__always)
-    public static func willAcquireQuickly(
-        _ lock: LockIdentity, in epoch: QuickEpoch, mode: AccessMode = .exclusive,
+    public static func willAcquireOnFastPath(
+        _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive,
         attempt: AcquireAttempt = .blocking, orderKey: UInt64? = nil, site: SourceSite
-    ) -> QuickAcquisition? {
+    ) -> FastPathAcquisition? {
         let depth = lockorder_fast_prepare(
             epoch.value, lock.id, lock.classID, lock.nameID, lock.kind.rawValue, lock.optionBits,
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line))
         if _slowPath(depth < 0) { return nil }
-        return QuickAcquisition(epoch: epoch.value, depth: UInt32(truncatingIfNeeded: depth))
+        return FastPathAcquisition(epoch: epoch.value, depth: UInt32(truncatingIfNeeded: depth))
     }
 
-    /// Acquired, after `willAcquireQuickly` prepared `acquisition` on this thread: counts the
+    /// Acquired, after `willAcquireOnFastPath` prepared `acquisition` on this thread: counts the
     /// entry it wrote. False, having counted nothing, when that entry is no longer the next one:
     /// checking restarted or stopped while the thread waited for the raw lock, or the raw lock
     /// was itself a checked lock. Then call `didAcquire`, which records the hold as things are
     /// now.
     @inlinable @inline(__always)
-    public static func didAcquireQuickly(_ acquisition: QuickAcquisition) -> Bool {
+    public static func didAcquireOnFastPath(_ acquisition: FastPathAcquisition) -> Bool {
         lockorder_fast_commit(acquisition.epoch, acquisition.depth) == 0
     }
 
-    /// The fast path of `willRelease` alone, in the epoch `quickEpoch` gave: true when `lock` was this thread's most recent
+    /// The fast path of `willRelease` alone, in the epoch `fastPathEpoch` gave: true when `lock` was this thread's most recent
     /// hold, in `mode`, and is now forgotten: release the raw lock. False: nothing was done;
     /// call `willRelease`.
     @inlinable @inline(__always)
-    public static func willReleaseQuickly(
-        _ lock: LockIdentity, in epoch: QuickEpoch, mode: AccessMode = .exclusive
+    public static func willReleaseOnFastPath(
+        _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive
     ) -> Bool {
         lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
     }
@@ -333,8 +333,9 @@ public enum LockOrderChecker {
     /// allocation, a task switch). Reports `forbidden_operation` when the hierarchy forbids it
     /// while a lock the thread holds is held.
     @inline(never)
-    public static func willPerform(_ operation: Operation, fileID: StaticString = #fileID, line: UInt = #line)
-    {
+    public static func willPerform(
+        _ operation: ThreadOperation, fileID: StaticString = #fileID, line: UInt = #line
+    ) {
         guard let state = checkedThreadState(), state.pointee.depth > 0 else { return }
         CheckerState.shared.checkOperation(
             operation, site: SourceSite(fileID: fileID, line: line), state: state)

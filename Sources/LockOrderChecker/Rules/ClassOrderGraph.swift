@@ -20,7 +20,7 @@ struct EdgeEvidence {
 /// that exclude each other, so a cycle through it counts only when the waiting request and the
 /// hold actually conflict: a cycle made only of read acquisitions of such a lock is no
 /// deadlock. Every other class, writer-preferring read-write locks included, is one node.
-struct LearnedOrder {
+struct ClassOrderGraph {
     static let nodeCapacity = 1 << 17
     static let edgeCapacity = 1 << 17
     /// Backtraces kept as edge evidence; past it, new edges keep their sites only.
@@ -120,7 +120,7 @@ struct LearnedOrder {
 
     /// Forgets everything (a new checking session in tests).
     mutating func resetLocked() {
-        self = LearnedOrder()
+        self = ClassOrderGraph()
         lockorder_advance_graph_epoch()
     }
 }
@@ -187,7 +187,7 @@ extension CheckerState {
                     learned.countStoredStackLocked()
                 } else if reporter.noteCapacityLocked("stored stacks") {
                     StandardError.write(
-                        "lockorder: capacity: \(LearnedOrder.storedStackCapacity) edge backtraces are stored; new "
+                        "lockorder: capacity: \(ClassOrderGraph.storedStackCapacity) edge backtraces are stored; new "
                             + "edges keep their sites only, and every check goes on\n")
                 }
             case .alreadyPresent:
@@ -211,7 +211,7 @@ extension CheckerState {
 
     private func noteGraphFullLocked(_ what: String) {
         if reporter.noteCapacityLocked("order graph \(what)") {
-            let capacity = what == "edges" ? LearnedOrder.edgeCapacity : LearnedOrder.nodeCapacity
+            let capacity = what == "edges" ? ClassOrderGraph.edgeCapacity : ClassOrderGraph.nodeCapacity
             StandardError.write(
                 "lockorder: capacity: the learned order graph is full (\(capacity) \(what)); new orders are no "
                     + "longer learned, while the level checks and everything already learned go on\n")

@@ -5,7 +5,7 @@ import FoundationEssentials
 #endif
 
 /// The learned order as written to LOCKORDER_GRAPH_FILE at exit, and read by `lockorder graph`.
-public struct LearnedGraphFile: Sendable, Codable, Equatable {
+public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
     /// A lock class: a node of the picture.
     public struct LockClassNode: Sendable, Codable, Equatable {
         /// The class name (declared name or creation site).
@@ -55,8 +55,8 @@ public struct LearnedGraphFile: Sendable, Codable, Equatable {
     public var violations: [ReportedViolation]
 
     /// Decodes a graph file's contents.
-    public static func decode(_ bytes: [UInt8]) throws -> LearnedGraphFile {
-        try JSONDecoder().decode(LearnedGraphFile.self, from: Data(bytes))
+    public static func decode(_ bytes: [UInt8]) throws -> LearnedOrderSnapshot {
+        try JSONDecoder().decode(LearnedOrderSnapshot.self, from: Data(bytes))
     }
 
     /// The file's JSON text.
@@ -69,9 +69,9 @@ public struct LearnedGraphFile: Sendable, Codable, Equatable {
 
 extension CheckerState {
     /// The learned graph in its file form.
-    func graphFileLocked() -> LearnedGraphFile {
+    func graphFileLocked() -> LearnedOrderSnapshot {
         var classNames = Set<String>()
-        var classes: [LearnedGraphFile.LockClassNode] = []
+        var classes: [LearnedOrderSnapshot.LockClassNode] = []
         func addClass(_ classID: UInt32) -> String {
             let record = registry.record(classID)
             if classNames.insert(record.displayName).inserted {
@@ -79,7 +79,7 @@ extension CheckerState {
             }
             return record.displayName
         }
-        var edges: [LearnedGraphFile.OrderEdge] = []
+        var edges: [LearnedOrderSnapshot.OrderEdge] = []
         for edge in learned.graph.allEdges {
             guard let evidence = edge.evidence, let fromKey = learned.keyByNode[edge.from],
                 let toKey = learned.keyByNode[edge.to]
@@ -98,15 +98,15 @@ extension CheckerState {
             _ = addClass(UInt32(classID))
         }
         let violations = reporter.distinct.compactMap { $0 }.map { violation in
-            LearnedGraphFile.ReportedViolation(
+            LearnedOrderSnapshot.ReportedViolation(
                 kind: violation.kind, message: violation.message, count: violation.count,
                 cycle: violation.cycle?.map { [$0.from, $0.to] })
         }
-        return LearnedGraphFile(
+        return LearnedOrderSnapshot(
             schema: 1, classes: classes.sorted { $0.name < $1.name }, edges: edges, violations: violations)
     }
 
-    private static func modeWord(_ role: LearnedOrder.Role) -> String {
+    private static func modeWord(_ role: ClassOrderGraph.Role) -> String {
         switch role {
         case .requestShared, .heldShared: "shared"
         default: "exclusive"
@@ -133,9 +133,13 @@ extension CheckerState {
     }
 }
 
-extension LockOrderChecker {
+extension LockOrder {
     /// The learned order so far, in the form LOCKORDER_GRAPH_FILE is written in.
-    public static func learnedGraph() -> LearnedGraphFile {
+    public static func learnedGraph() -> LearnedOrderSnapshot {
         CheckerState.shared.lock.withLock { CheckerState.shared.graphFileLocked() }
     }
 }
+
+/// The earlier name of ``LearnedOrderSnapshot``.
+@available(*, deprecated, renamed: "LearnedOrderSnapshot")
+public typealias LearnedGraphFile = LearnedOrderSnapshot

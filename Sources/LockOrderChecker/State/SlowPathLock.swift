@@ -8,7 +8,7 @@ import Synchronization
 /// Unlike that lock it is sound: the only way to hold it is `withLock`, whose scope bounds the
 /// hold, so no guard can outlive the code that took it. It is a raw primitive: taking it is
 /// never reported to the checker.
-package enum BacktraceLock {
+package enum SlowPathLock {
     private static let mutex = RawMutex()
     /// Serial of the owning thread, 0 when free. Written only by the owner while it holds
     /// `mutex`; read by any thread to ask "do I hold it?", which only the owner can answer yes.

@@ -7,20 +7,20 @@ import Testing
     import Glibc
 #endif
 
-/// The lock types' inlined quick path (intent and held entry written before the raw lock, the
+/// The lock types' inlined fast path (intent and held entry written before the raw lock, the
 /// entry counted after it) records exactly what the full checked path records.
-@Suite("The quick path")
-struct QuickPathTests {
+@Suite("The fast path")
+struct FastPathTests {
     @Test(
         "a failed tryLock leaves nothing held: the entry written before it is never counted",
         arguments: ExclusiveKind.allCases)
     func failedTryLockRecordsNothing(kind: ExclusiveKind) {
         let busy = kind.make("busy")
         let after = kind.make("after")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let release = Semaphore()
             let holder = holdOnAnotherThread(busy, until: release)
-            // A first operation opens this thread's gate, so that the tryLock takes the quick path.
+            // A first operation opens this thread's gate, so that the tryLock takes the fast path.
             after.withLock {}
             #expect(!busy.tryLock())
             // Had the failed attempt been counted as held, this would learn busy -> after...
@@ -41,21 +41,21 @@ struct QuickPathTests {
         let ready = Semaphore()
         var waiter: TestThread?
         var waiterBlocked = false
-        _ = LockOrderChecker.withChecking {
+        _ = LockOrder.withChecking {
             contended.lock()
             waiter = TestThread {
                 inner.withLock {}  // opens this thread's gate in the first session
                 ready.signal()
-                contended.lock()  // the quick intent in the first session, then it waits
+                contended.lock()  // the fast-path intent in the first session, then it waits
                 inner.withLock {}  // contended -> inner: learned only if the hold was recorded
                 contended.unlock()
             }
             ready.wait()
-            // glibc marks a mutex with a waiter 2: the waiter is past its quick intent.
+            // glibc marks a mutex with a waiter 2: the waiter is past its fast-path intent.
             waiterBlocked = waitUntil { contended.mutex.pointee.__data.__lock == 2 }
         }
         try #require(waiterBlocked)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             contended.unlock()  // the waiter now takes it, in this session
             waiter?.join()
             inner.withLock { contended.withLock {} }  // inner -> contended closes the cycle
@@ -75,19 +75,19 @@ struct QuickPathTests {
     }
 
     @Test(
-        "the quick epoch is nil exactly while checking is off, and a session never reuses one",
+        "the fast-path epoch is nil exactly while checking is off, and a session never reuses one",
         .enabled(if: !CheckingOffTests.environmentChecks))
-    func quickEpochFollowsChecking() throws {
+    func fastPathEpochFollowsChecking() throws {
         // Until a first lock operation reads the environment, the epoch is on (so that the
         // operation takes the slow path, which reads it).
         CheckedMutex("configures").withLock {}
-        #expect(LockOrderChecker.quickEpoch == nil)
-        var epochs: [QuickEpoch] = []
+        #expect(LockOrder.fastPathEpoch == nil)
+        var epochs: [FastPathEpoch] = []
         for _ in 0..<2 {
-            _ = LockOrderChecker.withChecking {
-                if let epoch = LockOrderChecker.quickEpoch { epochs.append(epoch) }
+            _ = LockOrder.withChecking {
+                if let epoch = LockOrder.fastPathEpoch { epochs.append(epoch) }
             }
-            #expect(LockOrderChecker.quickEpoch == nil)
+            #expect(LockOrder.fastPathEpoch == nil)
         }
         try #require(epochs.count == 2)
         #expect(epochs[0] != epochs[1])

@@ -1,20 +1,33 @@
-extension HierarchyError {
-    /// Turns a decoder error into a one-line error with a key path.
-    init(decoding error: DecodingError, source: String) {
+/// A `DecodingError` as lockorder prints it: where (a key path such as `locks[2].level`, or
+/// "line L, column C" for malformed JSON) and what, each on one line. The one formatter for every
+/// JSON input lockorder reads: hierarchy files here, graph files in the `lockorder` tool.
+package struct JSONDecodingProblem: Sendable, Equatable {
+    /// Where the problem is; empty when it concerns the whole input.
+    package let location: String
+    /// What is wrong, in words.
+    package let problem: String
+
+    package init(location: String, problem: String) {
+        self.location = HierarchyError.oneLine(location)
+        self.problem = HierarchyError.oneLine(problem)
+    }
+
+    /// The problem a decoder error describes.
+    package init(_ error: DecodingError) {
         switch error {
         case .typeMismatch(let type, let context):
-            var problem = "expected \(HierarchyError.typeWords(type))"
-            if let found = HierarchyError.foundWords(context.debugDescription) {
+            var problem = "expected \(Self.typeWords(type))"
+            if let found = Self.foundWords(context.debugDescription) {
                 problem += ", found \(found)"
             }
-            self.init(source: source, location: JSONFailure.path(context.codingPath), problem: problem)
+            self.init(location: JSONFailure.path(context.codingPath), problem: problem)
         case .valueNotFound(let type, let context):
             self.init(
-                source: source, location: JSONFailure.path(context.codingPath),
-                problem: "expected \(HierarchyError.typeWords(type)), found null")
+                location: JSONFailure.path(context.codingPath),
+                problem: "expected \(Self.typeWords(type)), found null")
         case .keyNotFound(let key, let context):
             self.init(
-                source: source, location: JSONFailure.path(context.codingPath + [key]),
+                location: JSONFailure.path(context.codingPath + [key]),
                 problem: "missing required key '\(key.stringValue)'")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
@@ -22,23 +35,26 @@ extension HierarchyError {
                 if let underlying = context.underlyingError {
                     text += " \(underlying)"
                 }
-                self = HierarchyError.malformedJSON(decoderText: text, source: source)
+                self = Self.malformedJSON(decoderText: text)
             } else {
-                self.init(
-                    source: source, location: JSONFailure.path(context.codingPath),
-                    problem: context.debugDescription)
+                self.init(location: JSONFailure.path(context.codingPath), problem: context.debugDescription)
             }
         @unknown default:
-            self.init(source: source, location: "", problem: "\(error)")
+            self.init(location: "", problem: "\(error)")
         }
+    }
+
+    /// The problem and its location as one phrase: `LOCATION: PROBLEM`, or `PROBLEM`.
+    package var phrase: String {
+        location.isEmpty ? problem : "\(location): \(problem)"
     }
 
     /// Malformed JSON. When the decoder's text carries a position
     /// ("... line 4, column 9 ...") it becomes the location.
-    static func malformedJSON(decoderText: String, source: String) -> HierarchyError {
-        let text = oneLine(decoderText)
+    static func malformedJSON(decoderText: String) -> JSONDecodingProblem {
+        let text = HierarchyError.oneLine(decoderText)
         let location = lineAndColumn(in: text).map { "line \($0.line), column \($0.column)" } ?? ""
-        return HierarchyError(source: source, location: location, problem: "malformed JSON: \(text)")
+        return JSONDecodingProblem(location: location, problem: "malformed JSON: \(text)")
     }
 
     /// The first "line L, column C" in a text.
@@ -87,5 +103,19 @@ extension HierarchyError {
         case "": return nil
         default: return String(found)
         }
+    }
+}
+
+extension HierarchyError {
+    /// A decoder error in a hierarchy from `source`.
+    init(decoding error: DecodingError, source: String) {
+        let problem = JSONDecodingProblem(error)
+        self.init(source: source, location: problem.location, problem: problem.problem)
+    }
+
+    /// Malformed JSON in a hierarchy from `source`, located when the decoder's text says where.
+    static func malformedJSON(decoderText: String, source: String) -> HierarchyError {
+        let problem = JSONDecodingProblem.malformedJSON(decoderText: decoderText)
+        return HierarchyError(source: source, location: problem.location, problem: problem.problem)
     }
 }

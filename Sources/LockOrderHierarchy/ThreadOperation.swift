@@ -1,7 +1,7 @@
 /// Something a thread does that may be forbidden while holding certain locks.
 /// Encoded in JSON as its raw string; names other than the built-in ones are
 /// allowed, for operations that a client reports itself.
-public struct Operation: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ThreadOperation: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The operation's name, as JSON hierarchy files and reports spell it.
     public let rawValue: String
 
@@ -11,13 +11,13 @@ public struct Operation: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     }
 
     /// Input or output, including printing warnings or debug information.
-    public static let io = Operation(rawValue: "io")
+    public static let io = ThreadOperation(rawValue: "io")
     /// Reaching a safepoint (where the garbage collector may run).
-    public static let safepoint = Operation(rawValue: "safepoint")
+    public static let safepoint = ThreadOperation(rawValue: "safepoint")
     /// Allocating managed memory (which may hit a safepoint).
-    public static let allocation = Operation(rawValue: "allocation")
+    public static let allocation = ThreadOperation(rawValue: "allocation")
     /// Switching to another task.
-    public static let taskSwitch = Operation(rawValue: "task_switch")
+    public static let taskSwitch = ThreadOperation(rawValue: "task_switch")
 
     /// The operation's name.
     public var description: String { rawValue }
@@ -33,3 +33,8 @@ public struct Operation: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         try container.encode(rawValue)
     }
 }
+
+/// The earlier name of ``ThreadOperation``, which clashed with Foundation's `Operation` in every
+/// file that imports both.
+@available(*, deprecated, renamed: "ThreadOperation")
+public typealias Operation = ThreadOperation

@@ -10,9 +10,9 @@ final class CheckedRawTestLock: RawTestLock {
     func unlock() { mutex.unlock() }
 }
 
-/// A lock of the user's own using the quick calls as LockCore's types do: the quick intent and
-/// record around the raw lock, the full three calls whenever a quick call answers false.
-final class QuicklyAnnotatedLock: @unchecked Sendable {
+/// A lock of the user's own using the fast-path calls as LockCore's types do: the fast-path intent and
+/// record around the raw lock, the full three calls whenever a fast-path call answers false.
+final class FastPathAnnotatedLock: @unchecked Sendable {
     private let mutex: any RawTestLock
     let identity: LockIdentity
 
@@ -22,55 +22,55 @@ final class QuicklyAnnotatedLock: @unchecked Sendable {
         line: UInt = #line
     ) {
         mutex = raw
-        identity = LockOrderChecker.register(
+        identity = LockOrder.register(
             name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
     }
 
     deinit {
-        LockOrderChecker.lockDestroyed(identity)
+        LockOrder.lockDestroyed(identity)
     }
 
     func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
-        guard let epoch = LockOrderChecker.quickEpoch else {
+        guard let epoch = LockOrder.fastPathEpoch else {
             mutex.lock()
             return
         }
-        if let acquisition = LockOrderChecker.willAcquireQuickly(identity, in: epoch, site: site) {
+        if let acquisition = LockOrder.willAcquireOnFastPath(identity, in: epoch, site: site) {
             mutex.lock()
             // False when checking restarted while this thread waited, or when the raw lock is a
             // checked one: record it the full way.
-            if !LockOrderChecker.didAcquireQuickly(acquisition) {
-                LockOrderChecker.didAcquire(identity, site: site)
+            if !LockOrder.didAcquireOnFastPath(acquisition) {
+                LockOrder.didAcquire(identity, site: site)
             }
             return
         }
-        LockOrderChecker.willAcquire(identity, site: site)
+        LockOrder.willAcquire(identity, site: site)
         mutex.lock()
-        LockOrderChecker.didAcquire(identity, site: site)
+        LockOrder.didAcquire(identity, site: site)
     }
 
     func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
-        guard let epoch = LockOrderChecker.quickEpoch,
-            !LockOrderChecker.willReleaseQuickly(identity, in: epoch)
+        guard let epoch = LockOrder.fastPathEpoch,
+            !LockOrder.willReleaseOnFastPath(identity, in: epoch)
         else {
             mutex.unlock()
             return
         }
         let site = SourceSite(fileID: fileID, line: line)
-        switch LockOrderChecker.willRelease(identity, site: site) {
+        switch LockOrder.willRelease(identity, site: site) {
         case .release: mutex.unlock()
         case .stillHeld: break
-        case .notHeld: LockOrderChecker.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
+        case .notHeld: LockOrder.reportUnlockNotHeld(identity, heldByAnotherThread: false, site: site)
         }
     }
 }
 
-@Suite("A user's own lock, annotated with the quick calls")
-struct QuickCallsTests {
+@Suite("A user's own lock, annotated with the fast-path calls")
+struct FastPathCallsTests {
     /// Takes `first`, then `second`, and releases them, `times` times: after the first time the
-    /// chain is cached and the quick calls clear it.
-    func takeInOrder(_ first: QuicklyAnnotatedLock, _ second: QuicklyAnnotatedLock, times: Int) {
+    /// chain is cached and the fast-path calls clear it.
+    func takeInOrder(_ first: FastPathAnnotatedLock, _ second: FastPathAnnotatedLock, times: Int) {
         for _ in 0..<times {
             first.lock()
             second.lock()
@@ -79,11 +79,12 @@ struct QuickCallsTests {
         }
     }
 
-    @Test("an order taken many times (cached, cleared by the quick calls) then reversed is an order cycle")
+    @Test(
+        "an order taken many times (cached, cleared by the fast-path calls) then reversed is an order cycle")
     func reversalAfterCachedOrderIsReported() {
-        let violations = LockOrderChecker.withChecking {
-            let first = QuicklyAnnotatedLock("first")
-            let second = QuicklyAnnotatedLock("second")
+        let violations = LockOrder.withChecking {
+            let first = FastPathAnnotatedLock("first")
+            let second = FastPathAnnotatedLock("second")
             takeInOrder(first, second, times: 5)
             second.lock()
             first.lock()
@@ -98,9 +99,9 @@ struct QuickCallsTests {
 
     @Test("the same locks always taken in one order report nothing, and a lock not held is still reported")
     func consistentOrderIsSilentAndMisuseIsNot() {
-        let violations = LockOrderChecker.withChecking {
-            let first = QuicklyAnnotatedLock("first")
-            let second = QuicklyAnnotatedLock("second")
+        let violations = LockOrder.withChecking {
+            let first = FastPathAnnotatedLock("first")
+            let second = FastPathAnnotatedLock("second")
             takeInOrder(first, second, times: 5)
             second.unlock()
         }
@@ -113,10 +114,10 @@ struct QuickCallsTests {
         "a user's lock over a checked lock: the inner lock's entry takes the slot, the outer is recorded the full way"
     )
     func userLockOverCheckedLock() throws {
-        let violations = LockOrderChecker.withChecking {
-            let outer = QuicklyAnnotatedLock("outer", raw: CheckedRawTestLock("inner"))
-            let other = QuicklyAnnotatedLock("other")
-            let filler = QuicklyAnnotatedLock("filler")
+        let violations = LockOrder.withChecking {
+            let outer = FastPathAnnotatedLock("outer", raw: CheckedRawTestLock("inner"))
+            let other = FastPathAnnotatedLock("other")
+            let filler = FastPathAnnotatedLock("filler")
             // Opens the gate and leaves filler's entry in the second slot, where a wrong count
             // of the outer lock's slot would find it.
             takeInOrder(other, filler, times: 1)
@@ -131,7 +132,7 @@ struct QuickCallsTests {
             outer.unlock()
             other.unlock()
         }
-        // Had the outer lock's quick record counted the inner lock's entry as its own, its
+        // Had the outer lock's fast-path record counted the inner lock's entry as its own, its
         // release would be "not held" and the reversal would go unseen. Both the outer lock and
         // the checked lock inside it are now taken under other: two cycles.
         try #require(violations.map(\.kind) == [.orderCycle, .orderCycle])
