@@ -8,14 +8,14 @@ extension CheckedLock {
     /// the checker's held stack: with checking off it costs one branch and asserts nothing.
     @inlinable @inline(__always)
     public func assertHeld(fileID: StaticString = #fileID, line: UInt = #line) {
-        LockOrderChecker.assertHeld(identity, site: SourceSite(fileID: fileID, line: line))
+        LockOrder.assertHeld(identity, site: SourceSite(fileID: fileID, line: line))
     }
 
     /// Reports `ownership_assertion` when the calling thread holds the lock (code that takes it
     /// itself, or must not run under it). One branch with checking off.
     @inlinable @inline(__always)
     public func assertNotHeld(fileID: StaticString = #fileID, line: UInt = #line) {
-        LockOrderChecker.assertNotHeld(identity, site: SourceSite(fileID: fileID, line: line))
+        LockOrder.assertNotHeld(identity, site: SourceSite(fileID: fileID, line: line))
     }
 
     /// Runs `body` holding the lock if it can be taken without waiting (a trylock); returns nil,
@@ -37,13 +37,13 @@ extension CheckedReadWriteLock {
     /// mode when nil). One branch with checking off.
     @inlinable @inline(__always)
     public func assertHeld(mode: AccessMode? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        LockOrderChecker.assertHeld(identity, mode: mode, site: SourceSite(fileID: fileID, line: line))
+        LockOrder.assertHeld(identity, mode: mode, site: SourceSite(fileID: fileID, line: line))
     }
 
     /// Reports `ownership_assertion` when the calling thread holds the lock in either mode.
     @inlinable @inline(__always)
     public func assertNotHeld(fileID: StaticString = #fileID, line: UInt = #line) {
-        LockOrderChecker.assertNotHeld(identity, site: SourceSite(fileID: fileID, line: line))
+        LockOrder.assertNotHeld(identity, site: SourceSite(fileID: fileID, line: line))
     }
 
     /// Runs `body` holding the write side if it is free now; nil, without running `body`,

@@ -131,7 +131,7 @@ struct DropInShapeTests {
     func sameBehaviour() {
         let expected = [1, 1, 1, 10, 20, 21, 30, 31]
         #expect(RealTypes.exercise() == expected)
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             #expect(CheckedTypes.exercise() == expected)
         }
         #expect(violations.isEmpty, "\(violations.map(\.text))")
@@ -152,7 +152,7 @@ struct DropInShapeTests {
 
     @Test("ABBA through CheckedValueMutex: an order cycle, classed at the creation lines")
     func valueMutexABBA() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedValueMutex(0, name: "a")
             let b = CheckedValueMutex(0, name: "b")
             a.withLock { _ in b.withLock { _ in } }
@@ -163,7 +163,7 @@ struct DropInShapeTests {
 
     @Test("ABBA through CheckedNIOLock: an order cycle, classed at the creation lines")
     func nioLockABBA() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedNIOLock("a")
             let b = CheckedNIOLock("b")
             a.withLockVoid { b.withLockVoid {} }
@@ -174,7 +174,7 @@ struct DropInShapeTests {
 
     @Test("ABBA through CheckedNIOLockedValueBox: an order cycle, classed at the creation lines")
     func nioBoxABBA() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedNIOLockedValueBox(0, name: "a")
             let b = CheckedNIOLockedValueBox(0, name: "b")
             a.withLockedValue { _ in b.withLockedValue { _ in } }
@@ -185,7 +185,7 @@ struct DropInShapeTests {
 
     @Test("unnamed drop-ins made on two lines are two classes, named after their lines")
     func creationSiteClasses() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedValueMutex(0)
             let b = CheckedNIOLock()
             a.withLock { _ in b.withLockVoid {} }
@@ -202,7 +202,7 @@ struct DropInShapeTests {
 
     @Test("a relock of CheckedValueMutex by its owner through withLockIfAvailable is a failed trylock")
     func relockIfAvailable() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let mutex = CheckedValueMutex(1)
             let inner = mutex.withLock { _ in mutex.withLockIfAvailable { $0 } }
             #expect(inner == nil)

@@ -9,7 +9,7 @@ struct OwnershipAssertionTests {
     @Test(
         "assertHeld while held, assertNotHeld while not: nothing reported", arguments: ExclusiveKind.allCases)
     func assertionsThatHold(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("guarded")
             lock.assertNotHeld(fileID: #fileID, line: #line)
             lock.withLock { lock.assertHeld(fileID: #fileID, line: #line) }
@@ -20,7 +20,7 @@ struct OwnershipAssertionTests {
 
     @Test("assertHeld without the lock is an ownership assertion", arguments: ExclusiveKind.allCases)
     func assertHeldNotHeld(kind: ExclusiveKind) throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("guarded")
             lock.assertHeld(fileID: #fileID, line: #line)
         }
@@ -34,7 +34,7 @@ struct OwnershipAssertionTests {
 
     @Test("assertHeld on another thread than the holder is reported", arguments: ExclusiveKind.nonReentrant)
     func assertHeldOnAnotherThread(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("guarded")
             lock.withLock {
                 TestThread.runAndWait { lock.assertHeld(fileID: #fileID, line: #line) }
@@ -45,7 +45,7 @@ struct OwnershipAssertionTests {
 
     @Test("assertNotHeld while held is an ownership assertion", arguments: ExclusiveKind.allCases)
     func assertNotHeldWhileHeld(kind: ExclusiveKind) throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("guarded")
             lock.withLock { lock.assertNotHeld(fileID: #fileID, line: #line) }
         }
@@ -59,7 +59,7 @@ struct OwnershipAssertionTests {
 
     @Test("a reader-writer lock's assertions know the mode")
     func readWriteModes() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = CheckedReadWriteLock("table")
             lock.withReadLock {
                 lock.assertHeld()
@@ -76,7 +76,7 @@ struct OwnershipAssertionTests {
 
     @Test("LockedValue, CheckedValueMutex and the NIO shapes assert too")
     func valueTypesAssert() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let value = LockedValue(0, name: "value")
             value.withLock { _ in value.assertHeld() }
             value.assertNotHeld()
@@ -98,15 +98,15 @@ struct OwnershipAssertionTests {
     @Test("the held stack answers isHeldByCurrentThread while checking; nil with checking off")
     func heldByCurrentThread() {
         var answers: [Bool?] = []
-        _ = LockOrderChecker.withChecking {
+        _ = LockOrder.withChecking {
             let lock = CheckedMutex("a")
-            answers.append(LockOrderChecker.isHeldByCurrentThread(lock.identity))
-            lock.withLock { answers.append(LockOrderChecker.isHeldByCurrentThread(lock.identity)) }
+            answers.append(LockOrder.isHeldByCurrentThread(lock.identity))
+            lock.withLock { answers.append(LockOrder.isHeldByCurrentThread(lock.identity)) }
         }
         #expect(answers == [false, true])
         if !CheckingOffTests.environmentChecks {
             let lock = CheckedMutex("a")
-            lock.withLock { #expect(LockOrderChecker.isHeldByCurrentThread(lock.identity) == nil) }
+            lock.withLock { #expect(LockOrder.isHeldByCurrentThread(lock.identity) == nil) }
         }
     }
 
@@ -124,7 +124,7 @@ struct OwnershipAssertionTests {
 
     @Test("withLockIfAvailable runs the body when the lock is free", arguments: ExclusiveKind.allCases)
     func ifAvailableFree(kind: ExclusiveKind) {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = kind.make("a")
             let result = lock.withLockIfAvailable(fileID: #fileID, line: #line) { () -> Int in
                 lock.assertHeld(fileID: #fileID, line: #line)
@@ -157,7 +157,7 @@ struct OwnershipAssertionTests {
 
     @Test("withLockIfAvailable is a trylock: exempt from the order rules (BA then try-A under B)")
     func ifAvailableIsExempt() {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let a = CheckedValueMutex(0, name: "a")
             let b = LockedValue(0, name: "b")
             a.withLock { _ in b.withLock { _ in } }

@@ -4,7 +4,7 @@ import CLockOrderSupport
 /// function that must run with a lock held, or must not, says so, and the checker answers from
 /// the calling thread's held stack. With checking off they cost the one branch every call costs
 /// and assert nothing.
-extension LockOrderChecker {
+extension LockOrder {
     /// Reports `ownership_assertion` unless the calling thread holds `lock` (in `mode`, or in
     /// either mode when `mode` is nil). Nothing with checking off.
     @inlinable @inline(__always)
