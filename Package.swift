@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LockOrderChecker", targets: ["LockOrderChecker"]),
         // `@Test(.lockOrderChecked)`: test support, so the checker itself never imports Testing.
         .library(name: "LockOrderTesting", targets: ["LockOrderTesting"]),
+        .library(name: "LockOrderContainers", targets: ["LockOrderContainers"]),
         .executable(name: "lockorder", targets: ["lockorder"]),
     ],
     dependencies: [
@@ -32,7 +33,11 @@ let package = Package(
         .target(
             name: "LockOrderChecker",
             dependencies: ["LockOrderGraph", "LockOrderHierarchy", "CLibunwind", "CLockOrderSupport"]),
-        .target(name: "LockCore", dependencies: ["LockOrderChecker", "CLockOrderSupport"]),
+        // Checked containers and contexts (Daslang's iteration and context locks): not in the
+        // lock-order graph; re-exported by LockCore.
+        .target(name: "LockOrderContainers", dependencies: ["LockOrderChecker"]),
+        .target(
+            name: "LockCore", dependencies: ["LockOrderChecker", "LockOrderContainers", "CLockOrderSupport"]),
         .target(name: "LockOrderTesting", dependencies: ["LockOrderChecker"]),
         .executableTarget(
             name: "lockorder",
@@ -65,6 +70,9 @@ let package = Package(
                 "LockCore", "LockOrderTestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
+        .testTarget(
+            name: "LockOrderContainersTests",
+            dependencies: ["LockOrderContainers", "LockOrderChecker", "LockOrderTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LockOrderChecker", "LockOrderTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -77,7 +77,7 @@ public struct Frame: Sendable, Hashable, Codable {
     /// libunwind have fixed prefixes.
     private static let internalSymbolPrefixes = [
         "$s16LockOrderChecker", "$s14LockOrderGraph", "$s18LockOrderHierarchy", "$s8LockCore",
-        "lockorder_", "_ULx86_64", "unw_backtrace",
+        "$s19LockOrderContainers", "lockorder_", "_ULx86_64", "unw_backtrace",
     ]
 
     /// The frame as one line of a report, e.g. `0x55d0c1 main.run() + 42 (app)`.

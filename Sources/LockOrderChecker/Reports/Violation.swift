@@ -26,6 +26,9 @@ public struct Violation: Sendable, Hashable, Codable {
     public let cycle: [CycleEdge]?
     /// A one-line suggestion for the fix.
     public let hint: String
+    /// The runtime locks that refused the operation, for `container_locked` and
+    /// `context_locked` (absent from other reports).
+    public var runtimeLocks: [RuntimeLockSnapshot]? = nil
     /// The demangled backtrace of the offending call, the user's frame first.
     public var frames: [Frame]
     /// How many times this violation happened (the first included).

@@ -12,6 +12,7 @@ struct ViolationCandidate {
     var missingGuard: String? = nil
     var operation: String? = nil
     var cycle: [PendingCycleEdge]? = nil
+    var runtimeLocks: [RuntimeLockSnapshot]? = nil
     var hint: String
     /// The classes involved, for deduplication (the acquired one first).
     var classIDs: [UInt32]

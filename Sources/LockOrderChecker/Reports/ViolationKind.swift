@@ -23,6 +23,11 @@ public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case orderCycle = "order_cycle"
     /// `assertHeld` found the lock not held by the calling thread, or `assertNotHeld` found it held.
     case ownershipAssertion = "ownership_assertion"
+    /// A checked container was modified (or, for a dictionary, read through `[]`) while an
+    /// iteration, a lookup or an explicit `lock()` locked it or a container inside it.
+    case containerLocked = "container_locked"
+    /// A checked context was restarted while locked.
+    case contextLocked = "context_locked"
 
     /// Words for the headline, e.g. `level inversion`.
     public var description: String { rawValue.replacingUnderscores() }

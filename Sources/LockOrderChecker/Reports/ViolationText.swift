@@ -21,6 +21,10 @@ enum ViolationText {
         if let exception = violation.exception { lines.append("  exception: \(exception)") }
         if let missingGuard = violation.missingGuard { lines.append("  missing guard: \(missingGuard)") }
         if let operation = violation.operation { lines.append("  operation: \(operation)") }
+        if let runtimeLocks = violation.runtimeLocks, !runtimeLocks.isEmpty {
+            lines.append("  locked by:")
+            for runtimeLock in runtimeLocks { lines.append("    \(runtimeLock.summary)") }
+        }
         if let cycle = violation.cycle {
             lines.append("  cycle (each edge where it was first seen):")
             for edge in cycle {

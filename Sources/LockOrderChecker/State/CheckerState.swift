@@ -186,6 +186,7 @@ final class CheckerState: @unchecked Sendable {
                 site: candidate.site, lock: candidate.lock, held: candidate.held, rule: candidate.rule,
                 exception: candidate.exception, missingGuard: candidate.missingGuard,
                 operation: candidate.operation, cycle: cycle, hint: candidate.hint,
+                runtimeLocks: candidate.runtimeLocks,
                 frames: backtrace.symbolicated(includingSourceLocations: locatesSource), count: 1,
                 id: index + 1)
             let sinks = lock.withLock { reporter }
