@@ -28,6 +28,11 @@ public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case containerLocked = "container_locked"
     /// A checked context was restarted while locked.
     case contextLocked = "context_locked"
+    /// A thread waited on a condition or a semaphore while holding a lock other than the
+    /// condition's own mutex.
+    case waitWhileHolding = "wait_while_holding"
+    /// A thread waited on a condition with a mutex it does not hold.
+    case waitNotHeld = "wait_not_held"
 
     /// Words for the headline, e.g. `level inversion`.
     public var description: String { rawValue.replacingUnderscores() }

@@ -1,0 +1,59 @@
+import LockCore
+import LockOrderTestSupport
+import Synchronization
+import Testing
+
+@Suite("CheckedSemaphore: counts, timeouts and waits while holding a lock", .serialized)
+struct SemaphoreTests {
+    @Test("units are counted: as many waits succeed as the value plus the signals, then one times out")
+    func counting() {
+        let semaphore = CheckedSemaphore(value: 2, "slots")
+        let violations = LockOrderChecker.withChecking {
+            #expect(semaphore.tryWait())
+            semaphore.wait()
+            #expect(!semaphore.tryWait())
+            semaphore.signal()
+            #expect(semaphore.wait(timeout: .seconds(30)))
+            #expect(!semaphore.wait(timeout: .milliseconds(5)), "no unit left: the timed wait gives up")
+        }
+        #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
+    }
+
+    @Test("a waiter blocks until another thread signals", arguments: [false, true])
+    func signalWakesAWaiter(checking: Bool) {
+        let semaphore = CheckedSemaphore(value: 0, "done")
+        let finished = Atomic<Int>(0)
+        let run = {
+            let waiter = TestThread {
+                semaphore.wait()
+                finished.add(1, ordering: .relaxed)
+            }
+            // The waiter has nothing to take: a unit offered by tryWait would be a bug.
+            #expect(!semaphore.tryWait())
+            semaphore.signal()
+            waiter.join()
+        }
+        if checking {
+            let violations = LockOrderChecker.withChecking { run() }
+            #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
+        } else {
+            run()
+        }
+        #expect(finished.load(ordering: .relaxed) == 1)
+    }
+
+    @Test("waiting on a semaphore while holding a lock: wait_while_holding, naming the lock")
+    func waitWhileHolding() throws {
+        let semaphore = CheckedSemaphore(value: 1, "jobs")
+        let registry = CheckedMutex("registry")
+        let violations = LockOrderChecker.withChecking {
+            registry.withLock { semaphore.wait() }
+        }
+        let violation = try #require(violations.first)
+        #expect(violations.count == 1)
+        #expect(violation.kind == .waitWhileHolding)
+        #expect(violation.message == "wait while holding: waiting on semaphore jobs while holding registry")
+        #expect(violation.lock == nil)
+        #expect(violation.held.map(\.name) == ["registry"])
+    }
+}
