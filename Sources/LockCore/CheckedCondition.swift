@@ -78,13 +78,13 @@ public final class CheckedCondition: @unchecked Sendable {
     }
 
     private func wait(on mutex: CheckedMutex, deadline: UInt64?, site: SourceSite) -> Bool {
-        if LockOrderChecker.isChecking,
-            LockOrderChecker.willWait(on: mutex.identity, condition: name, site: site) == .wait
+        if LockOrder.isChecking,
+            LockOrder.willWait(on: mutex.identity, condition: name, site: site) == .wait
         {
             let woken = WaitRegistry.waiting(for: .condition(name), site: site) {
                 LockOperations.wait(condition, mutex.mutex, deadline: deadline)
             }
-            LockOrderChecker.didWait(on: mutex.identity, site: site)
+            LockOrder.didWait(on: mutex.identity, site: site)
             return woken
         }
         // Not recorded by the checker: the raw mutex says whether this thread holds it.
@@ -94,8 +94,8 @@ public final class CheckedCondition: @unchecked Sendable {
                 LockOperations.wait(condition, mutex.mutex, deadline: deadline)
             }
         case let holder:
-            if LockOrderChecker.isChecking {
-                LockOrderChecker.reportWaitNotHeld(
+            if LockOrder.isChecking {
+                LockOrder.reportWaitNotHeld(
                     mutex.identity, condition: name, heldByAnotherThread: holder == .anotherThread, site: site
                 )
             }

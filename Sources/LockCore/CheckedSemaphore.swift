@@ -70,7 +70,7 @@ public final class CheckedSemaphore: @unchecked Sendable {
     }
 
     private func wait(deadline: UInt64?, site: SourceSite) -> Bool {
-        if LockOrderChecker.isChecking { LockOrderChecker.willWait(for: "semaphore \(name)", site: site) }
+        if LockOrder.isChecking { LockOrder.willWait(for: "semaphore \(name)", site: site) }
         LockOperations.lock(mutex)
         defer { LockOperations.unlock(mutex) }
         if count == 0 {

@@ -40,7 +40,7 @@ struct ConditionTests {
     func signalledWake() throws {
         let shared = Shared()
         var sawReady = false
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let waiter = TestThread { [shared] in
                 let result = waitUntilReady(shared)
                 // Returned holding the mutex: another thread could not have taken it meanwhile.
@@ -59,7 +59,7 @@ struct ConditionTests {
     @Test("the wait returns holding the mutex: another thread cannot take it until it is released")
     func waitReturnsHoldingTheMutex() {
         let shared = Shared()
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             shared.mutex.lock()
             _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
             #expect(!anotherThreadCanTake(shared.mutex))
@@ -72,7 +72,7 @@ struct ConditionTests {
     @Test("a timed wait nobody signals times out (false), with the mutex held again")
     func timeout() {
         let shared = Shared()
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let deadline = ContinuousClock.now + .milliseconds(20)
             shared.mutex.lock()
             // Spurious wake-ups answer true: wait again until the deadline answers false.
@@ -97,7 +97,7 @@ struct ConditionTests {
             for thread in threads { thread.join() }
         }
         if checking {
-            let violations = LockOrderChecker.withChecking { run() }
+            let violations = LockOrder.withChecking { run() }
             #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
         } else {
             run()
@@ -109,7 +109,7 @@ struct ConditionTests {
     func waitWhileHoldingAnotherLock() throws {
         let shared = Shared()
         let other = CheckedMutex("registry")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             other.withLock {
                 shared.mutex.withLock {
                     _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
@@ -132,7 +132,7 @@ struct ConditionTests {
     func waitWithoutTheMutex() throws {
         let shared = Shared()
         var woken = false
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             // A wait that reached pthread without the mutex would be undefined behaviour; a
             // real wait of 60 s would end this test by its timeout answer (false).
             woken = shared.condition.wait(on: shared.mutex, timeout: .seconds(60))
@@ -152,7 +152,7 @@ struct ConditionTests {
     @Test("waiting with a mutex another thread holds: wait_not_held naming the other holder")
     func waitWithAnotherThreadsMutex() throws {
         let shared = Shared()
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             shared.mutex.lock()
             TestThread.runAndWait { [shared] in
                 _ = shared.condition.wait(on: shared.mutex, timeout: .seconds(60))
@@ -177,7 +177,7 @@ struct ConditionTests {
     func cycleThroughTheReacquiredMutex() throws {
         let shared = Shared()
         let inner = CheckedMutex("inner")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             shared.mutex.lock()
             inner.lock()  // learns state -> inner
             // The wait releases state and takes it back while inner is held: inner -> state.
@@ -196,7 +196,7 @@ struct ConditionTests {
     func waitWithNothingElseHeldAddsNoCycle() {
         let shared = Shared()
         let inner = CheckedMutex("inner")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             shared.mutex.withLock {
                 inner.withLock {}
                 _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))

@@ -8,7 +8,7 @@ struct SemaphoreTests {
     @Test("units are counted: as many waits succeed as the value plus the signals, then one times out")
     func counting() {
         let semaphore = CheckedSemaphore(value: 2, "slots")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             #expect(semaphore.tryWait())
             semaphore.wait()
             #expect(!semaphore.tryWait())
@@ -34,7 +34,7 @@ struct SemaphoreTests {
             waiter.join()
         }
         if checking {
-            let violations = LockOrderChecker.withChecking { run() }
+            let violations = LockOrder.withChecking { run() }
             #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
         } else {
             run()
@@ -46,7 +46,7 @@ struct SemaphoreTests {
     func waitWhileHolding() throws {
         let semaphore = CheckedSemaphore(value: 1, "jobs")
         let registry = CheckedMutex("registry")
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             registry.withLock { semaphore.wait() }
         }
         let violation = try #require(violations.first)

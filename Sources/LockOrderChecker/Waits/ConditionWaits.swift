@@ -7,7 +7,7 @@ import CLockOrderSupport
 /// calls `willWait(for:site:)` before its raw wait. Waiting while holding a lock other than the
 /// condition's mutex is reported (`wait_while_holding`): every thread that needs that lock is
 /// blocked until a signal, and the signalling thread may need it too.
-extension LockOrderChecker {
+extension LockOrder {
     /// What a condition wait may do, as `willWait` decided.
     public enum WaitVerdict: Sendable {
         /// The thread holds the mutex, as the checker recorded it: the checker now sees the mutex
