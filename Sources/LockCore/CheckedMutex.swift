@@ -70,7 +70,8 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
-                LockOperations.lock(mutex)
+                LockOperations.lock(
+                    mutex, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
                 return true
             }) == nil
         {
@@ -83,7 +84,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
         _ = tracking.acquire(
             mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
         ) {
-            LockOperations.lock(mutex)
+            LockOperations.lock(mutex, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
             return true
         }
     }

@@ -86,7 +86,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         if tracking.acquireOnFastPath(
             in: epoch, mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
-                LockOperations.readLock(rwlock)
+                LockOperations.readLock(
+                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
                 return true
             }) == nil
         {
@@ -149,7 +150,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
             {
-                LockOperations.writeLock(rwlock)
+                LockOperations.writeLock(
+                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
                 return true
             }) == nil
         {
@@ -210,12 +212,14 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         tracking.acquire(mode: mode, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
             switch (mode, attempt) {
             case (.shared, .blocking):
-                LockOperations.readLock(rwlock)
+                LockOperations.readLock(
+                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
                 return true
             case (.shared, .tryLock): return LockOperations.tryReadLock(rwlock)
             case (.shared, .timed): return LockOperations.readLock(rwlock, timeout: timeout ?? .zero)
             case (.exclusive, .blocking):
-                LockOperations.writeLock(rwlock)
+                LockOperations.writeLock(
+                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
                 return true
             case (.exclusive, .tryLock): return LockOperations.tryWriteLock(rwlock)
             case (.exclusive, .timed): return LockOperations.writeLock(rwlock, timeout: timeout ?? .zero)

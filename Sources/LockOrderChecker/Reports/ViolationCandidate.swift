@@ -21,6 +21,11 @@ struct ViolationCandidate {
     /// Whether the process must stop after the report whatever the mode (a certain
     /// self-deadlock: going on would hang).
     var abortsAlways: Bool = false
+    /// The stack to show, when it is not the reporting thread's own (the watchdog reports a
+    /// waiting thread's stack from when it began to wait).
+    var backtrace: Backtrace? = nil
+    /// The thread to name, when it is not the reporting thread (the watchdog's reports).
+    var thread: String? = nil
 
     /// What makes two occurrences the same violation: kind, lock classes, call site and, for a
     /// forbidden operation, which operation (one helper may report several kinds of operation

@@ -33,6 +33,10 @@ public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case waitWhileHolding = "wait_while_holding"
     /// A thread waited on a condition with a mutex it does not hold.
     case waitNotHeld = "wait_not_held"
+    /// The watchdog saw threads each waiting for a lock another of them holds, twice in a row.
+    case deadlock = "deadlock"
+    /// The watchdog saw a wait last longer than LOCKORDER_WAIT_WARN.
+    case longWait = "long_wait"
 
     /// Words for the headline, e.g. `level inversion`.
     public var description: String { rawValue.replacingUnderscores() }

@@ -25,7 +25,9 @@ enum ViolationText {
             lines.append("  locked by:")
             for runtimeLock in runtimeLocks { lines.append("    \(runtimeLock.summary)") }
         }
-        if let cycle = violation.cycle {
+        if let cycle = violation.cycle, violation.kind == .deadlock {
+            WaitText.appendThreads(cycle, to: &lines)
+        } else if let cycle = violation.cycle {
             lines.append("  cycle (each edge where it was first seen):")
             for edge in cycle {
                 let modes = edge.modes.map { " [\($0)]" } ?? ""

@@ -99,6 +99,7 @@ final class CheckerState: @unchecked Sendable {
         if state.pointee.exit_hook_armed == 0 {
             state.pointee.exit_hook_armed = 1
             ThreadExit.arm()
+            if WaitRegistry.isPublishing.load(ordering: .relaxed) { ThreadRegistry.add(state) }
         }
     }
 
@@ -172,7 +173,7 @@ final class CheckerState: @unchecked Sendable {
             )
         }
         for (index, candidate) in admitted {
-            let backtrace = Backtrace.capture()
+            let backtrace = candidate.backtrace ?? Backtrace.capture()
             var cycle: [CycleEdge]?
             if let pending = candidate.cycle {
                 cycle = pending.map { item in
@@ -182,7 +183,8 @@ final class CheckerState: @unchecked Sendable {
                 }
             }
             let violation = Violation(
-                kind: candidate.kind, message: candidate.message, thread: ThreadIdentity.describeCurrent(),
+                kind: candidate.kind, message: candidate.message,
+                thread: candidate.thread ?? ThreadIdentity.describeCurrent(),
                 site: candidate.site, lock: candidate.lock, held: candidate.held, rule: candidate.rule,
                 exception: candidate.exception, missingGuard: candidate.missingGuard,
                 operation: candidate.operation, cycle: cycle, hint: candidate.hint,

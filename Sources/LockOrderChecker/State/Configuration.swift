@@ -99,6 +99,11 @@ extension CheckerState {
             "LOCKORDER_SYMBOLIZE", environmentValue("LOCKORDER_SYMBOLIZE"), default: false)
         if let symbolizeWarning { messages.append(symbolizeWarning) }
         configuration.symbolizesSourceLocations = symbolize
+        let (watchdog, watchdogMessages) = Watchdog.settings(
+            watchdog: environmentValue("LOCKORDER_WATCHDOG"),
+            waitWarning: environmentValue("LOCKORDER_WAIT_WARN"))
+        messages += watchdogMessages
+        if let watchdog { Watchdog.start(watchdog) }
         return messages
     }
 }

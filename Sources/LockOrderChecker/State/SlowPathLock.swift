@@ -39,6 +39,20 @@ package enum SlowPathLock {
         return try body()
     }
 
+    /// Runs `body` holding the backtrace lock if it is free now; nil, without running it, when
+    /// another thread holds it (the watchdog, which must never wait for a user thread).
+    package static func withLockIfFree<Result>(_ body: () -> Result) -> Result? {
+        guard mutex.tryLock() else { return nil }
+        owner.store(ThreadIdentity.current, ordering: .relaxed)
+        depth = 1
+        defer {
+            depth = 0
+            owner.store(0, ordering: .relaxed)
+            mutex.unlock()
+        }
+        return body()
+    }
+
     /// Whether the calling thread holds the lock (for tests and assertions).
     package static var isHeldByCurrentThread: Bool {
         owner.load(ordering: .relaxed) == ThreadIdentity.current

@@ -37,6 +37,9 @@ enum ThreadExit {
 /// Called by the C runtime on a thread's exit, so it must not be a closure of main.swift.
 private func threadDidExit(_: UnsafeMutableRawPointer?) {
     ThreadExit.checkCurrentThreadAtExit()
+    if WaitRegistry.isPublishing.load(ordering: .relaxed) {
+        ThreadRegistry.remove(lockorder_current_thread_state()!)
+    }
 }
 
 private func processDidExit() {

@@ -1,0 +1,45 @@
+import ArgumentParser
+import LockCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `lockorder wait-scenario NAME`: runs one scenario for the watchdog (docs/watchdog.md) and
+/// exits after `--seconds`, whatever its threads are doing (a real deadlock never ends by
+/// itself). The end-to-end tests run it with LOCKORDER_WATCHDOG and friends; try it by hand with
+/// `LOCKORDER_CHECK=1 LOCKORDER_WATCHDOG=0.2 lockorder wait-scenario abba`.
+struct WaitScenarioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait-scenario",
+        abstract: "Run a waiting scenario for the watchdog: abba, lock-wait, condition-wait, contended.")
+
+    @Argument(
+        help: """
+            abba (a real two-thread deadlock), lock-wait (a long wait for a held lock), condition-wait \
+            (a wait nobody signals), contended (contended locking that ends normally)
+            """)
+    var scenario: String
+
+    @Option(help: "Seconds before the process exits.")
+    var seconds: Double = 3
+
+    func run() throws {
+        if getenv("LOCKORDER_CHECK") == nil { setenv("LOCKORDER_CHECK", "report", 1) }
+        switch scenario {
+        case "abba": WaitScenarios.abba()
+        case "lock-wait": WaitScenarios.lockWait()
+        case "condition-wait": WaitScenarios.conditionWait()
+        case "contended":
+            WaitScenarios.contended()
+            return
+        default:
+            throw ValidationError(
+                "unknown scenario '\(scenario)': abba, lock-wait, condition-wait or contended")
+        }
+        WaitScenarios.sleep(seconds)
+        print("== exiting after \(seconds) s")
+        Glibc.exit(0)
+    }
+}
