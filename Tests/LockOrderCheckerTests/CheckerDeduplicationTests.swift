@@ -85,25 +85,25 @@ struct CheckerDeduplicationTests {
     @Test("the summary line's words agree with its numbers")
     func summaryLineGrammar() {
         var reporter = Reporter()
-        #expect(reporter.summaryLineLocked == nil, "nothing reported: no summary")
+        #expect(reporter.summaryLine == nil, "nothing reported: no summary")
         let key = DeduplicationKey(kind: .sameLevel, classIDs: [1, 2], site: "A.swift:1", operation: nil)
-        let slot = reporter.admitLocked(key)
-        let repeatSlot = reporter.admitLocked(key)
+        let slot = reporter.admit(key)
+        let repeatSlot = reporter.admit(key)
         #expect(slot == 0)
         #expect(repeatSlot == nil, "a repeat is only counted")
-        reporter.storeLocked(Self.violation(kind: .sameLevel), at: 0)
-        #expect(reporter.summaryLineLocked == "lockorder: 1 distinct violation, 2 occurrences\n")
+        reporter.store(Self.violation(kind: .sameLevel), at: 0)
+        #expect(reporter.summaryLine == "lockorder: 1 distinct violation, 2 occurrences\n")
         let other = DeduplicationKey(kind: .sameLevel, classIDs: [1, 2], site: "A.swift:2", operation: nil)
-        let otherSlot = reporter.admitLocked(other)
+        let otherSlot = reporter.admit(other)
         #expect(otherSlot == 1)
-        reporter.storeLocked(Self.violation(kind: .sameLevel), at: 1)
-        #expect(reporter.summaryLineLocked == "lockorder: 2 distinct violations, 3 occurrences\n")
-        let firstNotice = reporter.noteCapacityLocked("lock names")
-        let secondNotice = reporter.noteCapacityLocked("lock names")
+        reporter.store(Self.violation(kind: .sameLevel), at: 1)
+        #expect(reporter.summaryLine == "lockorder: 2 distinct violations, 3 occurrences\n")
+        let firstNotice = reporter.noteCapacity("lock names")
+        let secondNotice = reporter.noteCapacity("lock names")
         #expect(firstNotice)
         #expect(!secondNotice, "each limit is announced once")
         #expect(
-            reporter.summaryLineLocked
+            reporter.summaryLine
                 == "lockorder: 2 distinct violations, 3 occurrences; 1 capacity limit reached (lock names)\n")
     }
 

@@ -40,9 +40,7 @@ struct LearnedOrderCapacityTests {
                     lock.unlock()
                 }
                 for lock in held.reversed() { lock.unlock() }
-                edgesWhenFull = CheckerState.shared.lock.withLock {
-                    CheckerState.shared.learned.graph.edgeCount
-                }
+                edgesWhenFull = CheckerState.shared.tables.withLock { $0.learned.graph.edgeCount }
                 // A new order is no longer learned...
                 takeInOrder(outer, inner)
                 // ...but the level rule still fires,

@@ -16,7 +16,8 @@ import CLockOrderSupport
 /// unexpected is stopped and no process is used again (one notice).
 ///
 /// Lookups happen only while a report is produced. The process state is guarded by the
-/// backtrace lock, which the reporting paths already hold (it is re-entrant).
+/// slow-path lock, which the reporting paths already hold (it is re-entrant): every member that
+/// touches it is private, and the one way in, `locations(ofReturnAddresses:)`, takes the lock.
 package final class SourceLocator: @unchecked Sendable {
     /// The process-wide locator, whose processes all reports share.
     package static let shared = SourceLocator()
@@ -54,12 +55,12 @@ package final class SourceLocator: @unchecked Sendable {
     /// The source location of each return address: `file:line:column`, or `file:line` when the
     /// column is unknown; nil when it is unknown or no symbolizer answers.
     package func locations(ofReturnAddresses addresses: [UInt]) -> [String?] {
-        SlowPathLock.withLock { locationsLocked(addresses) }
+        SlowPathLock.withLock { lookUpHoldingSlowPathLock(addresses) }
     }
 
-    private func locationsLocked(_ addresses: [UInt]) -> [String?] {
+    private func lookUpHoldingSlowPathLock(_ addresses: [UInt]) -> [String?] {
         var results = [String?](repeating: nil, count: addresses.count)
-        guard let tool = toolLocked() else { return results }
+        guard let tool = availableTool() else { return results }
         // Requests grouped by the process that answers them, in first-seen order.
         var keys: [String] = []
         var requests: [String: [(index: Int, line: String)]] = [:]
@@ -82,9 +83,9 @@ package final class SourceLocator: @unchecked Sendable {
             let group = requests[key]!
             for start in stride(from: 0, to: group.count, by: Self.batchSize) {
                 let batch = group[start..<min(start + Self.batchSize, group.count)]
-                guard !hasFailed, let process = processLocked(key, tool) else { break }
+                guard !hasFailed, let process = process(key, tool) else { break }
                 guard let answers = exchange(batch.map(\.line), with: process, tool) else {
-                    failLocked(tool, "exited, stalled or answered unexpectedly")
+                    giveUp(tool, "exited, stalled or answered unexpectedly")
                     return results
                 }
                 for (request, answer) in zip(batch, answers) { results[request.index] = answer }
@@ -94,7 +95,7 @@ package final class SourceLocator: @unchecked Sendable {
     }
 
     /// The tool, searched for on PATH at the first lookup; prints the notice when there is none.
-    private func toolLocked() -> Tool? {
+    private func availableTool() -> Tool? {
         if !hasSearched {
             hasSearched = true
             tool = Self.findTool(searchPath: environmentValue("PATH"))
@@ -104,7 +105,7 @@ package final class SourceLocator: @unchecked Sendable {
     }
 
     /// The process for `key`, started when there is none yet.
-    private func processLocked(_ key: String, _ tool: Tool) -> SymbolizerProcess? {
+    private func process(_ key: String, _ tool: Tool) -> SymbolizerProcess? {
         let me = getpid()
         if owner != me {
             // Forked: the processes answer the parent; leave them to it.
@@ -123,7 +124,7 @@ package final class SourceLocator: @unchecked Sendable {
             started = SymbolizerProcess.start(executable, ["-e", key])
         }
         guard let started else {
-            failLocked(tool, "could not be started")
+            giveUp(tool, "could not be started")
             return nil
         }
         processes[key] = started
@@ -158,7 +159,7 @@ package final class SourceLocator: @unchecked Sendable {
     }
 
     /// Stops every process and uses none again; prints one notice.
-    private func failLocked(_ tool: Tool, _ what: String) {
+    private func giveUp(_ tool: Tool, _ what: String) {
         if hasFailed { return }
         hasFailed = true
         for process in processes.values { process.stop() }

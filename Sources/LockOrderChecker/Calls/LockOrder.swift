@@ -69,14 +69,14 @@ public enum LockOrder {
     public static func setOrderKey(_ key: UInt64?, of lock: LockIdentity) {
         let checker = CheckerState.shared
         if key != nil { lockorder_note_order_keys_used() }
-        checker.lock.withLock { checker.orderKeys[lock.id] = key }
+        checker.tables.withLock { $0.orderKeys[lock.id] = key }
     }
 
     /// The instance-order key given to `lock` with `setOrderKey`; nil when none.
     public static func orderKey(of lock: LockIdentity) -> UInt64? {
         guard lockorder_order_keys_used() != 0 else { return nil }
         let checker = CheckerState.shared
-        return checker.lock.withLock { checker.orderKeys[lock.id] }
+        return checker.tables.withLock { $0.orderKeys[lock.id] }
     }
 
     /// Forgets the order key of a lock being destroyed, if any lock ever had one.

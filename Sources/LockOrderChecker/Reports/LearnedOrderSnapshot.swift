@@ -67,9 +67,9 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
     }
 }
 
-extension CheckerState {
+extension CheckerTables {
     /// The learned graph in its file form.
-    func graphFileLocked() -> LearnedOrderSnapshot {
+    func learnedOrderSnapshot() -> LearnedOrderSnapshot {
         var classNames = Set<String>()
         var classes: [LearnedOrderSnapshot.LockClassNode] = []
         func addClass(_ classID: UInt32) -> String {
@@ -113,9 +113,12 @@ extension CheckerState {
         }
     }
 
+}
+
+extension CheckerState {
     /// Writes the graph file; a failure is one line on stderr.
     func writeGraphFile(to path: String) {
-        let file = lock.withLock { graphFileLocked() }
+        let file = tables.withLock { $0.learnedOrderSnapshot() }
         do {
             let bytes = try file.encoded()
             let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -136,7 +139,7 @@ extension CheckerState {
 extension LockOrder {
     /// The learned order so far, in the form LOCKORDER_GRAPH_FILE is written in.
     public static func learnedGraph() -> LearnedOrderSnapshot {
-        CheckerState.shared.lock.withLock { CheckerState.shared.graphFileLocked() }
+        CheckerState.shared.tables.withLock { $0.learnedOrderSnapshot() }
     }
 }
 

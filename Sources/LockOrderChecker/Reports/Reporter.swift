@@ -23,7 +23,7 @@ struct Reporter {
 
     /// Counts an occurrence; returns the slot for a violation seen for the first time, nil for
     /// a repeat (which is only counted).
-    mutating func admitLocked(_ key: DeduplicationKey) -> Int? {
+    mutating func admit(_ key: DeduplicationKey) -> Int? {
         if let index = indexByKey[key] {
             distinct[index]?.count += 1
             pendingRepeats[index, default: 0] += distinct[index] == nil ? 1 : 0
@@ -38,28 +38,28 @@ struct Reporter {
     /// Repeats that arrived while the first report was still being produced.
     private var pendingRepeats: [Int: Int] = [:]
 
-    /// Stores the finished report of a slot handed out by `admitLocked`.
-    mutating func storeLocked(_ violation: Violation, at index: Int) {
+    /// Stores the finished report of a slot handed out by `admit`.
+    mutating func store(_ violation: Violation, at index: Int) {
         var violation = violation
         violation.count += pendingRepeats.removeValue(forKey: index) ?? 0
         distinct[index] = violation
     }
 
     /// Records that a capacity was reached; returns true the first time for this `what`.
-    mutating func noteCapacityLocked(_ what: String) -> Bool {
+    mutating func noteCapacity(_ what: String) -> Bool {
         if capacityNotices.contains(what) { return false }
         capacityNotices.append(what)
         return true
     }
 
     /// Distinct violations and all occurrences so far.
-    var totalsLocked: (distinct: Int, occurrences: Int) {
+    var totals: (distinct: Int, occurrences: Int) {
         let reported = distinct.compactMap { $0 }
         return (reported.count, reported.reduce(0) { $0 + $1.count })
     }
 
     /// Forgets everything (a new checking session in tests).
-    mutating func resetLocked() {
+    mutating func reset() {
         distinct = []
         indexByKey = [:]
         pendingRepeats = [:]
@@ -77,8 +77,8 @@ struct Reporter {
     }
 
     /// The closing line at process exit, nil when nothing was reported.
-    var summaryLineLocked: String? {
-        let (distinctCount, occurrences) = totalsLocked
+    var summaryLine: String? {
+        let (distinctCount, occurrences) = totals
         if distinctCount == 0 && capacityNotices.isEmpty { return nil }
         var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
         line += "\(occurrences) occurrence\(occurrences == 1 ? "" : "s")"

@@ -40,25 +40,25 @@ struct ClassOrderGraph {
     private(set) var storedStacks = 0
 
     /// The node an acquisition of `classID` in `mode` waits at.
-    mutating func requestNodeLocked(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
+    mutating func requestNode(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
         guard kind == .readerPreferringRWLock else {
-            return nodeLocked(NodeKey(classID: classID, role: .whole))
+            return node(NodeKey(classID: classID, role: .whole))
         }
-        guard ensureSplitLocked(classID) else { return nil }
+        guard ensureSplit(classID) else { return nil }
         return nodeByKey[
             NodeKey(classID: classID, role: mode == .shared ? .requestShared : .requestExclusive)]
     }
 
     /// The node a hold of `classID` in `mode` orders later acquisitions from.
-    mutating func heldNodeLocked(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
+    mutating func heldNode(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
         guard kind == .readerPreferringRWLock else {
-            return nodeLocked(NodeKey(classID: classID, role: .whole))
+            return node(NodeKey(classID: classID, role: .whole))
         }
-        guard ensureSplitLocked(classID) else { return nil }
+        guard ensureSplit(classID) else { return nil }
         return nodeByKey[NodeKey(classID: classID, role: mode == .shared ? .heldShared : .heldExclusive)]
     }
 
-    private mutating func nodeLocked(_ key: NodeKey) -> UInt32? {
+    private mutating func node(_ key: NodeKey) -> UInt32? {
         if let node = nodeByKey[key] { return node }
         let node: UInt32
         if let reused = freeNodes.popLast() {
@@ -76,12 +76,12 @@ struct ClassOrderGraph {
 
     /// Makes the four nodes of a reader-preferring class and the three internal edges for the
     /// conflicting (request, hold) pairs: every pair but (shared, shared).
-    private mutating func ensureSplitLocked(_ classID: UInt32) -> Bool {
+    private mutating func ensureSplit(_ classID: UInt32) -> Bool {
         if nodeByKey[NodeKey(classID: classID, role: .heldExclusive)] != nil { return true }
-        guard let requestShared = nodeLocked(NodeKey(classID: classID, role: .requestShared)),
-            let requestExclusive = nodeLocked(NodeKey(classID: classID, role: .requestExclusive)),
-            let heldShared = nodeLocked(NodeKey(classID: classID, role: .heldShared)),
-            let heldExclusive = nodeLocked(NodeKey(classID: classID, role: .heldExclusive))
+        guard let requestShared = node(NodeKey(classID: classID, role: .requestShared)),
+            let requestExclusive = node(NodeKey(classID: classID, role: .requestExclusive)),
+            let heldShared = node(NodeKey(classID: classID, role: .heldShared)),
+            let heldExclusive = node(NodeKey(classID: classID, role: .heldExclusive))
         else { return false }
         _ = graph.insertEdge(from: requestShared, to: heldExclusive, evidence: nil)
         _ = graph.insertEdge(from: requestExclusive, to: heldShared, evidence: nil)
@@ -90,7 +90,7 @@ struct ClassOrderGraph {
     }
 
     /// Inserts an edge; the evidence is built (and a backtrace kept) only for a new edge.
-    mutating func insertLocked(from: UInt32, to: UInt32, evidence: () -> EdgeEvidence)
+    mutating func insert(from: UInt32, to: UInt32, evidence: () -> EdgeEvidence)
         -> OrderGraph<EdgeEvidence?>.Insertion
     {
         graph.insertEdge(from: from, to: to, evidence: evidence())
@@ -100,12 +100,12 @@ struct ClassOrderGraph {
     var hasStackRoom: Bool { storedStacks < Self.storedStackCapacity }
 
     /// Counts a kept backtrace.
-    mutating func countStoredStackLocked() {
+    mutating func countStoredStack() {
         storedStacks += 1
     }
 
     /// Forgets every edge of a class whose lock was destroyed (abseil's ForgetDeadlockInfo).
-    mutating func forgetClassLocked(_ classID: UInt32) {
+    mutating func forgetClass(_ classID: UInt32) {
         var removedAny = false
         for role in [Role.whole, .requestShared, .requestExclusive, .heldShared, .heldExclusive] {
             let key = NodeKey(classID: classID, role: role)
@@ -119,7 +119,7 @@ struct ClassOrderGraph {
     }
 
     /// Forgets everything (a new checking session in tests).
-    mutating func resetLocked() {
+    mutating func reset() {
         self = ClassOrderGraph()
         lockorder_advance_graph_epoch()
     }
@@ -133,17 +133,20 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>, chain: UInt64
     ) {
         slowPath(state) {
-            let candidates = lock.withLock {
-                learnOrderLocked(identity, mode: mode, site: site, state: state)
+            let candidates = tables.withLock { tables in
+                tables.learnEdges(identity, mode: mode, site: site, state: state)
             }
             if candidates.isEmpty { ChainKey.remember(chain, in: state) }
             report(candidates)
         }
     }
+}
+
+extension CheckerTables {
 
     /// Adds an edge from every held class to the acquired one; returns the cycle report when
     /// one would close (that edge is then not added).
-    func learnOrderLocked(
+    mutating func learnEdges(
         _ identity: LockIdentity, mode: AccessMode, site: SourceSite,
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) -> [ViolationCandidate] {
@@ -152,8 +155,8 @@ extension CheckerState {
         // Locks past the class table share the overflow class: it stands for many unrelated
         // classes, so it orders nothing (an edge through it would join strangers into cycles).
         guard depth > 0, identity.classID != ClassRegistry.overflowClassID else { return [] }
-        guard let target = learned.requestNodeLocked(identity.classID, kind: identity.kind, mode: mode) else {
-            noteGraphFullLocked("nodes")
+        guard let target = learned.requestNode(identity.classID, kind: identity.kind, mode: mode) else {
+            noteGraphFull("nodes")
             return []
         }
         var found: [ViolationCandidate] = []
@@ -165,15 +168,16 @@ extension CheckerState {
             if entry.class_id == ClassRegistry.overflowClassID { continue }
             let heldMode: AccessMode = entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive
             guard
-                let source = learned.heldNodeLocked(
+                let source = learned.heldNode(
                     entry.class_id, kind: LockKind(rawValue: entry.kind) ?? .mutex, mode: heldMode)
             else {
-                noteGraphFullLocked("nodes")
+                noteGraphFull("nodes")
                 continue
             }
             let keepsStack = learned.hasStackRoom
-            let result = learned.insertLocked(from: source, to: target) {
-                let heldSnapshot = snapshotLocked(entry)
+            let (registry, orderKeys) = (self.registry, self.orderKeys)  // read while `learned` changes
+            let result = learned.insert(from: source, to: target) {
+                let heldSnapshot = CheckerTables.snapshot(entry, registry: registry, orderKeys: orderKeys)
                 if threadName == nil { threadName = ThreadIdentity.describeCurrent() }
                 return EdgeEvidence(
                     fromName: heldSnapshot.name,
@@ -184,8 +188,8 @@ extension CheckerState {
             switch result {
             case .inserted:
                 if keepsStack {
-                    learned.countStoredStackLocked()
-                } else if reporter.noteCapacityLocked("stored stacks") {
+                    learned.countStoredStack()
+                } else if reporter.noteCapacity("stored stacks") {
                     StandardError.write(
                         "lockorder: capacity: \(ClassOrderGraph.storedStackCapacity) edge backtraces are stored; new "
                             + "edges keep their sites only, and every check goes on\n")
@@ -195,22 +199,22 @@ extension CheckerState {
             case .wouldCloseCycle(let path):
                 if found.isEmpty {
                     found.append(
-                        cycleCandidateLocked(
+                        cycleCandidate(
                             identity, mode: mode, heldEntry: entry, heldMode: heldMode, path: path,
                             site: site,
                             state: state))
                 }
             case .edgeCapacityExceeded:
-                noteGraphFullLocked("edges")
+                noteGraphFull("edges")
             case .nodeOutOfRange:
-                noteGraphFullLocked("nodes")
+                noteGraphFull("nodes")
             }
         }
         return found
     }
 
-    private func noteGraphFullLocked(_ what: String) {
-        if reporter.noteCapacityLocked("order graph \(what)") {
+    fileprivate mutating func noteGraphFull(_ what: String) {
+        if reporter.noteCapacity("order graph \(what)") {
             let capacity = what == "edges" ? ClassOrderGraph.edgeCapacity : ClassOrderGraph.nodeCapacity
             StandardError.write(
                 "lockorder: capacity: the learned order graph is full (\(capacity) \(what)); new orders are no "
@@ -220,12 +224,12 @@ extension CheckerState {
 
     /// The order_cycle report: the new edge, then every edge of the path back, each with where
     /// it was first seen.
-    private func cycleCandidateLocked(
+    fileprivate func cycleCandidate(
         _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
         path: [UInt32], site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
     ) -> ViolationCandidate {
-        let acquiring = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
-        let heldSnapshot = snapshotLocked(heldEntry)
+        let acquiring = snapshot(identity, mode: mode, orderKey: nil, site: site)
+        let heldSnapshot = snapshot(heldEntry)
         func className(_ node: UInt32) -> String {
             learned.keyByNode[node].map { registry.record($0.classID).displayName } ?? "?"
         }
@@ -272,7 +276,7 @@ extension CheckerState {
             kind: .orderCycle,
             message:
                 "order cycle: acquiring \(acquiring.name) while holding \(heldSnapshot.name) closes the cycle \(cycleText) (a potential deadlock)",
-            lock: acquiring, held: heldSnapshotsLocked(state),
+            lock: acquiring, held: heldSnapshots(state),
             rule:
                 "locks must be acquired in one global order; \(acquiring.className) was seen acquired before \(heldSnapshot.className) elsewhere, and here it is acquired after",
             cycle: edges,

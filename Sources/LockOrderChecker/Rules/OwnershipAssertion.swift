@@ -63,8 +63,8 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let asserted = snapshotLocked(identity, mode: mode ?? .exclusive, orderKey: nil, site: site)
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let asserted = tables.snapshot(identity, mode: mode ?? .exclusive, orderKey: nil, site: site)
                 let modeWords =
                     switch mode {
                     case nil: ""
@@ -78,7 +78,7 @@ extension CheckerState {
                     message: expectedHeld
                         ? "ownership assertion: \(asserted.name) must be held\(isRWLock ? modeWords : "") here, and this thread does not hold it"
                         : "ownership assertion: \(asserted.name) must not be held here, and this thread holds it",
-                    lock: asserted, held: heldSnapshotsLocked(state),
+                    lock: asserted, held: tables.heldSnapshots(state),
                     rule: expectedHeld
                         ? "assertHeld: the calling thread holds the lock"
                         : "assertNotHeld: the calling thread does not hold the lock",

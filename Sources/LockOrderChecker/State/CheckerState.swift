@@ -8,25 +8,16 @@ import Synchronization
 /// Everything the checker knows beyond the per-thread held stacks: classes and names, the
 /// active hierarchy, the learned order, and what was reported.
 ///
-/// Guarded by `lock`, a raw mutex that is never reported. Lock order inside the checker:
-/// the backtrace lock (taken first by every slow path that may report), then `lock`; nothing
-/// is waited for while `lock` is held: it guards short work only.
+/// The mutable tables live in `tables`, a ``LockedBox`` over a raw mutex that is never
+/// reported. Lock order inside the checker: the slow-path lock (taken first by every slow path
+/// that may report), then the tables' lock; nothing is waited for while the tables' lock is held:
+/// it guards short work only.
 final class CheckerState: @unchecked Sendable {
     static let shared = CheckerState()
 
-    let lock = RawMutex()
-    var registry = ClassRegistry()
-    var hierarchy: LockHierarchy = .julia
-    var reporter = Reporter()
-    var learned = ClassOrderGraph()
-    /// Instance-order keys given to locks that do not pass one with each acquisition (LockCore's),
-    /// by lock id. Few locks have one, so no lock spends 8 bytes on it; the rules look it up.
-    var orderKeys: [UInt64: UInt64] = [:]
-    var configuration = Configuration()
-    /// The most recent violations are also collected here while a test checks (`withChecking`).
-    var isCollecting = false
+    /// The tables every rule reads and writes, reachable only with their lock held.
+    let tables = LockedBox(CheckerTables())
     private let nextLockID = AtomicCounter()
-    private var exitHooksInstalled = false
 
     // MARK: Registration
 
@@ -35,7 +26,7 @@ final class CheckerState: @unchecked Sendable {
     ) -> LockIdentity {
         let id = nextLockID.next()
         var notices: [String] = []
-        let identity = lock.withLock { () -> LockIdentity in
+        let identity = tables.withLock { tables -> LockIdentity in
             let key: ClassRegistry.Key
             switch lockClass {
             case .creationSite: key = .site(file: UInt(bitPattern: site.fileID.utf8Start), line: site.line)
@@ -43,12 +34,12 @@ final class CheckerState: @unchecked Sendable {
             case .instance: key = .instance(id)
             }
             let classID =
-                registry.classIDLocked(
+                tables.registry.classID(
                     for: key,
                     displayName: Self.displayName(for: lockClass, name: name, id: id, site: site),
-                    hierarchy: hierarchy)
+                    hierarchy: tables.hierarchy)
                 ?? {
-                    if reporter.noteCapacityLocked("lock classes") {
+                    if tables.reporter.noteCapacity("lock classes") {
                         notices.append(
                             "the class table is full (\(LOCKORDER_CLASS_CAPACITY) classes); new classes share one "
                                 + "unchecked class from now on, while every check on existing classes goes on"
@@ -58,9 +49,9 @@ final class CheckerState: @unchecked Sendable {
                 }()
             var nameID: UInt32 = 0
             if let name {
-                let interned = registry.nameIDLocked(for: name)
+                let interned = tables.registry.nameID(for: name)
                 nameID = interned.id
-                if interned.overflowed && reporter.noteCapacityLocked("lock names") {
+                if interned.overflowed && tables.reporter.noteCapacity("lock names") {
                     notices.append(
                         "the name table is full (\(ClassRegistry.nameCapacity) names); new locks show their "
                             + "class name in reports")
@@ -68,7 +59,7 @@ final class CheckerState: @unchecked Sendable {
             }
             var optionBits: UInt8 = 0
             for option in options {
-                if let bit = registry.optionBitLocked(for: option.rawValue, hierarchy: hierarchy) {
+                if let bit = tables.registry.optionBit(for: option.rawValue, hierarchy: tables.hierarchy) {
                     optionBits |= bit
                 }
             }
@@ -103,51 +94,6 @@ final class CheckerState: @unchecked Sendable {
         }
     }
 
-    /// The thread's held locks as reports show them, most recent first.
-    func heldSnapshotsLocked(_ state: UnsafeMutablePointer<lockorder_thread_state>) -> [LockSnapshot] {
-        let held = lockorder_held_locks(state)!
-        return (0..<Int(state.pointee.depth)).reversed().map { snapshotLocked(held[$0]) }
-    }
-
-    /// One held entry as a report shows it.
-    func snapshotLocked(_ entry: lockorder_held_lock) -> LockSnapshot {
-        let record = registry.record(entry.class_id)
-        let file = String(
-            decoding: UnsafeBufferPointer(start: entry.file, count: Int(entry.file_length)), as: UTF8.self)
-        return LockSnapshot(
-            name: registry.name(of: entry.name_id, classID: entry.class_id), className: record.displayName,
-            level: record.declared?.level, kind: LockKind(rawValue: entry.kind) ?? .mutex,
-            declaredKind: record.declared?.kind,
-            mode: entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive,
-            orderKey: orderKeyLocked(of: entry),
-            site: "\(file):\(entry.line)", tryLock: entry.flags & UInt8(LOCKORDER_HELD_TRYLOCK) != 0)
-    }
-
-    /// A lock being acquired, released or destroyed, as a report shows it.
-    func snapshotLocked(_ identity: LockIdentity, mode: AccessMode, orderKey: UInt64?, site: SourceSite)
-        -> LockSnapshot
-    {
-        let record = registry.record(identity.classID)
-        return LockSnapshot(
-            name: registry.name(of: identity.nameID, classID: identity.classID),
-            className: record.displayName,
-            level: record.declared?.level, kind: identity.kind, declaredKind: record.declared?.kind,
-            mode: mode,
-            orderKey: orderKeyLocked(orderKey, of: identity.id), site: "\(site)", tryLock: false)
-    }
-
-    /// A lock's instance-order key: the one passed with the acquisition, or else the one given
-    /// to the lock (`LockOrder.setOrderKey`).
-    func orderKeyLocked(_ passed: UInt64?, of lockID: UInt64) -> UInt64? {
-        passed ?? orderKeys[lockID]
-    }
-
-    /// A held lock's instance-order key: the one recorded with the acquisition, or else the one
-    /// given to the lock.
-    func orderKeyLocked(of entry: lockorder_held_lock) -> UInt64? {
-        entry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0 ? entry.order_key : orderKeys[entry.lock_id]
-    }
-
     // MARK: Reporting
 
     /// Runs a slow path: marks the thread as inside the checker (so nothing the checker does is
@@ -164,12 +110,12 @@ final class CheckerState: @unchecked Sendable {
     /// Deduplicates candidates found by a rule, and reports each new one in full. Must be called
     /// inside `slowPath` and outside `lock`.
     func report(_ candidates: [ViolationCandidate]) {
-        let (admitted, locatesSource) = lock.withLock {
+        let (admitted, locatesSource) = tables.withLock { tables in
             (
                 candidates.compactMap { candidate in
-                    reporter.admitLocked(candidate.deduplicationKey).map { ($0, candidate) }
+                    tables.reporter.admit(candidate.deduplicationKey).map { ($0, candidate) }
                 },
-                configuration.symbolizesSourceLocations
+                tables.configuration.symbolizesSourceLocations
             )
         }
         for (index, candidate) in admitted {
@@ -191,9 +137,9 @@ final class CheckerState: @unchecked Sendable {
                 runtimeLocks: candidate.runtimeLocks,
                 frames: backtrace.symbolicated(includingSourceLocations: locatesSource), count: 1,
                 id: index + 1)
-            let sinks = lock.withLock { reporter }
+            let sinks = tables.withLock { $0.reporter }
             sinks.emit(violation)
-            lock.withLock { reporter.storeLocked(violation, at: index) }
+            tables.withLock { $0.reporter.store(violation, at: index) }
             if candidate.abortsAlways || lockorder_mode() == UInt8(LOCKORDER_MODE_ABORT) {
                 let reason =
                     candidate.abortsAlways
@@ -206,7 +152,7 @@ final class CheckerState: @unchecked Sendable {
 
     /// Announces a capacity limit once, loudly.
     func announceCapacity(_ what: String, _ notice: String) {
-        let isFirst = lock.withLock { reporter.noteCapacityLocked(what) }
+        let isFirst = tables.withLock { $0.reporter.noteCapacity(what) }
         if isFirst { StandardError.write("lockorder: capacity: \(notice)\n") }
     }
 
@@ -219,14 +165,6 @@ final class CheckerState: @unchecked Sendable {
 
     // MARK: Exit
 
-    /// Installs the process-exit hook once: held-at-exit for the exiting thread, then the summary
-    /// line, the report file's summary and the graph file.
-    func installExitHooksLocked() {
-        guard !exitHooksInstalled else { return }
-        exitHooksInstalled = true
-        ThreadExit.installProcessExitHook()
-    }
-
     func processWillExit() {
         if lockorder_mode() == 0 || lockorder_mode() == 0xFF { return }
         ThreadExit.checkCurrentThreadAtExit()
@@ -236,11 +174,13 @@ final class CheckerState: @unchecked Sendable {
     }
 
     private func writeExitSummary() {
-        let (summary, printsSummary, distinct, notices, fileDescriptor, graphPath) = lock.withLock {
+        let (summary, printsSummary, distinct, notices, fileDescriptor, graphPath) = tables.withLock {
+            tables in
             (
-                reporter.summaryLineLocked, reporter.printsToStandardError,
-                reporter.distinct.compactMap { $0 },
-                reporter.capacityNotices, reporter.jsonFileDescriptor, configuration.graphFilePath
+                tables.reporter.summaryLine, tables.reporter.printsToStandardError,
+                tables.reporter.distinct.compactMap { $0 },
+                tables.reporter.capacityNotices, tables.reporter.jsonFileDescriptor,
+                tables.configuration.graphFilePath
             )
         }
         if let summary, printsSummary { StandardError.write(summary) }

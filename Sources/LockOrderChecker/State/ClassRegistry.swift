@@ -41,7 +41,7 @@ struct ClassRegistry {
 
     /// The class id for a key, creating the class on first use. Returns nil when the table is
     /// full (the caller announces it and uses the overflow class).
-    mutating func classIDLocked(
+    mutating func classID(
         for key: Key, displayName: @autoclosure () -> String, hierarchy: LockHierarchy
     )
         -> UInt32?
@@ -73,7 +73,7 @@ struct ClassRegistry {
     }
 
     /// Frees an instance class when its lock is destroyed, so its id can be reused.
-    mutating func releaseInstanceClassLocked(_ id: UInt32) {
+    mutating func releaseInstanceClass(_ id: UInt32) {
         guard Int(id) < records.count, id != Self.overflowClassID, case .instance = records[Int(id)].key,
             records[Int(id)].live
         else { return }
@@ -84,7 +84,7 @@ struct ClassRegistry {
     }
 
     /// The id of a lock name, 0 (meaning "show the class name") when the name table is full.
-    mutating func nameIDLocked(for name: String) -> (id: UInt32, overflowed: Bool) {
+    mutating func nameID(for name: String) -> (id: UInt32, overflowed: Bool) {
         if let id = nameIDByName[name] { return (id, false) }
         guard names.count < Self.nameCapacity else { return (0, true) }
         let id = UInt32(names.count)
@@ -95,7 +95,7 @@ struct ClassRegistry {
 
     /// The bit that stands for an implicit-acquisition option; at most 8 distinct options. A new
     /// option's implicit lock level is published for the fast path.
-    mutating func optionBitLocked(for option: String, hierarchy: LockHierarchy) -> UInt8? {
+    mutating func optionBit(for option: String, hierarchy: LockHierarchy) -> UInt8? {
         if let index = optionNames.firstIndex(of: option) { return 1 << UInt8(index) }
         guard optionNames.count < 8 else { return nil }
         optionNames.append(option)
@@ -118,7 +118,7 @@ struct ClassRegistry {
     }
 
     /// Re-reads every declared class's level from a new hierarchy.
-    mutating func resolveLocked(against hierarchy: LockHierarchy) {
+    mutating func resolve(against hierarchy: LockHierarchy) {
         for index in records.indices {
             guard case .declared(let name) = records[index].key, index != Int(Self.overflowClassID) else {
                 continue

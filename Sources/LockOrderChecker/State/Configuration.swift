@@ -54,26 +54,29 @@ extension CheckerState {
     /// Reads LOCKORDER_CHECK and the other variables the first time any lock is used.
     func configureFromEnvironment() {
         var messages: [String] = []
-        lock.withLock {
+        tables.withLock { tables in
             guard lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) else { return }
             let (mode, warning) = Configuration.mode(fromCheckValue: environmentValue("LOCKORDER_CHECK"))
             if let warning { messages.append(warning) }
             if mode != UInt8(LOCKORDER_MODE_OFF) {
-                messages += applyEnvironmentLocked()
-                installExitHooksLocked()
+                messages += tables.applyEnvironment()
+                tables.installExitHooks()
             }
             lockorder_set_mode(mode)
         }
         for message in messages { StandardError.write(message) }
     }
+}
+
+extension CheckerTables {
 
     /// The variables that matter once checking is on; returns the lines to print.
-    private func applyEnvironmentLocked() -> [String] {
+    fileprivate mutating func applyEnvironment() -> [String] {
         var messages: [String] = []
         if let path = environmentValue("LOCKORDER_HIERARCHY"), !path.isEmpty {
             do {
                 hierarchy = try LockHierarchy.load(path: path)
-                registry.resolveLocked(against: hierarchy)
+                registry.resolve(against: hierarchy)
             } catch {
                 messages.append("\(error.description) (checking goes on with the built-in julia hierarchy)\n")
             }

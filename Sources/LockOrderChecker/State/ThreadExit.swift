@@ -49,8 +49,8 @@ private func processDidExit() {
 extension CheckerState {
     func reportHeldAtExit(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let held = heldSnapshotsLocked(state)
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let held = tables.heldSnapshots(state)
                 let names = held.map(\.name).joined(separator: ", ")
                 let heldEntries = lockorder_held_locks(state)!
                 let classIDs = (0..<Int(state.pointee.depth)).map { heldEntries[$0].class_id }

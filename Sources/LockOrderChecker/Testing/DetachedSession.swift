@@ -68,7 +68,7 @@ extension LockOrder {
         public var violations: [Violation] {
             let checker = CheckerState.shared
             return SlowPathLock.withLock {
-                checker.lock.withLock { checker.reporter.distinct.compactMap { $0 } }
+                checker.tables.withLock { $0.reporter.distinct.compactMap { $0 } }
             }
         }
 

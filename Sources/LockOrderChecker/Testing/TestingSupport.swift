@@ -29,10 +29,10 @@ extension LockOrder {
         let checker = CheckerState.shared
         let me = ThreadIdentity.current
         func join(_ body: () throws -> Void) rethrows -> [Violation] {
-            let first = checker.lock.withLock { checker.reporter.distinct.count }
+            let first = checker.tables.withLock { $0.reporter.distinct.count }
             try body()
             return SlowPathLock.withLock {
-                checker.lock.withLock { checker.reporter.distinct[first...].compactMap { $0 } }
+                checker.tables.withLock { $0.reporter.distinct[first...].compactMap { $0 } }
             }
         }
         // Nested on this thread: join the running session.
@@ -82,17 +82,17 @@ extension CheckerState {
         resuming resumed: ClassOrderGraph? = nil
     ) -> CheckingSession {
         SlowPathLock.withLock {
-            lock.withLock {
+            tables.withLock { tables in
                 let saved = CheckingSession(
-                    mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: hierarchy,
-                    reporter: reporter,
-                    learned: learned)
-                hierarchy = newHierarchy
-                registry.resolveLocked(against: newHierarchy)
-                reporter = Reporter()
-                reporter.printsToStandardError = printsReports
-                learned.resetLocked()
-                if let resumed { learned = resumed }
+                    mode: lockorder_mode(), learning: lockorder_learning(), hierarchy: tables.hierarchy,
+                    reporter: tables.reporter,
+                    learned: tables.learned)
+                tables.hierarchy = newHierarchy
+                tables.registry.resolve(against: newHierarchy)
+                tables.reporter = Reporter()
+                tables.reporter.printsToStandardError = printsReports
+                tables.learned.reset()
+                if let resumed { tables.learned = resumed }
                 lockorder_set_learning(learnsOrder ? 1 : 0)
                 lockorder_advance_epoch()
                 lockorder_set_mode(UInt8(LOCKORDER_MODE_REPORT))
@@ -105,13 +105,13 @@ extension CheckerState {
     /// returns what the session reported and the order it learned.
     func endSession(restoring saved: CheckingSession) -> (violations: [Violation], learned: ClassOrderGraph) {
         SlowPathLock.withLock {
-            lock.withLock {
-                let violations = reporter.distinct.compactMap { $0 }
-                let learnedInSession = learned
-                hierarchy = saved.hierarchy
-                registry.resolveLocked(against: saved.hierarchy)
-                reporter = saved.reporter
-                learned = saved.learned
+            tables.withLock { tables in
+                let violations = tables.reporter.distinct.compactMap { $0 }
+                let learnedInSession = tables.learned
+                tables.hierarchy = saved.hierarchy
+                tables.registry.resolve(against: saved.hierarchy)
+                tables.reporter = saved.reporter
+                tables.learned = saved.learned
                 lockorder_advance_graph_epoch()
                 lockorder_set_learning(saved.learning)
                 lockorder_advance_epoch()
