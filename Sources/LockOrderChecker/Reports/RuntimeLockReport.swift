@@ -51,7 +51,7 @@ extension LockOrder {
         guard let state = checkedThreadState() else { return false }
         let checker = CheckerState.shared
         checker.slowPath(state) {
-            let held = checker.lock.withLock { checker.heldSnapshotsLocked(state) }
+            let held = checker.tables.withLock { $0.heldSnapshots(state) }
             var candidate = ViolationCandidate(
                 kind: finding.kind, message: finding.message, lock: nil, held: held, rule: finding.rule,
                 hint: finding.hint, classIDs: [], site: "\(finding.site)")
@@ -70,9 +70,7 @@ extension LockOrder {
     /// `for`-`in` loop calls `makeIterator()` without arguments).
     @inline(never)
     package static func describeCallSite(_ backtrace: Backtrace) -> String {
-        let locatesSource = CheckerState.shared.lock.withLock {
-            CheckerState.shared.configuration.symbolizesSourceLocations
-        }
+        let locatesSource = CheckerState.shared.tables.withLock { $0.configuration.symbolizesSourceLocations }
         guard let frame = backtrace.symbolicated(includingSourceLocations: locatesSource).first else {
             return "an unknown site"
         }
