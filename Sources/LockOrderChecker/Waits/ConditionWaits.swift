@@ -80,15 +80,15 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let held = heldSnapshotsLocked(state)
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let held = tables.heldSnapshots(state)
                 let entries = lockorder_held_locks(state)!
                 let others = (0..<Int(state.pointee.depth)).reversed().filter {
                     entries[$0].lock_id != mutex?.id
                 }
-                let otherNames = others.map { snapshotLocked(entries[$0]).name }.joined(separator: ", ")
+                let otherNames = others.map { tables.snapshot(entries[$0]).name }.joined(separator: ", ")
                 let mutexSnapshot = mutex.map {
-                    snapshotLocked($0, mode: .exclusive, orderKey: nil, site: site)
+                    tables.snapshot($0, mode: .exclusive, orderKey: nil, site: site)
                 }
                 let through = mutexSnapshot.map { " with \($0.name)" } ?? ""
                 return ViolationCandidate(
@@ -112,14 +112,14 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let waitingWith = snapshotLocked(mutex, mode: .exclusive, orderKey: nil, site: site)
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let waitingWith = tables.snapshot(mutex, mode: .exclusive, orderKey: nil, site: site)
                 let holder = heldByAnotherThread ? "another thread holds" : "this thread does not hold"
                 return ViolationCandidate(
                     kind: .waitNotHeld,
                     message:
                         "wait not held: waiting on condition \(condition) with \(waitingWith.name), which \(holder)",
-                    lock: waitingWith, held: heldSnapshotsLocked(state),
+                    lock: waitingWith, held: tables.heldSnapshots(state),
                     rule:
                         "a condition wait releases its mutex, so the waiting thread must hold it (the wait was not made: "
                         + "it returned at once, as a spurious wake-up)",
