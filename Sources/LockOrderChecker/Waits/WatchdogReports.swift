@@ -6,7 +6,7 @@ extension CheckerState {
     func reportDeadlock(_ cycle: [WaitRecord], holders: Holders) {
         let watchdog = lockorder_current_thread_state()!
         slowPath(watchdog) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
+            let candidate = tables.withLock { tables -> ViolationCandidate in
                 var edges: [PendingCycleEdge] = []
                 var clauses: [String] = []
                 var classIDs: [UInt32] = []
@@ -15,12 +15,12 @@ extension CheckerState {
                         continue
                     }
                     classIDs.append(classID)
-                    let waitingFor = registry.name(of: nameID, classID: classID)
+                    let waitingFor = tables.registry.name(of: nameID, classID: classID)
                     let thread = Watchdog.describe(serial: wait.thread, tid: wait.tid)
                     // What this thread holds that the previous thread in the cycle waits for.
                     let previous = cycle[(index + cycle.count - 1) % cycle.count]
                     let heldEntry = holders.thread(wait.thread)?.held.last { $0.lock_id == previous.lockID }
-                    let held = heldEntry.map { snapshotLocked($0) }
+                    let held = heldEntry.map { tables.snapshot($0) }
                     let holder = holders.holding(lockID, except: wait.thread)
                     clauses.append(
                         "thread \(wait.thread) waits for \(waitingFor)"
@@ -34,12 +34,13 @@ extension CheckerState {
                             backtrace: Backtrace(addresses: wait.frames)))
                 }
                 let first = cycle[0]
-                let firstHeld = holders.thread(first.thread)?.held.reversed().map { snapshotLocked($0) } ?? []
+                let firstHeld =
+                    holders.thread(first.thread)?.held.reversed().map { tables.snapshot($0) } ?? []
                 return ViolationCandidate(
                     kind: .deadlock,
                     message: "deadlock: \(cycle.count) threads wait for each other: "
                         + clauses.joined(separator: "; "),
-                    lock: lockSnapshotLocked(first), held: firstHeld,
+                    lock: tables.lockSnapshot(first), held: firstHeld,
                     rule:
                         "threads that each wait for a lock another of them holds wait forever "
                         + "(a cycle in the wait-for graph, seen by the watchdog in two rounds in a row)",
@@ -59,7 +60,7 @@ extension CheckerState {
     func reportLongWait(_ wait: WaitRecord, now: UInt64, holders: Holders) {
         let watchdog = lockorder_current_thread_state()!
         slowPath(watchdog) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
+            let candidate = tables.withLock { tables -> ViolationCandidate in
                 let seconds = Double(now - wait.since) / 1e9
                 let waited = "\(Double(Int(seconds * 10)) / 10) s"
                 let what: String
@@ -68,10 +69,10 @@ extension CheckerState {
                 var classIDs: [UInt32] = []
                 switch wait.target {
                 case .lock(let lockID, let classID, let nameID, _, _):
-                    what = registry.name(of: nameID, classID: classID)
+                    what = tables.registry.name(of: nameID, classID: classID)
                     classIDs = [classID]
                     if let (holder, entry) = holders.holding(lockID, except: wait.thread) {
-                        let site = snapshotLocked(entry).site ?? "?"
+                        let site = tables.snapshot(entry).site ?? "?"
                         holderText =
                             ", held by \(Watchdog.describe(serial: holder.serial, tid: holder.tid)) since it took it at \(site)"
                     } else {
@@ -93,8 +94,8 @@ extension CheckerState {
                 return ViolationCandidate(
                     kind: .longWait,
                     message: "long wait: \(thread) has waited \(waited) for \(what)\(holderText)",
-                    lock: lockSnapshotLocked(wait),
-                    held: holders.thread(wait.thread)?.held.reversed().map { snapshotLocked($0) } ?? [],
+                    lock: tables.lockSnapshot(wait),
+                    held: holders.thread(wait.thread)?.held.reversed().map { tables.snapshot($0) } ?? [],
                     rule: "a wait longer than LOCKORDER_WAIT_WARN is reported once, while it lasts",
                     hint: hint, classIDs: classIDs, site: wait.site,
                     backtrace: Backtrace(addresses: wait.frames),
@@ -103,9 +104,11 @@ extension CheckerState {
             report([candidate])
         }
     }
+}
 
+extension CheckerTables {
     /// The lock a wait is for, as a report shows it; nil for a condition or a semaphore.
-    private func lockSnapshotLocked(_ wait: WaitRecord) -> LockSnapshot? {
+    fileprivate func lockSnapshot(_ wait: WaitRecord) -> LockSnapshot? {
         guard case .lock(_, let classID, let nameID, let kind, let mode) = wait.target else { return nil }
         let record = registry.record(classID)
         return LockSnapshot(
