@@ -38,7 +38,7 @@ extension CheckerState {
         }
     }
 
-    // MARK: Implicit acquisitions (rule 4)
+    // MARK: Implicit acquisitions (R12 of docs/rules.md)
 
     /// Checks the lock a safepoint-style option implicitly acquires (JL_LOCK and JL_UNLOCK touch
     /// safepoint_lock) against the held locks; called from the release path too.
@@ -54,7 +54,7 @@ extension CheckerState {
         }
     }
 
-    // MARK: Forbidden operations (rule 5)
+    // MARK: Forbidden operations (R13 of docs/rules.md)
 
     func checkOperation(
         _ operation: ThreadOperation, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
@@ -228,7 +228,7 @@ extension CheckerTables {
         }
     }
 
-    /// The level rule and its exceptions for one acquisition (rules 1 to 3 of docs/hierarchy.md).
+    /// The level rule and its exceptions for one acquisition (R9 and R15 to R17 of docs/rules.md).
     func levelViolation(
         _ identity: LockIdentity, mode: AccessMode, orderKey: UInt64?, site: SourceSite,
         state: UnsafeMutablePointer<lockorder_thread_state>
@@ -324,7 +324,7 @@ extension CheckerTables {
     }
 
     /// Rules 1 and 2 in words: the level rule, and what it means for leaves and roots. Locks
-    /// that are not in the hierarchy have no level and are outside these rules (rule 6).
+    /// that are not in the hierarchy have no level and are outside these rules (R2 of docs/rules.md).
     func levelRuleText(heldLevel: Int, acquiring level: Int) -> String {
         var text =
             "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
