@@ -21,7 +21,7 @@ enum LockOrderBench {
         let report = BenchReport()
         let sections: [(Int, (BenchOptions, BenchReport) -> Void)] = [
             (1, UncontendedWorkloads.run), (2, NestedWorkloads.run), (3, ThreadScalingWorkload.run),
-            (4, ScaleWorkload.run), (5, FirstTimeCosts.run),
+            (4, ScaleWorkload.run), (5, FirstTimeCosts.run), (6, ContendedWorkloads.run),
         ]
         for (number, run) in sections where options.sections?.contains(number) ?? true {
             run(options, report)

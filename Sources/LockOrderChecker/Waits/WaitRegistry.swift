@@ -34,7 +34,7 @@ package enum WaitRegistry {
     static let labelCapacity = 64
 
     /// Whether waits are published (the watchdog is on). Set once, when checking starts.
-    static let isPublishing = Atomic<Bool>(false)
+    package static let isPublishing = Atomic<Bool>(false)
     static let slots: [WaitSlot] = (0..<capacity).map { _ in WaitSlot() }
 
     /// Runs `body`, a blocking wait for `target`, published as this thread's wait while it runs.
@@ -73,18 +73,24 @@ package enum WaitRegistry {
     }
 }
 
-/// One published wait, as the watchdog copied it.
+/// One published wait, as the watchdog copied it. Plain fields, no enum with payloads: the
+/// release build's optimizer crashed on a switch over such an enum inside the report closures
+/// (Swift 6.3.1, SIL ownership verifier in CopyPropagation).
 struct WaitRecord {
-    enum Target {
-        case lock(id: UInt64, classID: UInt32, nameID: UInt32, kind: LockKind, mode: AccessMode)
-        case condition(String)
-        case semaphore(String)
-    }
+    enum What { case lock, condition, semaphore }
     /// Slot index and sequence: names this wait and no other.
     let waitID: UInt64
     let thread: UInt64
     let tid: Int64
-    let target: Target
+    let what: What
+    /// For a lock: its id (0 otherwise), class, name, kind and the mode waited for.
+    let lockID: UInt64
+    let classID: UInt32
+    let nameID: UInt32
+    let kind: LockKind
+    let mode: AccessMode
+    /// For a condition or a semaphore: its name.
+    let label: String
     /// When the wait began, monotonic nanoseconds.
     let since: UInt64
     /// The wait's call site, `File.swift:line`.
@@ -92,10 +98,7 @@ struct WaitRecord {
     /// The waiting thread's stack when it began to wait.
     let frames: [UInt]
 
-    var lockID: UInt64? {
-        if case .lock(let id, _, _, _, _) = target { return id }
-        return nil
-    }
+    var isLockWait: Bool { what == .lock }
 }
 
 /// One thread's published wait: a sequence lock over plain fields (each an atomic, so a copy made
@@ -166,19 +169,9 @@ final class WaitSlot: Sendable {
         guard before & 1 == 0 else { return nil }
         let shape = shape.load(ordering: .relaxed)
         let what = shape & 0xFF
-        let target: WaitRecord.Target
-        if what == 0 {
-            let names = lockNames.load(ordering: .relaxed)
-            target = .lock(
-                id: lockID.load(ordering: .relaxed), classID: UInt32(truncatingIfNeeded: names),
-                nameID: UInt32(truncatingIfNeeded: names >> 32),
-                kind: LockKind(rawValue: UInt8(truncatingIfNeeded: shape >> 16)) ?? .mutex,
-                mode: AccessMode(rawValue: UInt8(truncatingIfNeeded: shape >> 8)) ?? .exclusive)
-        } else {
-            let length = min(Int(shape >> 32), WaitRegistry.labelCapacity)
-            let name = String(decoding: UnsafeBufferPointer(start: label, count: length), as: UTF8.self)
-            target = what == 1 ? .condition(name) : .semaphore(name)
-        }
+        let names = lockNames.load(ordering: .relaxed)
+        let length = what == 0 ? 0 : min(Int(shape >> 32), WaitRegistry.labelCapacity)
+        let label = String(decoding: UnsafeBufferPointer(start: self.label, count: length), as: UTF8.self)
         let fileLine = fileLine.load(ordering: .relaxed)
         let fileStart = UnsafePointer<UInt8>(bitPattern: file.load(ordering: .relaxed))
         let file = String(
@@ -189,7 +182,13 @@ final class WaitSlot: Sendable {
         let frames = (0..<count).map { UInt(bitPattern: self.frames[$0]) }
         let record = WaitRecord(
             waitID: UInt64(index) << 48 | before, thread: thread.load(ordering: .relaxed),
-            tid: tid.load(ordering: .relaxed), target: target, since: since.load(ordering: .relaxed),
+            tid: tid.load(ordering: .relaxed), what: what == 0 ? .lock : what == 1 ? .condition : .semaphore,
+            lockID: what == 0 ? lockID.load(ordering: .relaxed) : 0,
+            classID: UInt32(truncatingIfNeeded: names),
+            nameID: UInt32(truncatingIfNeeded: names >> 32),
+            kind: LockKind(rawValue: UInt8(truncatingIfNeeded: shape >> 16)) ?? .mutex,
+            mode: AccessMode(rawValue: UInt8(truncatingIfNeeded: shape >> 8)) ?? .exclusive, label: label,
+            since: since.load(ordering: .relaxed),
             site: "\(file):\(fileLine >> 32)", frames: frames)
         atomicMemoryFence(ordering: .acquiring)
         guard sequence.load(ordering: .relaxed) == before, claimed.load(ordering: .relaxed) else {

@@ -170,7 +170,7 @@ struct WatchdogRounds {
     /// lock held by ..., back to T. Each cycle once, starting at its smallest thread serial.
     static func cycles(_ waits: [WaitRecord], _ holders: Holders) -> [[WaitRecord]] {
         var waitByThread: [UInt64: WaitRecord] = [:]
-        for wait in waits where wait.lockID != nil { waitByThread[wait.thread] = wait }
+        for wait in waits where wait.isLockWait { waitByThread[wait.thread] = wait }
         var cycles: [[WaitRecord]] = []
         var seen: Set<UInt64> = []
         for start in waitByThread.keys.sorted() where !seen.contains(start) {
@@ -186,7 +186,7 @@ struct WatchdogRounds {
                 position[thread] = path.count
                 path.append(thread)
                 guard
-                    let next = holders.holders(of: wait.lockID!, except: thread).first(where: {
+                    let next = holders.holders(of: wait.lockID, except: thread).first(where: {
                         waitByThread[$0] != nil
                     })
                 else { break }

@@ -11,9 +11,8 @@ extension CheckerState {
                 var clauses: [String] = []
                 var classIDs: [UInt32] = []
                 for (index, wait) in cycle.enumerated() {
-                    guard case .lock(let lockID, let classID, let nameID, _, _) = wait.target else {
-                        continue
-                    }
+                    guard wait.isLockWait else { continue }
+                    let (lockID, classID, nameID) = (wait.lockID, wait.classID, wait.nameID)
                     classIDs.append(classID)
                     let waitingFor = tables.registry.name(of: nameID, classID: classID)
                     let thread = Watchdog.describe(serial: wait.thread, tid: wait.tid)
@@ -67,8 +66,9 @@ extension CheckerState {
                 var holderText = ""
                 var hint: String
                 var classIDs: [UInt32] = []
-                switch wait.target {
-                case .lock(let lockID, let classID, let nameID, _, _):
+                let (lockID, classID, nameID) = (wait.lockID, wait.classID, wait.nameID)
+                switch wait.what {
+                case .lock:
                     what = tables.registry.name(of: nameID, classID: classID)
                     classIDs = [classID]
                     if let (holder, entry) = holders.holding(lockID, except: wait.thread) {
@@ -80,12 +80,14 @@ extension CheckerState {
                     }
                     hint =
                         "find why the holder keeps \(what) so long: it may itself be blocked, or doing slow work under it"
-                case .condition(let name):
+                case .condition:
+                    let name = wait.label
                     what = "condition \(name)"
                     holderText = " (who could signal it is unknown)"
                     hint =
                         "make sure some thread signals \(name) after changing its predicate, while or after holding the mutex"
-                case .semaphore(let name):
+                case .semaphore:
+                    let name = wait.label
                     what = "semaphore \(name)"
                     holderText = " (who could signal it is unknown)"
                     hint = "make sure every wait on \(name) is matched by a signal"
@@ -109,7 +111,8 @@ extension CheckerState {
 extension CheckerTables {
     /// The lock a wait is for, as a report shows it; nil for a condition or a semaphore.
     fileprivate func lockSnapshot(_ wait: WaitRecord) -> LockSnapshot? {
-        guard case .lock(_, let classID, let nameID, let kind, let mode) = wait.target else { return nil }
+        guard wait.isLockWait else { return nil }
+        let (classID, nameID, kind, mode) = (wait.classID, wait.nameID, wait.kind, wait.mode)
         let record = registry.record(classID)
         return LockSnapshot(
             name: registry.name(of: nameID, classID: classID), className: record.displayName,
