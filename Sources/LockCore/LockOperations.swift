@@ -187,10 +187,12 @@ enum LockOperations {
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
+    /// A timeout in nanoseconds: zero for a zero or negative one (an immediate try; a negative
+    /// duration under one second has zero seconds and negative attoseconds), capped far from overflow.
     @usableFromInline
     static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        if seconds < 0 { return 0 }
+        if seconds < 0 || attoseconds < 0 { return 0 }
         if seconds > Int64.max / 1_000_000_000 - 1 { return Int64.max / 2 }
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }

@@ -87,6 +87,24 @@ struct TryLockTests {
         holder.join()
     }
 
+    @Test(
+        "tryLock(for:) with a zero or negative timeout is an immediate try (no trap under one second)",
+        arguments: ExclusiveKind.allCases)
+    func nonPositiveTimeoutIsAnImmediateTry(kind: ExclusiveKind) {
+        let lock = kind.make("impatient")
+        for timeout in [Duration.milliseconds(-5), .nanoseconds(-1), .seconds(-2), .zero] {
+            #expect(lock.tryLock(for: timeout), "a free lock is taken with timeout \(timeout)")
+            lock.unlock()
+        }
+        let release = Semaphore()
+        let holder = holdOnAnotherThread(lock, until: release)
+        #expect(!lock.tryLock(for: .milliseconds(-5)))
+        #expect(!lock.tryLock(for: .zero))
+        release.signal()
+        holder.join()
+        #expect(anotherThreadCanTake(lock))
+    }
+
     @Test("with checking on: the try forms report nothing", arguments: ExclusiveKind.allCases)
     func tryFormsReportNothing(kind: ExclusiveKind) {
         let violations = LockOrder.withChecking {
