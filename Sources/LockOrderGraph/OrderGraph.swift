@@ -216,21 +216,25 @@ package struct OrderGraph<Evidence> {
     ///
     /// Afterwards the id behaves as a fresh node and may be reused. Removing
     /// edges cannot break the topological order, so no ranks change. A no-op
-    /// for out-of-range ids.
-    package mutating func removeNode(_ node: UInt32) {
-        guard Int(node) < nodeCapacity else { return }
+    /// for out-of-range ids. Returns the removed edges' evidence, so that a caller that
+    /// budgets what evidence holds (stored backtraces) can take it back.
+    @discardableResult
+    package mutating func removeNode(_ node: UInt32) -> [Evidence] {
+        guard Int(node) < nodeCapacity else { return [] }
+        var removed: [Evidence] = []
         let successors = outEdges[Int(node)]
         outEdges[Int(node)] = []
         for w in successors {
-            edges.removeValue(forKey: Self.key(node, w))
+            if let edge = edges.removeValue(forKey: Self.key(node, w)) { removed.append(edge.evidence) }
             Self.removeOne(node, from: &inEdges[Int(w)])
         }
         let predecessors = inEdges[Int(node)]
         inEdges[Int(node)] = []
         for u in predecessors {
-            edges.removeValue(forKey: Self.key(u, node))
+            if let edge = edges.removeValue(forKey: Self.key(u, node)) { removed.append(edge.evidence) }
             Self.removeOne(node, from: &outEdges[Int(u)])
         }
+        return removed
     }
 
     /// The number of stored edges.

@@ -67,6 +67,33 @@ struct LearnedOrderCapacityTests {
         #expect(cycle.cycle?.map(\.from).map { $0.prefix(7) } == ["other 0", "held 0 "], "\(cycle.message)")
     }
 
+    @Test("edges removed with their destroyed classes give their backtraces back: a later cycle has frames")
+    func storedStacksAreReturned() throws {
+        let anchor = CheckedMutex("anchor")
+        let rounds = LearnedOrder.storedStackCapacity + 600
+        var storedAfterwards = -1
+        var violations: [Violation] = []
+        let standardError = capturingStandardError {
+            violations = LockOrderChecker.withChecking(learnsOrder: true) {
+                // Each short-lived instance lock makes one edge (anchor -> it), which goes with it.
+                for _ in 0..<rounds {
+                    let shortLived = CheckedMutex("short-lived", class: .instance)
+                    takeInOrder(anchor, shortLived)
+                }
+                storedAfterwards = CheckerState.shared.lock.withLock { CheckerState.shared.learned.storedStacks }
+                let first = CheckedMutex("cycle first")
+                let second = CheckedMutex("cycle second")
+                takeInOrder(first, second)
+                takeInOrder(second, first)
+            }
+        }
+        #expect(storedAfterwards == 0, "no edge is live, so no backtrace is stored")
+        #expect(!standardError.contains("edge backtraces are stored"))
+        let cycle = try #require(violations.first { $0.kind == .orderCycle })
+        let earlierEdge = try #require(cycle.cycle?.last)
+        #expect(!earlierEdge.frames.isEmpty, "the earlier edge of a fresh cycle keeps its backtrace")
+    }
+
     @Test("locks past the class table share the unchecked overflow class, which orders nothing")
     func overflowClassIsNotOrdered() throws {
         let a = CheckedMutex("A")

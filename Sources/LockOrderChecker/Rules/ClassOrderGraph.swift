@@ -111,7 +111,8 @@ struct ClassOrderGraph {
             let key = NodeKey(classID: classID, role: role)
             guard let node = nodeByKey.removeValue(forKey: key) else { continue }
             keyByNode[node] = nil
-            graph.removeNode(node)
+            // The removed edges' backtraces go back to the budget of stored ones.
+            for evidence in graph.removeNode(node) where evidence?.backtrace != nil { storedStacks -= 1 }
             freeNodes.append(node)
             removedAny = true
         }
