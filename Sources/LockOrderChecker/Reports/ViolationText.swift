@@ -45,6 +45,7 @@ enum ViolationText {
             lines.append("    #\(index) \(frame.formatted)")
         }
         lines.append("  hint: \(violation.hint)")
-        return lines.joined(separator: "\n") + "\n"
+        // Each line is one line: a control character in a name or a path is shown escaped.
+        return lines.map(TerminalText.escaped).joined(separator: "\n") + "\n"
     }
 }

@@ -24,7 +24,7 @@ struct Configuration {
         case let other?:
             (
                 UInt8(LOCKORDER_MODE_REPORT),
-                "lockorder: LOCKORDER_CHECK=\(other) is not one of \(checkValues); checking in report mode\n"
+                "lockorder: LOCKORDER_CHECK=\(TerminalText.value(other)) is not one of \(checkValues); checking in report mode\n"
             )
         }
     }
@@ -38,7 +38,7 @@ struct Configuration {
         case let other?:
             (
                 defaultValue,
-                "lockorder: \(name)=\(other) is not one of \(switchValues); using \(defaultValue ? "on" : "off")\n"
+                "lockorder: \(name)=\(TerminalText.value(other)) is not one of \(switchValues); using \(defaultValue ? "on" : "off")\n"
             )
         }
     }
@@ -64,7 +64,7 @@ extension CheckerState {
             }
             lockorder_set_mode(mode)
         }
-        for message in messages { StandardError.write(message) }
+        for message in messages { StandardError.write(TerminalText.line(message)) }
     }
 
     /// The variables that matter once checking is on; returns the lines to print.
@@ -75,14 +75,16 @@ extension CheckerState {
                 hierarchy = try LockHierarchy.load(path: path)
                 registry.resolveLocked(against: hierarchy)
             } catch {
-                messages.append("\(error.description) (checking goes on with the built-in julia hierarchy)\n")
+                messages.append(
+                    "\(TerminalText.value(error.description, limit: 4 * TerminalText.valueLimit)) "
+                        + "(checking goes on with the built-in julia hierarchy)\n")
             }
         }
         if let path = environmentValue("LOCKORDER_REPORT_FILE"), !path.isEmpty {
             let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             if descriptor < 0 {
                 messages.append(
-                    "lockorder: LOCKORDER_REPORT_FILE '\(path)': \(String(cString: strerror(errno))) "
+                    "lockorder: LOCKORDER_REPORT_FILE '\(TerminalText.value(path))': \(String(cString: strerror(errno))) "
                         + "(reports go to stderr only)\n")
             } else {
                 reporter.jsonFileDescriptor = descriptor
