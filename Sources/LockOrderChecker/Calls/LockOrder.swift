@@ -51,11 +51,15 @@ public enum LockOrder {
     /// another thread does, and forgets the learned order of an instance-classed lock (so a new
     /// lock cannot inherit stale order) and its instance-order key.
     ///
+    /// - Parameters:
+    ///   - site: where the lock is destroyed, when the caller knows it; nil (a deinit, which
+    ///     has no call site) names where the lock was created, and the report's backtrace
+    ///     shows what destroyed it.
     /// - Returns: true when the calling thread held the lock (the lock type must then not
     ///   destroy the underlying pthread object, which would be undefined behaviour).
     @discardableResult
     public static func lockDestroyed(
-        _ lock: LockIdentity, heldElsewhere: Bool = false, site: SourceSite = SourceSite()
+        _ lock: LockIdentity, heldElsewhere: Bool = false, site: SourceSite? = nil
     ) -> Bool {
         defer { forgetOrderKey(of: lock) }  // after the report, which shows the key
         return CheckerState.shared.lockDestroyed(lock, heldElsewhere: heldElsewhere, site: site)

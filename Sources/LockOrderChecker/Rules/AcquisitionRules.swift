@@ -336,7 +336,7 @@ extension CheckerState {
         }
     }
 
-    func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site: SourceSite) -> Bool {
+    func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site passedSite: SourceSite?) -> Bool {
         var heldHere = false
         if let state = LockOrder.checkedThreadState() {
             let held = lockorder_held_locks(state)!
@@ -345,6 +345,7 @@ extension CheckerState {
                 heldHere = true
                 slowPath(state) {
                     let candidate = lock.withLock { () -> ViolationCandidate in
+                        let site = destroySiteLocked(identity, passed: passedSite)
                         let destroyed = snapshotLocked(identity, mode: .exclusive, orderKey: nil, site: site)
                         return destroyedCandidate(
                             destroyed, identity: identity, byThisThread: true,
@@ -356,6 +357,7 @@ extension CheckerState {
             } else if heldElsewhere {
                 slowPath(state) {
                     let candidate = lock.withLock { () -> ViolationCandidate in
+                        let site = destroySiteLocked(identity, passed: passedSite)
                         let destroyed = snapshotLocked(identity, mode: .exclusive, orderKey: nil, site: site)
                         return destroyedCandidate(
                             destroyed, identity: identity, byThisThread: false,
@@ -372,6 +374,12 @@ extension CheckerState {
             }
         }
         return heldHere
+    }
+
+    /// Where a destroyed lock's report points: the site passed, or else (a deinit has no call
+    /// site of its own) where the lock was created.
+    private func destroySiteLocked(_ identity: LockIdentity, passed: SourceSite?) -> SourceSite {
+        passed ?? registry.creationSite(of: identity.nameID) ?? SourceSite(fileID: "?", line: 0)
     }
 
     private func destroyedCandidate(

@@ -56,15 +56,12 @@ final class CheckerState: @unchecked Sendable {
                     }
                     return ClassRegistry.overflowClassID
                 }()
-            var nameID: UInt32 = 0
-            if let name {
-                let interned = registry.nameIDLocked(for: name)
-                nameID = interned.id
-                if interned.overflowed && reporter.noteCapacityLocked("lock names") {
-                    notices.append(
-                        "the name table is full (\(ClassRegistry.nameCapacity) names); new locks show their "
-                            + "class name in reports")
-                }
+            let interned = registry.nameIDLocked(for: name, site: site)
+            let nameID = interned.id
+            if interned.overflowed && reporter.noteCapacityLocked("lock names") {
+                notices.append(
+                    "the name table is full (\(ClassRegistry.nameCapacity) names); new locks show their "
+                        + "class name in reports")
             }
             var optionBits: UInt8 = 0
             for option in options {
