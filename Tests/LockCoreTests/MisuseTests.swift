@@ -163,7 +163,9 @@ struct MisuseTests {
         #expect(violation.held.map(\.name) == ["doomed"])
     }
 
-    @Test("destroyed while held names where the lock was created, so two such locks of one class are two reports")
+    @Test(
+        "destroyed while held names where the lock was created, so two such locks of one class are two reports"
+    )
     func destroyedWhileHeldNamesTheCreationSite() throws {
         var firstLine = 0
         var secondLine = 0

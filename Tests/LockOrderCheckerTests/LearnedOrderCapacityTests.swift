@@ -80,7 +80,9 @@ struct LearnedOrderCapacityTests {
                     let shortLived = CheckedMutex("short-lived", class: .instance)
                     takeInOrder(anchor, shortLived)
                 }
-                storedAfterwards = CheckerState.shared.lock.withLock { CheckerState.shared.learned.storedStacks }
+                storedAfterwards = CheckerState.shared.lock.withLock {
+                    CheckerState.shared.learned.storedStacks
+                }
                 let first = CheckedMutex("cycle first")
                 let second = CheckedMutex("cycle second")
                 takeInOrder(first, second)
