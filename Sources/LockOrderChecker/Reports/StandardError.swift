@@ -16,18 +16,22 @@ package enum StandardError {
     }
 }
 
-/// Writes a whole buffer to a file descriptor; gives up silently on a real error (there is
-/// nowhere left to report it).
-package func writeAll(fileDescriptor: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
-    guard var pointer = buffer.baseAddress else { return }
+/// Writes a whole buffer to a file descriptor, retrying partial writes and interrupted calls.
+/// Returns 0, or the errno of the write that failed (the caller decides whether and where to
+/// say so: a failed write to stderr has nowhere left to go).
+@discardableResult
+package func writeAll(fileDescriptor: Int32, _ buffer: UnsafeBufferPointer<UInt8>) -> Int32 {
+    guard var pointer = buffer.baseAddress else { return 0 }
     var remaining = buffer.count
     while remaining > 0 {
         let written = Glibc.write(fileDescriptor, pointer, remaining)
         if written < 0 {
             if errno == EINTR { continue }
-            return
+            return errno
         }
+        if written == 0 { return EIO }
         pointer += written
         remaining -= written
     }
+    return 0
 }
