@@ -189,8 +189,12 @@ final class CheckerState: @unchecked Sendable {
                 frames: backtrace.symbolicated(includingSourceLocations: locatesSource), count: 1,
                 id: index + 1)
             let sinks = lock.withLock { reporter }
-            sinks.emit(violation)
-            lock.withLock { reporter.storeLocked(violation, at: index) }
+            let fileError = sinks.emit(violation)
+            let isFirstLoss = lock.withLock {
+                reporter.storeLocked(violation, at: index)
+                return fileError != 0 && reporter.noteLostReportFileLineLocked()
+            }
+            if isFirstLoss { announceReportFileFailure(fileError) }
             if candidate.abortsAlways || lockorder_mode() == UInt8(LOCKORDER_MODE_ABORT) {
                 let reason =
                     candidate.abortsAlways
@@ -199,6 +203,16 @@ final class CheckerState: @unchecked Sendable {
                 abort()
             }
         }
+    }
+
+    /// The first line the report file did not take: said once, naming the file and the error;
+    /// the exit summary counts every lost line.
+    func announceReportFileFailure(_ error: Int32) {
+        let path = lock.withLock { configuration.reportFile?.path } ?? "?"
+        StandardError.write(
+            TerminalText.line(
+                "lockorder: LOCKORDER_REPORT_FILE '\(TerminalText.value(path))': "
+                    + "\(OutputFileProblem(writeErrno: error).text); lines not written are counted in the exit summary"))
     }
 
     /// Announces a capacity limit once, loudly.
@@ -233,17 +247,22 @@ final class CheckerState: @unchecked Sendable {
     }
 
     private func writeExitSummary() {
-        let (summary, printsSummary, distinct, notices, fileDescriptor, graphPath) = lock.withLock {
+        let (printsSummary, distinct, notices, fileDescriptor, graphPath) = lock.withLock {
             (
-                reporter.summaryLineLocked, reporter.printsToStandardError,
-                reporter.distinct.compactMap { $0 },
+                reporter.printsToStandardError, reporter.distinct.compactMap { $0 },
                 reporter.capacityNotices, reporter.jsonFileDescriptor, configuration.graphFilePath
             )
         }
-        if let summary, printsSummary { StandardError.write(summary) }
+        // The report file's summary first, so that the line on stderr counts it if it is lost.
         if fileDescriptor >= 0 {
-            ReportEncoding.appendSummary(distinct: distinct, capacityNotices: notices, to: fileDescriptor)
+            let error = ReportEncoding.appendSummary(
+                distinct: distinct, capacityNotices: notices, to: fileDescriptor)
+            if error != 0 && lock.withLock({ reporter.noteLostReportFileLineLocked() }) {
+                announceReportFileFailure(error)
+            }
         }
+        let summary = lock.withLock { reporter.summaryLineLocked }
+        if let summary, printsSummary { StandardError.write(summary) }
         if let graphPath { writeGraphFile(to: graphPath) }
     }
 }
