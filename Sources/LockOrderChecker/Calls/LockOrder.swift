@@ -253,8 +253,8 @@ public enum LockOrder {
         CheckerState.shared.noteHeldStackFull()
     }
 
-    /// Forgets an untracked acquisition of `lockID`; false when none was recorded (and every
-    /// untracked one was recorded, so the lock is not held by this thread).
+    /// Forgets an untracked acquisition of `lockID`; false when none was recorded (the lock is
+    /// not held by this thread, or was held past the recorded ids: the raw lock then decides).
     static func releaseUntracked(_ state: UnsafeMutablePointer<lockorder_thread_state>, lockID: UInt64)
         -> Bool
     {
@@ -265,12 +265,27 @@ public enum LockOrder {
             let ids = bytes.bindMemory(to: UInt64.self)
             guard let index = (0..<recorded).last(where: { ids[$0] == lockID }) else { return false }
             ids[index] = ids[recorded - 1]
+            // With more holds than ids, the last slot is not refilled: 0 (no lock has id 0)
+            // instead of a second copy of the id just moved.
+            if count > recorded { ids[recorded - 1] = 0 }
             return true
         }
-        // Past the recorded ids an unrecorded acquisition cannot be verified: let it go.
-        guard found || count > Int(LOCKORDER_UNTRACKED_CAPACITY) else { return false }
+        // Past the recorded ids the checker cannot tell an unrecorded hold from a lock this
+        // thread does not hold: `.notHeld` makes the lock ask the raw lock who holds it, and
+        // `didReleaseUnrecorded` counts the hold off when it was this thread's.
+        guard found else { return false }
         state.pointee.untracked -= 1
         return true
+    }
+
+    /// After `willRelease` answered `.notHeld` and the raw lock says the calling thread holds
+    /// it (it was taken while checking was off, or past the held stack's capacity, where only
+    /// the first locks are remembered by id): forgets one such unrecorded hold. Then release
+    /// the raw lock, without a report.
+    @inline(never)
+    public static func didReleaseUnrecorded(_ lock: LockIdentity) {
+        guard let state = checkedThreadState() else { return }
+        if state.pointee.untracked > UInt32(LOCKORDER_UNTRACKED_CAPACITY) { state.pointee.untracked -= 1 }
     }
 
     /// The outcome of `willRelease`.
