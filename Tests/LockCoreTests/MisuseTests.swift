@@ -224,6 +224,34 @@ struct MisuseTests {
         #expect(violations.last?.message == "held at exit: the thread ended holding 1 lock: shared doomed")
     }
 
+    @Test("an instance class whose lock is destroyed while another thread holds it is not given to a new lock")
+    func heldInstanceClassIsNotReused() throws {
+        var destroyedClassID: UInt32 = 0
+        var newcomerClassID: UInt32 = 0
+        let violations = LockOrderChecker.withChecking(learnsOrder: false) {
+            let slot = Box<CheckedMutex?>(CheckedMutex("held doomed", class: .instance))
+            destroyedClassID = slot.value!.identity.classID
+            let held = Semaphore()
+            let proceed = Semaphore()
+            let holder = TestThread {
+                slot.value!.lock()
+                held.signal()
+                proceed.wait()
+            }
+            held.wait()
+            slot.value = nil
+            let newcomer = CheckedMutex("newcomer", class: .instance)
+            newcomerClassID = newcomer.identity.classID
+            proceed.signal()
+            holder.join()
+            withExtendedLifetime(newcomer) {}
+        }
+        #expect(newcomerClassID != destroyedClassID)
+        #expect(violations.map(\.kind) == [.destroyedWhileHeld, .heldAtExit])
+        let atExit = try #require(violations.last)
+        #expect(atExit.held.first?.className.hasPrefix("held doomed #") == true, "\(atExit.held.map(\.className))")
+    }
+
     // MARK: Held at thread exit
 
     @Test("a thread ends holding the lock: held_at_exit naming it", arguments: ExclusiveKind.allCases)

@@ -367,7 +367,10 @@ extension CheckerState {
                 }
             }
         }
-        if identity.hasInstanceClass {
+        // A lock another thread still holds keeps its instance class for good: the holder's
+        // entry names it, so the id must not go to a new lock (the lock is never destroyed
+        // either, see the return value).
+        if identity.hasInstanceClass && (heldHere || !heldElsewhere) {
             lock.withLock {
                 learned.forgetClassLocked(identity.classID)
                 registry.releaseInstanceClassLocked(identity.classID)
