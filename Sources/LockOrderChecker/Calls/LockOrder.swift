@@ -115,7 +115,10 @@ public enum LockOrder {
     static func willAcquireSlowly(
         _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?, site: SourceSite
     ) {
-        guard let state = checkedThreadState() else { return }
+        guard let state = checkedThreadState() else {
+            CheckerMark.notePassedThrough()
+            return
+        }
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
         if depth == 0 { return }

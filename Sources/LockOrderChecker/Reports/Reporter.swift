@@ -89,9 +89,15 @@ struct Reporter {
     }
 
     /// The closing line at process exit, nil when nothing was reported.
-    var summaryLineLocked: String? {
+    var summaryLineLocked: String? { summaryLineLocked(passedThrough: 0) }
+
+    /// The closing line, also counting the acquisitions passed through unchecked inside the
+    /// checker (signal handlers); nil when there is nothing to say.
+    func summaryLineLocked(passedThrough: Int) -> String? {
         let (distinctCount, occurrences) = totalsLocked
-        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 { return nil }
+        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 && passedThrough == 0 {
+            return nil
+        }
         var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
         line += "\(occurrences) occurrence\(occurrences == 1 ? "" : "s")"
         if !capacityNotices.isEmpty {
@@ -101,6 +107,11 @@ struct Reporter {
         }
         if lostReportFileLines > 0 {
             line += "; \(lostReportFileLines) report file line\(lostReportFileLines == 1 ? "" : "s") lost"
+        }
+        if passedThrough > 0 {
+            line +=
+                "; \(passedThrough) acquisition\(passedThrough == 1 ? "" : "s") passed through unchecked "
+                + "inside the checker (signal handlers)"
         }
         return line + "\n"
     }

@@ -261,7 +261,7 @@ final class CheckerState: @unchecked Sendable {
                 announceReportFileFailure(error)
             }
         }
-        let summary = lock.withLock { reporter.summaryLineLocked }
+        let summary = lock.withLock { reporter.summaryLineLocked(passedThrough: CheckerMark.passedThroughCount) }
         if let summary, printsSummary { StandardError.write(summary) }
         if let graphPath { writeGraphFile(to: graphPath) }
     }

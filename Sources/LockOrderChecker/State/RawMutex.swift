@@ -39,13 +39,17 @@ package final class RawMutex: @unchecked Sendable {
         checkPthread(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")
     }
 
-    /// Runs `body` with the mutex held and releases it on every exit, including a throw.
+    /// Runs `body` with the mutex held and releases it on every exit, including a throw. The
+    /// thread carries the in-checker mark meanwhile (`CheckerMark`), so a signal handler that
+    /// interrupts it and takes a checked lock is passed through instead of waiting for this mutex.
     package func withLock<Result, Failure: Error>(
         _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        lock()
-        defer { unlock() }
-        return try body()
+        try CheckerMark.inside { () throws(Failure) -> Result in
+            lock()
+            defer { unlock() }
+            return try body()
+        }
     }
 }
 

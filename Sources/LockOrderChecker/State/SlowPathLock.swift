@@ -22,6 +22,13 @@ package enum SlowPathLock {
     package static func withLock<Result, Failure: Error>(
         _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result {
+        // Marked as inside the checker (`CheckerMark`): a signal handler must not wait for it.
+        try CheckerMark.inside { () throws(Failure) -> Result in try withLockMarked(body) }
+    }
+
+    private static func withLockMarked<Result, Failure: Error>(
+        _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         let me = ThreadIdentity.current
         if owner.load(ordering: .relaxed) == me {
             depth += 1
