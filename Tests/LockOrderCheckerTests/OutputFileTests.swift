@@ -132,6 +132,41 @@ struct OutputFileTests {
         #expect(leftovers.isEmpty, "no temporary file is left behind")
     }
 
+    @Test("a report file and a graph file that take no bytes (a full disk): said once with errno, lost lines counted")
+    func writeFailuresAreSaid() async throws {
+        let folder = Self.makeFolder()
+        defer { _ = try? FileManager.default.removeItem(atPath: folder) }
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            // A file size limit of 0 makes every write to a regular file fail (EFBIG), as a full disk would.
+            signal(SIGXFSZ, SIG_IGN)
+            var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+            setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
+            alarm(10)
+            let folder = OutputFileTests.folder(parent: getppid())
+            setenv("LOCKORDER_CHECK", "report", 1)
+            setenv("LOCKORDER_REPORT_FILE", "\(folder)/report.jsonl", 1)
+            setenv("LOCKORDER_GRAPH_FILE", "\(folder)/graph.json", 1)
+            unsetenv("LOCKORDER_HIERARCHY")
+            let typecache = CheckedMutex(declared: "typecache_lock")
+            let libmap = CheckedMutex(declared: "libmap_lock")
+            let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
+            typecache.withLock { methodTable.withLock {} }
+            typecache.withLock { libmap.withLock {} }
+            exit(0)
+        }
+        let lines = Self.lines(result).filter { !$0.hasPrefix("  ") }
+        let failure =
+            "lockorder: LOCKORDER_REPORT_FILE '\(folder)/report.jsonl': write failed: File too large (errno 27); "
+            + "lines not written are counted in the exit summary"
+        #expect(lines.filter { $0 == failure }.count == 1, "\(lines)")
+        #expect(lines.contains("lockorder: 2 distinct violations, 2 occurrences; 3 report file lines lost"), "\(lines)")
+        #expect(
+            lines.contains(
+                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/graph.json': write failed: File too large (errno 27); "
+                    + "the graph is not written"), "\(lines)")
+        #expect(access("\(folder)/graph.json", F_OK) != 0)
+    }
+
     @Test("a report file that is a symbolic link owned by another user is not followed; one owned by us is")
     func reportFileSymbolicLinkRule() async throws {
         try #require(geteuid() == 0, "changing a link's owner needs root")
