@@ -56,6 +56,7 @@ func environmentValue(_ name: String) -> String? {
 extension CheckerState {
     /// Reads LOCKORDER_CHECK and the other variables the first time any lock is used.
     func configureFromEnvironment() {
+        ForkHandlers.installOnce()
         var messages: [String] = []
         lock.withLock {
             guard lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) else { return }

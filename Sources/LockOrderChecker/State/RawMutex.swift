@@ -34,6 +34,12 @@ package final class RawMutex: @unchecked Sendable {
         return true
     }
 
+    /// Makes the mutex new and free, in the child of a fork whose parent held it (the fork
+    /// handlers took it just before): its owner does not exist in the child.
+    package func reinitialize() {
+        checkPthread(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
+    }
+
     /// Releases the mutex; the calling thread must hold it.
     package func unlock() {
         checkPthread(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")

@@ -60,6 +60,26 @@ package enum SlowPathLock {
         return body()
     }
 
+    /// Before a fork: takes the lock unless the calling thread already holds it; answers
+    /// whether it did hold it (then nothing was taken, and nothing is released after the fork).
+    static func lockForFork() -> Bool {
+        if isHeldByCurrentThread { return true }
+        mutex.lock()
+        return false
+    }
+
+    /// After a fork, in the parent: releases what `lockForFork` took.
+    static func unlockAfterFork() {
+        mutex.unlock()
+    }
+
+    /// After a fork, in the child: the lock is new and free (no thread of the child held it).
+    static func reinitializeInChild() {
+        mutex.reinitialize()
+        owner.store(0, ordering: .relaxed)
+        depth = 0
+    }
+
     /// Whether the calling thread holds the lock (for tests and assertions).
     package static var isHeldByCurrentThread: Bool {
         owner.load(ordering: .relaxed) == ThreadIdentity.current
