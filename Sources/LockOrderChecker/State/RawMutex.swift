@@ -65,7 +65,7 @@ package final class RawMutex: @unchecked Sendable {
 /// invariant; there is no sensible way to go on.
 package func checkPthread(_ result: Int32, _ call: StaticString) {
     if result != 0 {
-        StandardError.write(
+        StandardError.writeNow(
             "lockorder: internal error: \(call) failed: \(String(cString: strerror(result))) (\(result))\n")
         abort()
     }
