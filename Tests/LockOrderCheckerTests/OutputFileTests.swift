@@ -1,5 +1,6 @@
 import Foundation
 import LockCore
+import LockOrderTestSupport
 import Testing
 
 @testable import LockOrderChecker
@@ -27,7 +28,7 @@ struct OutputFileTests {
 
     /// In the child: checking on, the variables set, one level inversion, exit through atexit.
     static func runChild(_ variables: [String: String]) -> Never {
-        alarm(10)
+        endProcessIfStillRunning(afterSeconds: 10)
         setenv("LOCKORDER_CHECK", "report", 1)
         unsetenv("LOCKORDER_HIERARCHY")
         unsetenv("LOCKORDER_REPORT_FILE")
@@ -40,7 +41,8 @@ struct OutputFileTests {
     }
 
     static func lines(_ result: ExitTest.Result?) -> [String] {
-        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self).split(separator: "\n").map(String.init)
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self).split(separator: "\n").map(
+            String.init)
     }
 
     @Test("a FIFO as the hierarchy, the report file and the graph file: one line each, and no hang")
@@ -49,8 +51,8 @@ struct OutputFileTests {
         defer { _ = try? FileManager.default.removeItem(atPath: folder) }
         for name in ["hierarchy", "report", "graph"] { mkfifo("\(folder)/\(name)", 0o644) }
         let result = await #expect(
-            processExitsWith: .success, "a FIFO hung the child (killed by SIGALRM after 10 s)",
-            observing: [\.standardErrorContent]
+            processExitsWith: .success, observing: [\.standardErrorContent],
+            "a FIFO hung the child (killed by SIGALRM after 10 s)"
         ) {
             let folder = OutputFileTests.folder(parent: getppid())
             OutputFileTests.runChild([
@@ -68,11 +70,14 @@ struct OutputFileTests {
                 "lockorder: LOCKORDER_REPORT_FILE '\(folder)/report': is a FIFO with no reader: not a regular file "
                     + "(reports go to stderr only)"), "\(lines)")
         #expect(
-            lines.contains("lockorder: LOCKORDER_GRAPH_FILE '\(folder)/graph' is not a regular file; the graph is not written"),
+            lines.contains(
+                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/graph' is not a regular file; the graph is not written"
+            ),
             "\(lines)")
     }
 
-    @Test("the graph file never writes through a symbolic link, dangling or not; the linked file is untouched")
+    @Test(
+        "the graph file never writes through a symbolic link, dangling or not; the linked file is untouched")
     func graphFileRefusesSymbolicLinks() async throws {
         let folder = Self.makeFolder()
         defer { _ = try? FileManager.default.removeItem(atPath: folder) }
@@ -80,7 +85,9 @@ struct OutputFileTests {
         symlink("\(folder)/precious", "\(folder)/graph")
         symlink("\(folder)/nowhere", "\(folder)/dangling")
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
-            OutputFileTests.runChild(["LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/graph"])
+            OutputFileTests.runChild([
+                "LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/graph"
+            ])
         }
         #expect(
             Self.lines(result).contains(
@@ -88,9 +95,14 @@ struct OutputFileTests {
             ))
         #expect(try String(contentsOfFile: "\(folder)/precious", encoding: .utf8) == "precious\n")
         let dangling = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
-            OutputFileTests.runChild(["LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/dangling"])
+            OutputFileTests.runChild([
+                "LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/dangling"
+            ])
         }
-        #expect(Self.lines(dangling).contains { $0.hasSuffix("is a symbolic link; the graph is not written through it") })
+        #expect(
+            Self.lines(dangling).contains {
+                $0.hasSuffix("is a symbolic link; the graph is not written through it")
+            })
         #expect(access("\(folder)/nowhere", F_OK) != 0, "nothing was created through the dangling link")
     }
 
@@ -106,7 +118,8 @@ struct OutputFileTests {
             Self.lines(result).contains(
                 "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/both.jsonl' is also LOCKORDER_REPORT_FILE; the graph is not written"
             ))
-        let report = try String(contentsOfFile: "\(folder)/both.jsonl", encoding: .utf8).split(separator: "\n")
+        let report = try String(contentsOfFile: "\(folder)/both.jsonl", encoding: .utf8).split(
+            separator: "\n")
         #expect(report.count == 2, "the violation line and the summary line")
         #expect(report.first?.contains(#""kind":"level_inversion""#) == true)
     }
@@ -132,7 +145,9 @@ struct OutputFileTests {
         #expect(leftovers.isEmpty, "no temporary file is left behind")
     }
 
-    @Test("a report file and a graph file that take no bytes (a full disk): said once with errno, lost lines counted")
+    @Test(
+        "a report file and a graph file that take no bytes (a full disk): said once with errno, lost lines counted"
+    )
     func writeFailuresAreSaid() async throws {
         let folder = Self.makeFolder()
         defer { _ = try? FileManager.default.removeItem(atPath: folder) }
@@ -141,7 +156,7 @@ struct OutputFileTests {
             signal(SIGXFSZ, SIG_IGN)
             var limit = rlimit(rlim_cur: 0, rlim_max: 0)
             setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
-            alarm(10)
+            endProcessIfStillRunning(afterSeconds: 10)
             let folder = OutputFileTests.folder(parent: getppid())
             setenv("LOCKORDER_CHECK", "report", 1)
             setenv("LOCKORDER_REPORT_FILE", "\(folder)/report.jsonl", 1)
@@ -159,7 +174,9 @@ struct OutputFileTests {
             "lockorder: LOCKORDER_REPORT_FILE '\(folder)/report.jsonl': write failed: File too large (errno 27); "
             + "lines not written are counted in the exit summary"
         #expect(lines.filter { $0 == failure }.count == 1, "\(lines)")
-        #expect(lines.contains("lockorder: 2 distinct violations, 2 occurrences; 3 report file lines lost"), "\(lines)")
+        #expect(
+            lines.contains("lockorder: 2 distinct violations, 2 occurrences; 3 report file lines lost"),
+            "\(lines)")
         #expect(
             lines.contains(
                 "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/graph.json': write failed: File too large (errno 27); "
@@ -191,6 +208,7 @@ struct OutputFileTests {
             ])
         }
         #expect(!Self.lines(followed).contains { $0.contains("LOCKORDER_REPORT_FILE") })
-        #expect(try String(contentsOfFile: "\(folder)/target.jsonl", encoding: .utf8).contains("level_inversion"))
+        #expect(
+            try String(contentsOfFile: "\(folder)/target.jsonl", encoding: .utf8).contains("level_inversion"))
     }
 }

@@ -1,4 +1,5 @@
 import LockCore
+import LockOrderTestSupport
 import Testing
 
 @testable import LockOrderChecker
@@ -18,6 +19,20 @@ enum SignalTestLocks {
 private func takeInnerLock(_: Int32) {
     SignalTestLocks.inner.lock()
     SignalTestLocks.inner.unlock()
+    // A lock made and destroyed in the handler: registration and destruction take no checker lock.
+    let made = CheckedSpinLock("made in handler", class: .instance)
+    made.lock()
+    made.unlock()
+}
+
+/// Installs `takeInnerLock` for SIGUSR2 and unblocks the signal on the calling thread (the
+/// test's thread may have it blocked).
+func installTakeInnerLock() {
+    signal(SIGUSR2, takeInnerLock)
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGUSR2)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
 }
 
 /// A signal handler that interrupts the checker and takes a checked lock is passed through,
@@ -26,44 +41,49 @@ private func takeInnerLock(_: Int32) {
 @Suite("Signal handlers", .serialized)
 struct SignalHandlerTests {
     static func standardError(_ result: ExitTest.Result?) -> String {
-        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        let bytes = result?.standardErrorContent ?? []
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    @Test("a handler taking a checked lock while its thread holds the checker's state lock: passed through, counted")
+    @Test(
+        "a handler taking a checked lock while its thread holds the checker's state lock: passed through, counted"
+    )
     func handlerInsideTheChecker() async {
         let result = await #expect(
-            processExitsWith: .success, "the handler hung on the checker's lock (killed by SIGALRM after 10 s)",
-            observing: [\.standardErrorContent]
+            processExitsWith: .success, observing: [\.standardErrorContent],
+            "the handler hung on the checker's lock (killed by SIGALRM after 10 s)"
         ) {
-            alarm(10)
+            endProcessIfStillRunning(afterSeconds: 10)
             setenv("LOCKORDER_CHECK", "report", 1)
             unsetenv("LOCKORDER_REPORT_FILE")
             unsetenv("LOCKORDER_GRAPH_FILE")
-            signal(SIGUSR1, takeInnerLock)
+            installTakeInnerLock()
+            // Made before: a lazy global's first use in the handler would create it there.
+            _ = SignalTestLocks.inner
             SignalTestLocks.outer.lock()
             // As if the signal arrived while the thread registers a lock or configures checking.
-            CheckerState.shared.lock.withLock { _ = raise(SIGUSR1) }
+            CheckerState.shared.lock.withLock { _ = raise(SIGUSR2) }
             SignalTestLocks.outer.unlock()
             exit(0)
         }
         #expect(
             Self.standardError(result)
-                == "lockorder: 0 distinct violations, 0 occurrences; 1 acquisition passed through unchecked "
+                == "lockorder: 0 distinct violations, 0 occurrences; 2 acquisitions passed through unchecked "
                 + "inside the checker (signal handlers)\n")
     }
 
     @Test("a handler taking a checked lock outside the checker is checked as usual and nothing is counted")
     func handlerOutsideTheChecker() async {
         let result = await #expect(
-            processExitsWith: .success, "killed by SIGALRM after 10 s", observing: [\.standardErrorContent]
+            processExitsWith: .success, observing: [\.standardErrorContent], "killed by SIGALRM after 10 s"
         ) {
-            alarm(10)
+            endProcessIfStillRunning(afterSeconds: 10)
             setenv("LOCKORDER_CHECK", "report", 1)
             unsetenv("LOCKORDER_REPORT_FILE")
             unsetenv("LOCKORDER_GRAPH_FILE")
-            signal(SIGUSR1, takeInnerLock)
+            installTakeInnerLock()
             SignalTestLocks.outer.lock()
-            _ = raise(SIGUSR1)
+            _ = raise(SIGUSR2)
             SignalTestLocks.outer.unlock()
             // The handler's order (outer, then inner) was learned: the reverse is a cycle.
             SignalTestLocks.inner.lock()
@@ -73,7 +93,9 @@ struct SignalHandlerTests {
             exit(0)
         }
         let lines = Self.standardError(result).split(separator: "\n")
-        #expect(lines.first?.hasPrefix("lockorder: order cycle: acquiring signal outer while holding signal inner") == true)
+        #expect(
+            lines.first?.hasPrefix(
+                "lockorder: order cycle: acquiring signal outer while holding signal inner") == true)
         #expect(lines.last == "lockorder: 1 distinct violation, 1 occurrence")
     }
 }

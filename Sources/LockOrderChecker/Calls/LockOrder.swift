@@ -72,13 +72,14 @@ public enum LockOrder {
     /// `forgetOrderKey`).
     public static func setOrderKey(_ key: UInt64?, of lock: LockIdentity) {
         let checker = CheckerState.shared
+        if CheckerMark.isInside { return }  // a signal handler inside the checker
         if key != nil { lockorder_note_order_keys_used() }
         checker.lock.withLock { checker.orderKeys[lock.id] = key }
     }
 
     /// The instance-order key given to `lock` with `setOrderKey`; nil when none.
     public static func orderKey(of lock: LockIdentity) -> UInt64? {
-        guard lockorder_order_keys_used() != 0 else { return nil }
+        guard lockorder_order_keys_used() != 0, !CheckerMark.isInside else { return nil }
         let checker = CheckerState.shared
         return checker.lock.withLock { checker.orderKeys[lock.id] }
     }
@@ -380,12 +381,13 @@ public enum LockOrder {
     static func openGate(_ state: UnsafeMutablePointer<lockorder_thread_state>)
         -> UnsafeMutablePointer<lockorder_thread_state>?
     {
+        // Inside the checker (a signal handler interrupted it): never configure or check here.
+        if state.pointee.in_checker != 0 { return nil }
         if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) {
             CheckerState.shared.configureFromEnvironment()
         }
         let mode = lockorder_mode()
         if mode == UInt8(LOCKORDER_MODE_OFF) || mode == UInt8(LOCKORDER_MODE_UNCONFIGURED) { return nil }
-        if state.pointee.in_checker != 0 { return nil }
         // The epoch is read once: checking may stop meanwhile, and no gate may ever hold the
         // off epoch (every gate compare must fail while checking is off).
         let epoch = lockorder_epoch()

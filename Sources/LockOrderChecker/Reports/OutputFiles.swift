@@ -17,8 +17,8 @@ enum OutputFiles {
     /// The report file, opened for appending; or the problem, worded for the warning line.
     struct ReportFile {
         var descriptor: Int32
-        var device: UInt64
-        var inode: UInt64
+        var device: UInt
+        var inode: UInt
     }
 
     static func openReportFile(_ path: String) -> Result<ReportFile, OutputFileProblem> {
@@ -40,7 +40,9 @@ enum OutputFiles {
         } while descriptor < 0 && errno == EINTR
         if descriptor < 0 {
             let code = errno
-            if code == ENXIO { return .failure(OutputFileProblem("is a FIFO with no reader: not a regular file")) }
+            if code == ENXIO {
+                return .failure(OutputFileProblem("is a FIFO with no reader: not a regular file"))
+            }
             return .failure(OutputFileProblem(errno: code))
         }
         var file = stat()
@@ -53,7 +55,9 @@ enum OutputFiles {
 
     /// Replaces the file at `path` with `bytes`, through a temporary file in the same folder.
     /// Returns the lines to print: a problem, or a note that an existing file was replaced.
-    static func replaceGraphFile(path: String, with bytes: [UInt8], reportFile: (path: String, file: ReportFile)?)
+    static func replaceGraphFile(
+        path: String, with bytes: [UInt8], reportFile: (path: String, file: ReportFile)?
+    )
         -> [String]
     {
         let shown = "lockorder: LOCKORDER_GRAPH_FILE '\(TerminalText.value(path))'"
@@ -63,7 +67,9 @@ enum OutputFiles {
         var existing = stat()
         let exists = lstat(path, &existing) == 0
         if exists {
-            if let reportFile, existing.st_dev == reportFile.file.device, existing.st_ino == reportFile.file.inode {
+            if let reportFile, existing.st_dev == reportFile.file.device,
+                existing.st_ino == reportFile.file.inode
+            {
                 return ["\(shown) is the same file as LOCKORDER_REPORT_FILE; the graph is not written"]
             }
             switch existing.st_mode & S_IFMT {
@@ -74,11 +80,14 @@ enum OutputFiles {
         }
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         var template = Array("\(folder.isEmpty ? "" : folder)/.lockorder-graph-XXXXXX".utf8CString)
-        let temporary = mkostemp(&template, O_CLOEXEC)
+        let temporary = mkstemp(&template)
         guard temporary >= 0 else {
-            return ["\(shown): cannot create a temporary file next to it: \(OutputFileProblem(errno: errno).text)"]
+            return [
+                "\(shown): cannot create a temporary file next to it: \(OutputFileProblem(errno: errno).text)"
+            ]
         }
         let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        _ = fcntl(temporary, F_SETFD, FD_CLOEXEC)
         fchmod(temporary, 0o644)
         let writeError = bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: temporary, $0) }
         let closeError = close(temporary) == 0 ? 0 : errno

@@ -337,6 +337,9 @@ extension CheckerState {
     }
 
     func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site passedSite: SourceSite?) -> Bool {
+        // A signal handler inside the checker: its locks may be this thread's; nothing is
+        // forgotten (an instance class stays taken).
+        if CheckerMark.isInside { return false }
         var heldHere = false
         if let state = LockOrder.checkedThreadState() {
             let held = lockorder_held_locks(state)!

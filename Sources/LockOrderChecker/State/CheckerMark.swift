@@ -13,13 +13,18 @@ enum CheckerMark {
     /// Acquisitions passed through unchecked because their thread was inside the checker.
     private static let passedThrough = Atomic<Int>(0)
 
-    /// Runs `body` with the calling thread marked as inside the checker.
+    /// Runs `body` with the calling thread marked as inside the checker. Leaving the outermost
+    /// mark writes the output queued meanwhile (`ReportOutput`): no checker lock is held then.
     @inline(__always)
-    static func inside<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+    static func inside<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result
+    {
         let state = lockorder_current_thread_state()!
         state.pointee.in_checker += 1
         state.pointee.gate = 0  // closed: the next lock call takes the slow way and sees the mark
-        defer { state.pointee.in_checker -= 1 }
+        defer {
+            state.pointee.in_checker -= 1
+            if state.pointee.in_checker == 0 && ReportOutput.hasPending { ReportOutput.flush() }
+        }
         return try body()
     }
 
@@ -32,6 +37,13 @@ enum CheckerMark {
         {
             passedThrough.wrappingAdd(1, ordering: .relaxed)
         }
+    }
+
+    /// Whether the calling thread is inside the checker: it may hold the checker's locks, so
+    /// nothing may take them (a signal handler's lock creation, destruction or order key is
+    /// passed through then).
+    static var isInside: Bool {
+        lockorder_current_thread_state()!.pointee.in_checker != 0
     }
 
     /// How many acquisitions were passed through so far.

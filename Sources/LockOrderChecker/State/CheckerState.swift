@@ -34,6 +34,12 @@ final class CheckerState: @unchecked Sendable {
         name: String?, lockClass: LockClass, kind: LockKind, options: [LockOption], site: SourceSite
     ) -> LockIdentity {
         let id = nextLockID.next()
+        if CheckerMark.isInside {
+            // A signal handler interrupted the checker, whose locks this thread may hold: the
+            // lock gets the unchecked class, which orders nothing, and no name.
+            return LockIdentity(
+                id: id, classID: ClassRegistry.overflowClassID, nameID: 0, kind: kind, optionBits: 0)
+        }
         var notices: [String] = []
         let identity = lock.withLock { () -> LockIdentity in
             let key: ClassRegistry.Key
@@ -152,10 +158,9 @@ final class CheckerState: @unchecked Sendable {
     func slowPath<Result>(_ state: UnsafeMutablePointer<lockorder_thread_state>, _ body: () -> Result)
         -> Result
     {
-        state.pointee.in_checker += 1
-        state.pointee.gate = 0  // closed: checks of what the checker itself does stay off
-        defer { state.pointee.in_checker -= 1 }
-        return SlowPathLock.withLock(body)
+        // Marked, so that nothing the checker does is checked; the mark's end writes the
+        // output queued meanwhile, outside the backtrace lock.
+        CheckerMark.inside { SlowPathLock.withLock(body) }
     }
 
     /// Deduplicates candidates found by a rule, and reports each new one in full. Must be called
@@ -200,6 +205,7 @@ final class CheckerState: @unchecked Sendable {
                     candidate.abortsAlways
                     ? "a certain self-deadlock: going on would hang" : "LOCKORDER_CHECK=abort"
                 StandardError.write("lockorder: stopping the process after this report (\(reason))\n")
+                ReportOutput.flushWaiting()
                 abort()
             }
         }
@@ -212,7 +218,8 @@ final class CheckerState: @unchecked Sendable {
         StandardError.write(
             TerminalText.line(
                 "lockorder: LOCKORDER_REPORT_FILE '\(TerminalText.value(path))': "
-                    + "\(OutputFileProblem(writeErrno: error).text); lines not written are counted in the exit summary"))
+                    + "\(OutputFileProblem(writeErrno: error).text); lines not written are counted in the exit summary"
+            ))
     }
 
     /// Announces a capacity limit once, loudly.
@@ -244,6 +251,8 @@ final class CheckerState: @unchecked Sendable {
         // Under the backtrace lock, so that reports other threads are still printing finish
         // first and are counted.
         SlowPathLock.withLock { writeExitSummary() }
+        // Nothing may stay queued when the process ends.
+        ReportOutput.flushWaiting()
     }
 
     private func writeExitSummary() {
@@ -261,7 +270,9 @@ final class CheckerState: @unchecked Sendable {
                 announceReportFileFailure(error)
             }
         }
-        let summary = lock.withLock { reporter.summaryLineLocked(passedThrough: CheckerMark.passedThroughCount) }
+        let summary = lock.withLock {
+            reporter.summaryLineLocked(passedThrough: CheckerMark.passedThroughCount)
+        }
         if let summary, printsSummary { StandardError.write(summary) }
         if let graphPath { writeGraphFile(to: graphPath) }
     }

@@ -26,13 +26,13 @@ enum ForkHandlers {
 
     /// Whether the forking thread already held the backtrace lock (it then keeps it, in both
     /// processes, and releases it where it would have).
-    nonisolated(unsafe) fileprivate static var heldBacktraceLock = false
+    nonisolated(unsafe) fileprivate static var heldSlowPathLock = false
 
     fileprivate static func prepare() {
         let state = lockorder_current_thread_state()!
         state.pointee.in_checker += 1
         state.pointee.gate = 0
-        heldBacktraceLock = BacktraceLock.lockForFork()
+        heldSlowPathLock = SlowPathLock.lockForFork()
         CheckerState.shared.lock.lock()
         Symbolizer.shared.cacheLock.lock()
     }
@@ -40,14 +40,14 @@ enum ForkHandlers {
     fileprivate static func finishInParent() {
         Symbolizer.shared.cacheLock.unlock()
         CheckerState.shared.lock.unlock()
-        if !heldBacktraceLock { BacktraceLock.unlockAfterFork() }
+        if !heldSlowPathLock { SlowPathLock.unlockAfterFork() }
         lockorder_current_thread_state()!.pointee.in_checker -= 1
     }
 
     fileprivate static func finishInChild() {
         Symbolizer.shared.cacheLock.reinitialize()
         CheckerState.shared.lock.reinitialize()
-        if !heldBacktraceLock { BacktraceLock.reinitializeInChild() }
+        if !heldSlowPathLock { SlowPathLock.reinitializeInChild() }
         lockorder_current_thread_state()!.pointee.in_checker -= 1
     }
 }
