@@ -224,7 +224,8 @@ struct MisuseTests {
         #expect(violations.last?.message == "held at exit: the thread ended holding 1 lock: shared doomed")
     }
 
-    @Test("an instance class whose lock is destroyed while another thread holds it is not given to a new lock")
+    @Test(
+        "an instance class whose lock is destroyed while another thread holds it is not given to a new lock")
     func heldInstanceClassIsNotReused() throws {
         var destroyedClassID: UInt32 = 0
         var newcomerClassID: UInt32 = 0
@@ -249,7 +250,9 @@ struct MisuseTests {
         #expect(newcomerClassID != destroyedClassID)
         #expect(violations.map(\.kind) == [.destroyedWhileHeld, .heldAtExit])
         let atExit = try #require(violations.last)
-        #expect(atExit.held.first?.className.hasPrefix("held doomed #") == true, "\(atExit.held.map(\.className))")
+        #expect(
+            atExit.held.first?.className.hasPrefix("held doomed #") == true, "\(atExit.held.map(\.className))"
+        )
     }
 
     // MARK: Held at thread exit

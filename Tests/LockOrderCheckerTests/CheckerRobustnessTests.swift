@@ -66,6 +66,33 @@ struct CheckerRobustnessTests {
         }
     }
 
+    @Test("stress: eight threads take shared locks in one valid order, 20,000 rounds each: zero reports")
+    func stressInValidOrder() {
+        let outer = CheckedMutex("stress outer")
+        let middle = CheckedReadWriteLock("stress middle")
+        let inner = CheckedSpinLock("stress inner")
+        let counter = Atomic<Int>(0)
+        let violations = LockOrderChecker.withChecking(printsReports: true) {
+            TestThread.runConcurrently(8) { thread in
+                let own = CheckedReentrantMutex("stress own \(thread)", class: .instance)
+                for round in 0..<20_000 {
+                    outer.withLock {
+                        if round % 2 == 0 {
+                            middle.withReadLock {
+                                inner.withLock { _ = counter.wrappingAdd(1, ordering: .relaxed) }
+                            }
+                        } else {
+                            middle.withWriteLock { own.withLock { own.withLock {} } }
+                        }
+                    }
+                    if round % 100 == 0 { inner.withLock {} }
+                }
+            }
+        }
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+        #expect(counter.load(ordering: .relaxed) == 8 * 10_000)
+    }
+
     @Test("past the held-stack capacity, a bad unlock of another thread's lock is still refused")
     func capacityKeepsMutualExclusion() {
         let violations = LockOrder.withChecking {
@@ -101,7 +128,9 @@ struct CheckerRobustnessTests {
         #expect(violations.first?.message == "unlock not owner: releasing victim, which another thread holds")
     }
 
-    @Test("holding 70 locks (past the stack and the remembered ids), an unlock of another thread's lock is refused")
+    @Test(
+        "holding 70 locks (past the stack and the remembered ids), an unlock of another thread's lock is refused"
+    )
     func deepHoldKeepsMutualExclusion() {
         var victimWasFree = true
         let violations = LockOrderChecker.withChecking(printsReports: false) {
@@ -136,7 +165,9 @@ struct CheckerRobustnessTests {
         }
         #expect(!victimWasFree, "the victim stayed held by its owner")
         #expect(violations.map(\.kind) == [.unlockNotOwner], "\(violations.map(\.message))")
-        #expect(violations.first?.message == "unlock not owner: releasing deep victim, which another thread holds")
+        #expect(
+            violations.first?.message == "unlock not owner: releasing deep victim, which another thread holds"
+        )
     }
 
     @Test("a session inside a session on the same thread joins it and returns its own reports")
