@@ -112,7 +112,7 @@ struct LockTracking: ~Copyable, Sendable {
             // The checker has no record of this thread's hold: the raw lock says who holds it.
             switch rawHolder() {
             case .thisThread:
-                LockOrderChecker.didReleaseUnrecorded(identity)
+                LockOrder.didReleaseUnrecorded(identity)
                 give()
             case .anotherThread:
                 LockOrder.reportUnlockNotHeld(

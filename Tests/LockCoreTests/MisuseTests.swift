@@ -169,7 +169,7 @@ struct MisuseTests {
     func destroyedWhileHeldNamesTheCreationSite() throws {
         var firstLine = 0
         var secondLine = 0
-        let violations = LockOrderChecker.withChecking(learnsOrder: false) {
+        let violations = LockOrder.withChecking(learnsOrder: false) {
             do {
                 firstLine = #line + 1
                 let first = CheckedMutex("first doomed", class: .declared("doomed.class"))
@@ -229,7 +229,7 @@ struct MisuseTests {
     func heldInstanceClassIsNotReused() throws {
         var destroyedClassID: UInt32 = 0
         var newcomerClassID: UInt32 = 0
-        let violations = LockOrderChecker.withChecking(learnsOrder: false) {
+        let violations = LockOrder.withChecking(learnsOrder: false) {
             let slot = Box<CheckedMutex?>(CheckedMutex("held doomed", class: .instance))
             destroyedClassID = slot.value!.identity.classID
             let held = Semaphore()
@@ -295,7 +295,7 @@ struct MisuseTests {
     func heldAtExitPastCapacity() throws {
         let locks = (0..<60).map { CheckedSpinLock("leaked \($0)", class: .instance) }
         for lock in locks { keepForever(lock) }
-        let violations = LockOrderChecker.withChecking(printsReports: false) {
+        let violations = LockOrder.withChecking(printsReports: false) {
             TestThread.runAndWait {
                 for lock in locks { lock.lock() }
             }

@@ -72,7 +72,7 @@ struct CheckerRobustnessTests {
         let middle = CheckedReadWriteLock("stress middle")
         let inner = CheckedSpinLock("stress inner")
         let counter = Atomic<Int>(0)
-        let violations = LockOrderChecker.withChecking(printsReports: true) {
+        let violations = LockOrder.withChecking(printsReports: true) {
             TestThread.runConcurrently(8) { thread in
                 let own = CheckedReentrantMutex("stress own \(thread)", class: .instance)
                 for round in 0..<20_000 {
@@ -133,7 +133,7 @@ struct CheckerRobustnessTests {
     )
     func deepHoldKeepsMutualExclusion() {
         var victimWasFree = true
-        let violations = LockOrderChecker.withChecking(printsReports: false) {
+        let violations = LockOrder.withChecking(printsReports: false) {
             let victim = CheckedMutex("deep victim")
             let victimHeld = Atomic<Bool>(false)
             let release = Atomic<Bool>(false)

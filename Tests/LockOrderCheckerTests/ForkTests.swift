@@ -62,7 +62,7 @@ struct ForkTests {
                     checkerSlowPathRound()
                     let loose = CheckedMutex("loose in child")
                     loose.unlock()
-                    _exit(LockOrderChecker.isChecking ? 0 : 3)
+                    _exit(LockOrder.isChecking ? 0 : 3)
                 }
                 switch waitForChild(pid, seconds: 5) {
                 case nil:

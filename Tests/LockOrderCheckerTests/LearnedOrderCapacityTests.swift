@@ -70,11 +70,11 @@ struct LearnedOrderCapacityTests {
     @Test("edges removed with their destroyed classes give their backtraces back: a later cycle has frames")
     func storedStacksAreReturned() throws {
         let anchor = CheckedMutex("anchor")
-        let rounds = LearnedOrder.storedStackCapacity + 600
+        let rounds = ClassOrderGraph.storedStackCapacity + 600
         var storedAfterwards = -1
         var violations: [Violation] = []
         let standardError = capturingStandardError {
-            violations = LockOrderChecker.withChecking(learnsOrder: true) {
+            violations = LockOrder.withChecking(learnsOrder: true) {
                 // Each short-lived instance lock makes one edge (anchor -> it), which goes with it.
                 for _ in 0..<rounds {
                     let shortLived = CheckedMutex("short-lived", class: .instance)

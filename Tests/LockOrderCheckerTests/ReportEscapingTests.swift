@@ -42,7 +42,7 @@ struct ReportEscapingTests {
         let name = "evil\nlockorder: forged report\u{1B}[2J\u{07}"
         var violations: [Violation] = []
         let standardError = capturingStandardError {
-            violations = LockOrderChecker.withChecking(printsReports: true) {
+            violations = LockOrder.withChecking(printsReports: true) {
                 let lock = CheckedMutex(name)
                 lock.unlock()
             }
@@ -60,7 +60,7 @@ struct ReportEscapingTests {
 
     @Test("a lock name without control characters is printed exactly as given")
     func plainNamesAreUnchanged() throws {
-        let violations = LockOrderChecker.withChecking {
+        let violations = LockOrder.withChecking {
             let lock = CheckedMutex(#"cache\shard é"#)
             lock.unlock()
         }
