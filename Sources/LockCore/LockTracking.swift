@@ -109,8 +109,10 @@ struct LockTracking: ~Copyable, Sendable {
         case .stillHeld:
             if eachHoldIsRaw { give() }
         case .notHeld:
+            // The checker has no record of this thread's hold: the raw lock says who holds it.
             switch rawHolder() {
             case .thisThread:
+                LockOrder.didReleaseUnrecorded(identity)
                 give()
             case .anotherThread:
                 LockOrder.reportUnlockNotHeld(

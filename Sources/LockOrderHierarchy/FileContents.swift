@@ -15,19 +15,31 @@ package enum FileContents {
         package let problem: String
     }
 
-    /// The file's bytes; refuses a path with a NUL byte and a file larger than `maximumSize`.
+    /// The file's bytes; refuses a path with a NUL byte, a FIFO, socket or device, and a file
+    /// larger than `maximumSize`.
     package static func read(path: String, maximumSize: Int) throws(Failure) -> [UInt8] {
         if path.utf8.contains(0) {
             throw Failure(problem: "cannot open file: the path contains a NUL byte")
         }
         var descriptor: Int32
         repeat {
-            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            // Non-blocking: opening a FIFO must not wait for a writer.
+            descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         } while descriptor < 0 && errno == EINTR
         if descriptor < 0 {
             throw Failure(problem: "cannot open file: \(errorText(errno))")
         }
         defer { _ = close(descriptor) }
+        // A FIFO, a socket or a device could block a read or never end: refused. (A folder
+        // fails its first read, with its own words.)
+        var file = stat()
+        if fstat(descriptor, &file) == 0 {
+            switch file.st_mode & S_IFMT {
+            case S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:
+                throw Failure(problem: "cannot open file: not a regular file")
+            default: break
+            }
+        }
 
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)

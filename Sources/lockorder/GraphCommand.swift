@@ -237,7 +237,7 @@ enum GraphvizRenderer {
         let dotFile = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         defer { unlink(dotFile) }
         var text = dot
-        text.withUTF8 { writeAll(fileDescriptor: descriptor, $0) }
+        text.withUTF8 { _ = writeAll(fileDescriptor: descriptor, $0) }
         close(descriptor)
 
         let arguments = [dotPath, "-Tsvg", "-o", output, dotFile]

@@ -163,6 +163,30 @@ struct MisuseTests {
         #expect(violation.held.map(\.name) == ["doomed"])
     }
 
+    @Test(
+        "destroyed while held names where the lock was created, so two such locks of one class are two reports"
+    )
+    func destroyedWhileHeldNamesTheCreationSite() throws {
+        var firstLine = 0
+        var secondLine = 0
+        let violations = LockOrder.withChecking(learnsOrder: false) {
+            do {
+                firstLine = #line + 1
+                let first = CheckedMutex("first doomed", class: .declared("doomed.class"))
+                first.lock()
+            }
+            do {
+                secondLine = #line + 1
+                let second = CheckedMutex("second doomed", class: .declared("doomed.class"))
+                second.lock()
+            }
+        }
+        #expect(violations.map(\.kind) == [.destroyedWhileHeld, .destroyedWhileHeld])
+        #expect(violations.map(\.site) == ["\(#fileID):\(firstLine)", "\(#fileID):\(secondLine)"])
+        #expect(violations.allSatisfy { !$0.site.hasPrefix("LockOrderChecker/") })
+        #expect(violations.first?.lock?.site == "\(#fileID):\(firstLine)")
+    }
+
     @Test("rwlock destroyed while this thread reads it: destroyed_while_held")
     func readWriteLockDestroyedWhileRead() throws {
         let violations = LockOrder.withChecking {
@@ -200,6 +224,37 @@ struct MisuseTests {
         #expect(violations.last?.message == "held at exit: the thread ended holding 1 lock: shared doomed")
     }
 
+    @Test(
+        "an instance class whose lock is destroyed while another thread holds it is not given to a new lock")
+    func heldInstanceClassIsNotReused() throws {
+        var destroyedClassID: UInt32 = 0
+        var newcomerClassID: UInt32 = 0
+        let violations = LockOrder.withChecking(learnsOrder: false) {
+            let slot = Box<CheckedMutex?>(CheckedMutex("held doomed", class: .instance))
+            destroyedClassID = slot.value!.identity.classID
+            let held = Semaphore()
+            let proceed = Semaphore()
+            let holder = TestThread {
+                slot.value!.lock()
+                held.signal()
+                proceed.wait()
+            }
+            held.wait()
+            slot.value = nil
+            let newcomer = CheckedMutex("newcomer", class: .instance)
+            newcomerClassID = newcomer.identity.classID
+            proceed.signal()
+            holder.join()
+            withExtendedLifetime(newcomer) {}
+        }
+        #expect(newcomerClassID != destroyedClassID)
+        #expect(violations.map(\.kind) == [.destroyedWhileHeld, .heldAtExit])
+        let atExit = try #require(violations.last)
+        #expect(
+            atExit.held.first?.className.hasPrefix("held doomed #") == true, "\(atExit.held.map(\.className))"
+        )
+    }
+
     // MARK: Held at thread exit
 
     @Test("a thread ends holding the lock: held_at_exit naming it", arguments: ExclusiveKind.allCases)
@@ -234,6 +289,21 @@ struct MisuseTests {
         }
         #expect(violations.map(\.kind) == [.heldAtExit])
         #expect(violations.first?.message == "held at exit: the thread ended holding 2 locks: second, first")
+    }
+
+    @Test("a thread ends holding 60 locks, past the held stack's capacity: held_at_exit counts all 60")
+    func heldAtExitPastCapacity() throws {
+        let locks = (0..<60).map { CheckedSpinLock("leaked \($0)", class: .instance) }
+        for lock in locks { keepForever(lock) }
+        let violations = LockOrder.withChecking(printsReports: false) {
+            TestThread.runAndWait {
+                for lock in locks { lock.lock() }
+            }
+        }
+        #expect(violations.map(\.kind) == [.heldAtExit])
+        let message = try #require(violations.first?.message)
+        #expect(message.hasPrefix("held at exit: the thread ended holding 60 locks: leaked 47, leaked 46, "))
+        #expect(message.hasSuffix("leaked 0 and 12 more past the held stack's capacity"))
     }
 
     // MARK: The respected counterpart

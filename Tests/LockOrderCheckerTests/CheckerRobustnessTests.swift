@@ -7,6 +7,18 @@ import Testing
     import Glibc
 #endif
 
+/// Whether another thread can take `lock` now (and gives it back).
+func anotherThreadCanTakeMutex(_ lock: CheckedMutex) -> Bool {
+    let taken = Atomic<Bool>(false)
+    TestThread.runAndWait {
+        if lock.tryLock() {
+            taken.store(true, ordering: .sequentiallyConsistent)
+            lock.unlock()
+        }
+    }
+    return taken.load(ordering: .sequentiallyConsistent)
+}
+
 /// The checker's own promises under stress and at its edges: reports never interleave and are
 /// never lost, the held-stack capacity never breaks mutual exclusion, sessions nest, and a lock
 /// taken before a session is still released inside it.
@@ -54,6 +66,33 @@ struct CheckerRobustnessTests {
         }
     }
 
+    @Test("stress: eight threads take shared locks in one valid order, 20,000 rounds each: zero reports")
+    func stressInValidOrder() {
+        let outer = CheckedMutex("stress outer")
+        let middle = CheckedReadWriteLock("stress middle")
+        let inner = CheckedSpinLock("stress inner")
+        let counter = Atomic<Int>(0)
+        let violations = LockOrder.withChecking(printsReports: true) {
+            TestThread.runConcurrently(8) { thread in
+                let own = CheckedReentrantMutex("stress own \(thread)", class: .instance)
+                for round in 0..<20_000 {
+                    outer.withLock {
+                        if round % 2 == 0 {
+                            middle.withReadLock {
+                                inner.withLock { _ = counter.wrappingAdd(1, ordering: .relaxed) }
+                            }
+                        } else {
+                            middle.withWriteLock { own.withLock { own.withLock {} } }
+                        }
+                    }
+                    if round % 100 == 0 { inner.withLock {} }
+                }
+            }
+        }
+        #expect(violations.isEmpty, "\(violations.map(\.message))")
+        #expect(counter.load(ordering: .relaxed) == 8 * 10_000)
+    }
+
     @Test("past the held-stack capacity, a bad unlock of another thread's lock is still refused")
     func capacityKeepsMutualExclusion() {
         let violations = LockOrder.withChecking {
@@ -87,6 +126,48 @@ struct CheckerRobustnessTests {
         }
         #expect(violations.map(\.kind) == [.unlockNotOwner])
         #expect(violations.first?.message == "unlock not owner: releasing victim, which another thread holds")
+    }
+
+    @Test(
+        "holding 70 locks (past the stack and the remembered ids), an unlock of another thread's lock is refused"
+    )
+    func deepHoldKeepsMutualExclusion() {
+        var victimWasFree = true
+        let violations = LockOrder.withChecking(printsReports: false) {
+            let victim = CheckedMutex("deep victim")
+            let victimHeld = Atomic<Bool>(false)
+            let release = Atomic<Bool>(false)
+            let holder = TestThread {
+                victim.lock()
+                victimHeld.store(true, ordering: .sequentiallyConsistent)
+                while !release.load(ordering: .sequentiallyConsistent) { sched_yield() }
+                victim.unlock()
+            }
+            while !victimHeld.load(ordering: .sequentiallyConsistent) { sched_yield() }
+            TestThread.runAndWait {
+                let many = (0..<70).map { CheckedMutex("deep \($0)", class: .instance) }
+                for lock in many { lock.lock() }
+                victim.unlock()  // not held by this thread, at depth 70: must be refused
+                // Every one of the 70 is released for real, recorded or not (no held_at_exit).
+                for lock in many.reversed() { lock.unlock() }
+                #expect(many.allSatisfy { anotherThreadCanTakeMutex($0) })
+            }
+            let canTake = Atomic<Bool>(false)
+            TestThread.runAndWait {
+                if victim.tryLock() {
+                    canTake.store(true, ordering: .sequentiallyConsistent)
+                    victim.unlock()
+                }
+            }
+            victimWasFree = canTake.load(ordering: .sequentiallyConsistent)
+            release.store(true, ordering: .sequentiallyConsistent)
+            holder.join()
+        }
+        #expect(!victimWasFree, "the victim stayed held by its owner")
+        #expect(violations.map(\.kind) == [.unlockNotOwner], "\(violations.map(\.message))")
+        #expect(
+            violations.first?.message == "unlock not owner: releasing deep victim, which another thread holds"
+        )
     }
 
     @Test("a session inside a session on the same thread joins it and returns its own reports")

@@ -11,7 +11,8 @@ package final class Symbolizer: @unchecked Sendable {
     package static let shared = Symbolizer()
 
     private var cache: [UInt: Entry] = [:]
-    private let cacheLock = RawMutex()
+    /// Taken around cache reads and writes only (and by the fork handlers).
+    let cacheLock = RawMutex()
 
     /// How many distinct addresses have been resolved (cache entries), for tests.
     package var resolvedCount: Int { cacheLock.withLock { cache.count } }

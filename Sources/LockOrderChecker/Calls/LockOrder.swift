@@ -51,11 +51,15 @@ public enum LockOrder {
     /// another thread does, and forgets the learned order of an instance-classed lock (so a new
     /// lock cannot inherit stale order) and its instance-order key.
     ///
+    /// - Parameters:
+    ///   - site: where the lock is destroyed, when the caller knows it; nil (a deinit, which
+    ///     has no call site) names where the lock was created, and the report's backtrace
+    ///     shows what destroyed it.
     /// - Returns: true when the calling thread held the lock (the lock type must then not
     ///   destroy the underlying pthread object, which would be undefined behaviour).
     @discardableResult
     public static func lockDestroyed(
-        _ lock: LockIdentity, heldElsewhere: Bool = false, site: SourceSite = SourceSite()
+        _ lock: LockIdentity, heldElsewhere: Bool = false, site: SourceSite? = nil
     ) -> Bool {
         defer { forgetOrderKey(of: lock) }  // after the report, which shows the key
         return CheckerState.shared.lockDestroyed(lock, heldElsewhere: heldElsewhere, site: site)
@@ -68,13 +72,14 @@ public enum LockOrder {
     /// `forgetOrderKey`).
     public static func setOrderKey(_ key: UInt64?, of lock: LockIdentity) {
         let checker = CheckerState.shared
+        if CheckerMark.isInside { return }  // a signal handler inside the checker
         if key != nil { lockorder_note_order_keys_used() }
         checker.tables.withLock { $0.orderKeys[lock.id] = key }
     }
 
     /// The instance-order key given to `lock` with `setOrderKey`; nil when none.
     public static func orderKey(of lock: LockIdentity) -> UInt64? {
-        guard lockorder_order_keys_used() != 0 else { return nil }
+        guard lockorder_order_keys_used() != 0, !CheckerMark.isInside else { return nil }
         let checker = CheckerState.shared
         return checker.tables.withLock { $0.orderKeys[lock.id] }
     }
@@ -111,7 +116,10 @@ public enum LockOrder {
     static func willAcquireSlowly(
         _ lock: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?, site: SourceSite
     ) {
-        guard let state = checkedThreadState() else { return }
+        guard let state = checkedThreadState() else {
+            CheckerMark.notePassedThrough()
+            return
+        }
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
         if depth == 0 { return }
@@ -249,8 +257,8 @@ public enum LockOrder {
         CheckerState.shared.noteHeldStackFull()
     }
 
-    /// Forgets an untracked acquisition of `lockID`; false when none was recorded (and every
-    /// untracked one was recorded, so the lock is not held by this thread).
+    /// Forgets an untracked acquisition of `lockID`; false when none was recorded (the lock is
+    /// not held by this thread, or was held past the recorded ids: the raw lock then decides).
     static func releaseUntracked(_ state: UnsafeMutablePointer<lockorder_thread_state>, lockID: UInt64)
         -> Bool
     {
@@ -261,12 +269,27 @@ public enum LockOrder {
             let ids = bytes.bindMemory(to: UInt64.self)
             guard let index = (0..<recorded).last(where: { ids[$0] == lockID }) else { return false }
             ids[index] = ids[recorded - 1]
+            // With more holds than ids, the last slot is not refilled: 0 (no lock has id 0)
+            // instead of a second copy of the id just moved.
+            if count > recorded { ids[recorded - 1] = 0 }
             return true
         }
-        // Past the recorded ids an unrecorded acquisition cannot be verified: let it go.
-        guard found || count > Int(LOCKORDER_UNTRACKED_CAPACITY) else { return false }
+        // Past the recorded ids the checker cannot tell an unrecorded hold from a lock this
+        // thread does not hold: `.notHeld` makes the lock ask the raw lock who holds it, and
+        // `didReleaseUnrecorded` counts the hold off when it was this thread's.
+        guard found else { return false }
         state.pointee.untracked -= 1
         return true
+    }
+
+    /// After `willRelease` answered `.notHeld` and the raw lock says the calling thread holds
+    /// it (it was taken while checking was off, or past the held stack's capacity, where only
+    /// the first locks are remembered by id): forgets one such unrecorded hold. Then release
+    /// the raw lock, without a report.
+    @inline(never)
+    public static func didReleaseUnrecorded(_ lock: LockIdentity) {
+        guard let state = checkedThreadState() else { return }
+        if state.pointee.untracked > UInt32(LOCKORDER_UNTRACKED_CAPACITY) { state.pointee.untracked -= 1 }
     }
 
     /// The outcome of `willRelease`.
@@ -358,12 +381,13 @@ public enum LockOrder {
     static func openGate(_ state: UnsafeMutablePointer<lockorder_thread_state>)
         -> UnsafeMutablePointer<lockorder_thread_state>?
     {
+        // Inside the checker (a signal handler interrupted it): never configure or check here.
+        if state.pointee.in_checker != 0 { return nil }
         if lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) {
             CheckerState.shared.configureFromEnvironment()
         }
         let mode = lockorder_mode()
         if mode == UInt8(LOCKORDER_MODE_OFF) || mode == UInt8(LOCKORDER_MODE_UNCONFIGURED) { return nil }
-        if state.pointee.in_checker != 0 { return nil }
         // The epoch is read once: checking may stop meanwhile, and no gate may ever hold the
         // off epoch (every gate compare must fail while checking is off).
         let epoch = lockorder_epoch()

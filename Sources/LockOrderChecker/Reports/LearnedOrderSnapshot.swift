@@ -116,22 +116,20 @@ extension CheckerTables {
 }
 
 extension CheckerState {
-    /// Writes the graph file; a failure is one line on stderr.
+    /// Writes the graph file, through a temporary file renamed over it (`OutputFiles`); a
+    /// problem, or the replacement of an existing file, is one line on stderr.
     func writeGraphFile(to path: String) {
-        let file = tables.withLock { $0.learnedOrderSnapshot() }
+        let (file, reportFile) = tables.withLock { ($0.learnedOrderSnapshot(), $0.configuration.reportFile) }
         do {
             let bytes = try file.encoded()
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                StandardError.write(
-                    "lockorder: LOCKORDER_GRAPH_FILE '\(path)': \(String(cString: strerror(errno)))\n")
-                return
+            for line in OutputFiles.replaceGraphFile(path: path, with: bytes, reportFile: reportFile) {
+                StandardError.write(TerminalText.line(line))
             }
-            bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: descriptor, $0) }
-            close(descriptor)
         } catch {
             StandardError.write(
-                "lockorder: LOCKORDER_GRAPH_FILE '\(path)': could not encode the graph: \(error)\n")
+                TerminalText.line(
+                    "lockorder: LOCKORDER_GRAPH_FILE '\(TerminalText.value(path))': could not encode the graph: \(error)"
+                ))
         }
     }
 }

@@ -20,6 +20,9 @@ struct Reporter {
     private var indexByKey: [DeduplicationKey: Int] = [:]
     /// Limits the checker ran into, each announced once.
     private(set) var capacityNotices: [String] = []
+    /// Lines the report file did not take (a full disk, a size limit): counted in the summary;
+    /// the first failure is announced once.
+    private(set) var lostReportFileLines = 0
 
     /// Counts an occurrence; returns the slot for a violation seen for the first time, nil for
     /// a repeat (which is only counted).
@@ -52,6 +55,12 @@ struct Reporter {
         return true
     }
 
+    /// Counts a line the report file did not take; true for the first one (announce it).
+    mutating func noteLostReportFileLine() -> Bool {
+        lostReportFileLines += 1
+        return lostReportFileLines == 1
+    }
+
     /// Distinct violations and all occurrences so far.
     var totals: (distinct: Int, occurrences: Int) {
         let reported = distinct.compactMap { $0 }
@@ -64,28 +73,45 @@ struct Reporter {
         indexByKey = [:]
         pendingRepeats = [:]
         capacityNotices = []
+        lostReportFileLines = 0
     }
 
     /// Writes a report to the sinks. Called under the backtrace lock, not the checker's.
-    func emit(_ violation: Violation) {
+    /// Returns the errno of a failed report-file write, 0 when it was written (or there is none).
+    func emit(_ violation: Violation) -> Int32 {
         if printsToStandardError {
             StandardError.write(violation.text)
         }
         if jsonFileDescriptor >= 0 {
-            ReportEncoding.appendLine(violation, to: jsonFileDescriptor)
+            return ReportEncoding.appendLine(violation, to: jsonFileDescriptor)
         }
+        return 0
     }
 
     /// The closing line at process exit, nil when nothing was reported.
-    var summaryLine: String? {
+    var summaryLine: String? { summaryLine(passedThrough: 0) }
+
+    /// The closing line, also counting the acquisitions passed through unchecked inside the
+    /// checker (signal handlers); nil when there is nothing to say.
+    func summaryLine(passedThrough: Int) -> String? {
         let (distinctCount, occurrences) = totals
-        if distinctCount == 0 && capacityNotices.isEmpty { return nil }
+        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 && passedThrough == 0 {
+            return nil
+        }
         var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
         line += "\(occurrences) occurrence\(occurrences == 1 ? "" : "s")"
         if !capacityNotices.isEmpty {
             line +=
                 "; \(capacityNotices.count) capacity limit\(capacityNotices.count == 1 ? "" : "s") reached ("
             line += capacityNotices.joined(separator: ", ") + ")"
+        }
+        if lostReportFileLines > 0 {
+            line += "; \(lostReportFileLines) report file line\(lostReportFileLines == 1 ? "" : "s") lost"
+        }
+        if passedThrough > 0 {
+            line +=
+                "; \(passedThrough) acquisition\(passedThrough == 1 ? "" : "s") passed through unchecked "
+                + "inside the checker (signal handlers)"
         }
         return line + "\n"
     }
@@ -108,14 +134,17 @@ enum ReportEncoding {
 
     /// Appends a line and returns once the kernel has it (the descriptor is opened O_APPEND, so
     /// lines from several processes do not interleave either).
-    static func appendLine(_ violation: Violation, to fileDescriptor: Int32) {
+    /// Returns 0, or the errno of the failed write.
+    static func appendLine(_ violation: Violation, to fileDescriptor: Int32) -> Int32 {
         var bytes = line(violation)
         bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
+        return bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
     }
 
-    /// Appends the closing summary object.
-    static func appendSummary(distinct: [Violation], capacityNotices: [String], to fileDescriptor: Int32) {
+    /// Appends the closing summary object; returns 0, or the errno of the failed write.
+    static func appendSummary(distinct: [Violation], capacityNotices: [String], to fileDescriptor: Int32)
+        -> Int32
+    {
         let summary = SummaryLine(
             schema: schemaVersion,
             summary: .init(
@@ -124,9 +153,9 @@ enum ReportEncoding {
                 capacityLimits: capacityNotices))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var bytes = (try? encoder.encode(summary)).map(Array.init) else { return }
+        guard var bytes = (try? encoder.encode(summary)).map(Array.init) else { return 0 }
         bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
+        return bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
     }
 }
 

@@ -179,7 +179,10 @@ extension CheckerState {
         }
     }
 
-    func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site: SourceSite) -> Bool {
+    func lockDestroyed(_ identity: LockIdentity, heldElsewhere: Bool, site passedSite: SourceSite?) -> Bool {
+        // A signal handler inside the checker: its locks may be this thread's; nothing is
+        // forgotten (an instance class stays taken).
+        if CheckerMark.isInside { return false }
         var heldHere = false
         if let state = LockOrder.checkedThreadState() {
             let held = lockorder_held_locks(state)!
@@ -188,6 +191,7 @@ extension CheckerState {
                 heldHere = true
                 slowPath(state) {
                     let candidate = tables.withLock { tables -> ViolationCandidate in
+                        let site = tables.destroySite(identity, passed: passedSite)
                         let destroyed = tables.snapshot(identity, mode: .exclusive, orderKey: nil, site: site)
                         return tables.destroyedCandidate(
                             destroyed, identity: identity, byThisThread: true,
@@ -199,6 +203,7 @@ extension CheckerState {
             } else if heldElsewhere {
                 slowPath(state) {
                     let candidate = tables.withLock { tables -> ViolationCandidate in
+                        let site = tables.destroySite(identity, passed: passedSite)
                         let destroyed = tables.snapshot(identity, mode: .exclusive, orderKey: nil, site: site)
                         return tables.destroyedCandidate(
                             destroyed, identity: identity, byThisThread: false,
@@ -208,7 +213,10 @@ extension CheckerState {
                 }
             }
         }
-        if identity.hasInstanceClass {
+        // A lock another thread still holds keeps its instance class for good: the holder's
+        // entry names it, so the id must not go to a new lock (the lock is never destroyed
+        // either, see the return value).
+        if identity.hasInstanceClass && (heldHere || !heldElsewhere) {
             tables.withLock { tables in
                 tables.learned.forgetClass(identity.classID)
                 tables.registry.releaseInstanceClass(identity.classID)
@@ -379,6 +387,12 @@ extension CheckerTables {
                     classIDs: [identity.classID, worst.class_id, UInt32.max], site: "\(site)"))
         }
         return found
+    }
+
+    /// Where a destroyed lock's report points: the site passed, or else (a deinit has no call
+    /// site of its own) where the lock was created.
+    fileprivate func destroySite(_ identity: LockIdentity, passed: SourceSite?) -> SourceSite {
+        passed ?? registry.creationSite(of: identity.nameID) ?? SourceSite(fileID: "?", line: 0)
     }
 
     fileprivate func destroyedCandidate(

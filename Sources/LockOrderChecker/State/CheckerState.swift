@@ -25,6 +25,12 @@ final class CheckerState: @unchecked Sendable {
         name: String?, lockClass: LockClass, kind: LockKind, options: [LockOption], site: SourceSite
     ) -> LockIdentity {
         let id = nextLockID.next()
+        if CheckerMark.isInside {
+            // A signal handler interrupted the checker, whose locks this thread may hold: the
+            // lock gets the unchecked class, which orders nothing, and no name.
+            return LockIdentity(
+                id: id, classID: ClassRegistry.overflowClassID, nameID: 0, kind: kind, optionBits: 0)
+        }
         var notices: [String] = []
         let identity = tables.withLock { tables -> LockIdentity in
             let key: ClassRegistry.Key
@@ -47,15 +53,12 @@ final class CheckerState: @unchecked Sendable {
                     }
                     return ClassRegistry.overflowClassID
                 }()
-            var nameID: UInt32 = 0
-            if let name {
-                let interned = tables.registry.nameID(for: name)
-                nameID = interned.id
-                if interned.overflowed && tables.reporter.noteCapacity("lock names") {
-                    notices.append(
-                        "the name table is full (\(ClassRegistry.nameCapacity) names); new locks show their "
-                            + "class name in reports")
-                }
+            let interned = tables.registry.nameID(for: name, site: site)
+            let nameID = interned.id
+            if interned.overflowed && tables.reporter.noteCapacity("lock names") {
+                notices.append(
+                    "the name table is full (\(ClassRegistry.nameCapacity) names); new locks show their "
+                        + "class name in reports")
             }
             var optionBits: UInt8 = 0
             for option in options {
@@ -101,10 +104,9 @@ final class CheckerState: @unchecked Sendable {
     func slowPath<Result>(_ state: UnsafeMutablePointer<lockorder_thread_state>, _ body: () -> Result)
         -> Result
     {
-        state.pointee.in_checker += 1
-        state.pointee.gate = 0  // closed: checks of what the checker itself does stay off
-        defer { state.pointee.in_checker -= 1 }
-        return SlowPathLock.withLock(body)
+        // Marked, so that nothing the checker does is checked; the mark's end writes the
+        // output queued meanwhile, outside the backtrace lock.
+        CheckerMark.inside { SlowPathLock.withLock(body) }
     }
 
     /// Deduplicates candidates found by a rule, and reports each new one in full. Must be called
@@ -138,16 +140,32 @@ final class CheckerState: @unchecked Sendable {
                 frames: backtrace.symbolicated(includingSourceLocations: locatesSource), count: 1,
                 id: index + 1)
             let sinks = tables.withLock { $0.reporter }
-            sinks.emit(violation)
-            tables.withLock { $0.reporter.store(violation, at: index) }
+            let fileError = sinks.emit(violation)
+            let isFirstLoss = tables.withLock { tables in
+                tables.reporter.store(violation, at: index)
+                return fileError != 0 && tables.reporter.noteLostReportFileLine()
+            }
+            if isFirstLoss { announceReportFileFailure(fileError) }
             if candidate.abortsAlways || lockorder_mode() == UInt8(LOCKORDER_MODE_ABORT) {
                 let reason =
                     candidate.abortsAlways
                     ? "a certain self-deadlock: going on would hang" : "LOCKORDER_CHECK=abort"
                 StandardError.write("lockorder: stopping the process after this report (\(reason))\n")
+                ReportOutput.flushWaiting()
                 abort()
             }
         }
+    }
+
+    /// The first line the report file did not take: said once, naming the file and the error;
+    /// the exit summary counts every lost line.
+    func announceReportFileFailure(_ error: Int32) {
+        let path = tables.withLock { $0.configuration.reportFile?.path } ?? "?"
+        StandardError.write(
+            TerminalText.line(
+                "lockorder: LOCKORDER_REPORT_FILE '\(TerminalText.value(path))': "
+                    + "\(OutputFileProblem(writeErrno: error).text); lines not written are counted in the exit summary"
+            ))
     }
 
     /// Announces a capacity limit once, loudly.
@@ -171,22 +189,28 @@ final class CheckerState: @unchecked Sendable {
         // Under the backtrace lock, so that reports other threads are still printing finish
         // first and are counted.
         SlowPathLock.withLock { writeExitSummary() }
+        // Nothing may stay queued when the process ends.
+        ReportOutput.flushWaiting()
     }
 
     private func writeExitSummary() {
-        let (summary, printsSummary, distinct, notices, fileDescriptor, graphPath) = tables.withLock {
-            tables in
+        let (printsSummary, distinct, notices, fileDescriptor, graphPath) = tables.withLock { tables in
             (
-                tables.reporter.summaryLine, tables.reporter.printsToStandardError,
-                tables.reporter.distinct.compactMap { $0 },
+                tables.reporter.printsToStandardError, tables.reporter.distinct.compactMap { $0 },
                 tables.reporter.capacityNotices, tables.reporter.jsonFileDescriptor,
                 tables.configuration.graphFilePath
             )
         }
-        if let summary, printsSummary { StandardError.write(summary) }
+        // The report file's summary first, so that the line on stderr counts it if it is lost.
         if fileDescriptor >= 0 {
-            ReportEncoding.appendSummary(distinct: distinct, capacityNotices: notices, to: fileDescriptor)
+            let error = ReportEncoding.appendSummary(
+                distinct: distinct, capacityNotices: notices, to: fileDescriptor)
+            if error != 0 && tables.withLock({ $0.reporter.noteLostReportFileLine() }) {
+                announceReportFileFailure(error)
+            }
         }
+        let summary = tables.withLock { $0.reporter.summaryLine(passedThrough: CheckerMark.passedThroughCount) }
+        if let summary, printsSummary { StandardError.write(summary) }
         if let graphPath { writeGraphFile(to: graphPath) }
     }
 }

@@ -35,8 +35,17 @@ struct ClassRegistry {
     ]
     private var idByKey: [Key: UInt32] = [:]
     private var freeClassIDs: [UInt32] = []
-    private(set) var names: [String] = [""]
-    private var nameIDByName: [String: UInt32] = [:]
+    /// A lock's name and where it was created, interned together: the name id of a lock also
+    /// tells where it was made (reports of a destroyed lock name that site).
+    struct Label: Hashable {
+        var name: String?
+        var file: UInt
+        var line: UInt
+    }
+
+    private(set) var names: [String?] = [nil]
+    private(set) var creationSites: [SourceSite?] = [nil]
+    private var nameIDByLabel: [Label: UInt32] = [:]
     private var optionNames: [String] = []
 
     /// The class id for a key, creating the class on first use. Returns nil when the table is
@@ -83,14 +92,22 @@ struct ClassRegistry {
         freeClassIDs.append(id)
     }
 
-    /// The id of a lock name, 0 (meaning "show the class name") when the name table is full.
-    mutating func nameID(for name: String) -> (id: UInt32, overflowed: Bool) {
-        if let id = nameIDByName[name] { return (id, false) }
+    /// The id of a lock's name (nil: show the class name) and creation site, 0 (meaning "show
+    /// the class name", no known site) when the name table is full.
+    mutating func nameID(for name: String?, site: SourceSite) -> (id: UInt32, overflowed: Bool) {
+        let label = Label(name: name, file: UInt(bitPattern: site.fileID.utf8Start), line: site.line)
+        if let id = nameIDByLabel[label] { return (id, false) }
         guard names.count < Self.nameCapacity else { return (0, true) }
         let id = UInt32(names.count)
         names.append(name)
-        nameIDByName[name] = id
+        creationSites.append(site)
+        nameIDByLabel[label] = id
         return (id, false)
+    }
+
+    /// Where a lock was created, from its name id; nil when the name table was full.
+    func creationSite(of nameID: UInt32) -> SourceSite? {
+        Int(nameID) < creationSites.count ? creationSites[Int(nameID)] : nil
     }
 
     /// The bit that stands for an implicit-acquisition option; at most 8 distinct options. A new
@@ -136,6 +153,6 @@ struct ClassRegistry {
 
     /// A lock's display name: its own name, or its class's name when it has none.
     func name(of nameID: UInt32, classID: UInt32) -> String {
-        nameID != 0 && Int(nameID) < names.count ? names[Int(nameID)] : record(classID).displayName
+        (Int(nameID) < names.count ? names[Int(nameID)] : nil) ?? record(classID).displayName
     }
 }

@@ -8,6 +8,9 @@ import CLockOrderSupport
 struct Configuration {
     /// LOCKORDER_GRAPH_FILE: where the learned graph is written at exit.
     var graphFilePath: String?
+    /// LOCKORDER_REPORT_FILE once opened: its path and which file it is (the graph file must
+    /// not be it).
+    var reportFile: (path: String, file: OutputFiles.ReportFile)?
     /// LOCKORDER_SYMBOLIZE: add file:line to frames through llvm-symbolizer when present.
     var symbolizesSourceLocations = false
 
@@ -53,6 +56,7 @@ func environmentValue(_ name: String) -> String? {
 extension CheckerState {
     /// Reads LOCKORDER_CHECK and the other variables the first time any lock is used.
     func configureFromEnvironment() {
+        ForkHandlers.installOnce()
         var messages: [String] = []
         tables.withLock { tables in
             guard lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) else { return }
@@ -84,13 +88,14 @@ extension CheckerTables {
             }
         }
         if let path = environmentValue("LOCKORDER_REPORT_FILE"), !path.isEmpty {
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            if descriptor < 0 {
+            switch OutputFiles.openReportFile(path) {
+            case .success(let file):
+                reporter.jsonFileDescriptor = file.descriptor
+                configuration.reportFile = (path, file)
+            case .failure(let problem):
                 messages.append(
-                    "lockorder: LOCKORDER_REPORT_FILE '\(TerminalText.value(path))': \(String(cString: strerror(errno))) "
+                    "lockorder: LOCKORDER_REPORT_FILE '\(TerminalText.value(path))': \(problem.text) "
                         + "(reports go to stderr only)\n")
-            } else {
-                reporter.jsonFileDescriptor = descriptor
             }
         }
         if let path = environmentValue("LOCKORDER_GRAPH_FILE"), !path.isEmpty {

@@ -17,8 +17,19 @@ package final class LockedBox<Value>: @unchecked Sendable {
     package func withLock<Result, Failure: Error>(
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return try body(&value)
+        // RawMutex.withLock carries the in-checker mark while the lock is held (CheckerMark): a
+        // signal handler that interrupts this thread is passed through, never waits for it.
+        try mutex.withLock { () throws(Failure) -> Result in try body(&value) }
     }
+
+    // MARK: fork (ForkHandlers): taken before, released in the parent, made new in the child
+
+    /// Takes the lock in `pthread_atfork`'s prepare handler, so no thread is inside at the fork.
+    package func lockForFork() { mutex.lock() }
+
+    /// Releases it in the parent after the fork.
+    package func unlockAfterFork() { mutex.unlock() }
+
+    /// Makes the lock new in the child, where the thread that took it no longer exists.
+    package func reinitializeInChild() { mutex.reinitialize() }
 }

@@ -34,18 +34,28 @@ package final class RawMutex: @unchecked Sendable {
         return true
     }
 
+    /// Makes the mutex new and free, in the child of a fork whose parent held it (the fork
+    /// handlers took it just before): its owner does not exist in the child.
+    package func reinitialize() {
+        checkPthread(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
+    }
+
     /// Releases the mutex; the calling thread must hold it.
     package func unlock() {
         checkPthread(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")
     }
 
-    /// Runs `body` with the mutex held and releases it on every exit, including a throw.
+    /// Runs `body` with the mutex held and releases it on every exit, including a throw. The
+    /// thread carries the in-checker mark meanwhile (`CheckerMark`), so a signal handler that
+    /// interrupts it and takes a checked lock is passed through instead of waiting for this mutex.
     package func withLock<Result, Failure: Error>(
         _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        lock()
-        defer { unlock() }
-        return try body()
+        try CheckerMark.inside { () throws(Failure) -> Result in
+            lock()
+            defer { unlock() }
+            return try body()
+        }
     }
 }
 
@@ -55,7 +65,7 @@ package final class RawMutex: @unchecked Sendable {
 /// invariant; there is no sensible way to go on.
 package func checkPthread(_ result: Int32, _ call: StaticString) {
     if result != 0 {
-        StandardError.write(
+        StandardError.writeNow(
             "lockorder: internal error: \(call) failed: \(String(cString: strerror(result))) (\(result))\n")
         abort()
     }

@@ -22,6 +22,13 @@ package enum SlowPathLock {
     package static func withLock<Result, Failure: Error>(
         _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result {
+        // Marked as inside the checker (`CheckerMark`): a signal handler must not wait for it.
+        try CheckerMark.inside { () throws(Failure) -> Result in try withLockMarked(body) }
+    }
+
+    private static func withLockMarked<Result, Failure: Error>(
+        _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         let me = ThreadIdentity.current
         if owner.load(ordering: .relaxed) == me {
             depth += 1
@@ -51,6 +58,26 @@ package enum SlowPathLock {
             mutex.unlock()
         }
         return body()
+    }
+
+    /// Before a fork: takes the lock unless the calling thread already holds it; answers
+    /// whether it did hold it (then nothing was taken, and nothing is released after the fork).
+    static func lockForFork() -> Bool {
+        if isHeldByCurrentThread { return true }
+        mutex.lock()
+        return false
+    }
+
+    /// After a fork, in the parent: releases what `lockForFork` took.
+    static func unlockAfterFork() {
+        mutex.unlock()
+    }
+
+    /// After a fork, in the child: the lock is new and free (no thread of the child held it).
+    static func reinitializeInChild() {
+        mutex.reinitialize()
+        owner.store(0, ordering: .relaxed)
+        depth = 0
     }
 
     /// Whether the calling thread holds the lock (for tests and assertions).

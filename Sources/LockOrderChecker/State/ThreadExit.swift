@@ -28,7 +28,7 @@ enum ThreadExit {
     static func checkCurrentThreadAtExit() {
         let state = lockorder_current_thread_state()!
         guard lockorder_mode() != 0, lockorder_mode() != 0xFF, state.pointee.epoch == lockorder_epoch(),
-            state.pointee.depth > 0, state.pointee.in_checker == 0
+            state.pointee.depth > 0 || state.pointee.untracked > 0, state.pointee.in_checker == 0
         else { return }
         CheckerState.shared.reportHeldAtExit(state)
     }
@@ -54,10 +54,14 @@ extension CheckerState {
                 let names = held.map(\.name).joined(separator: ", ")
                 let heldEntries = lockorder_held_locks(state)!
                 let classIDs = (0..<Int(state.pointee.depth)).map { heldEntries[$0].class_id }
+                // Past the held stack's capacity the locks are counted, not named.
+                let untracked = Int(state.pointee.untracked)
+                let total = held.count + untracked
+                let unnamed = untracked == 0 ? "" : " and \(untracked) more past the held stack's capacity"
                 return ViolationCandidate(
                     kind: .heldAtExit,
                     message:
-                        "held at exit: the thread ended holding \(held.count) lock\(held.count == 1 ? "" : "s"): \(names)",
+                        "held at exit: the thread ended holding \(total) lock\(total == 1 ? "" : "s"): \(names)\(unnamed)",
                     lock: nil, held: held,
                     rule: "a thread must release every lock it acquired before it ends",
                     hint:
@@ -65,6 +69,7 @@ extension CheckerState {
                     classIDs: classIDs, site: held.last?.site ?? "?")
             }
             state.pointee.depth = 0
+            state.pointee.untracked = 0
             report([candidate])
         }
     }

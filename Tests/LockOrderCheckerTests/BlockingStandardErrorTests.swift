@@ -1,0 +1,62 @@
+import LockCore
+import LockOrderTestSupport
+import Synchronization
+import Testing
+
+@testable import LockOrderChecker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A program that drains its own stderr through a pipe, in a thread that takes checked locks,
+/// does not deadlock on a report larger than the pipe (docs/architecture.md, "Output").
+@Suite("Blocking stderr", .serialized)
+struct BlockingStandardErrorTests {
+    @Test(
+        "a report larger than the pipe, drained by a thread that takes checked locks: no deadlock, all of it arrives"
+    )
+    func drainingThreadTakesCheckedLocks() async {
+        let result = await #expect(
+            processExitsWith: .success, observing: [\.standardErrorContent],
+            "the report's writer and the draining thread deadlocked (SIGALRM after 20 s)"
+        ) {
+            endProcessIfStillRunning(afterSeconds: 20)
+            setenv("LOCKORDER_CHECK", "report", 1)
+            unsetenv("LOCKORDER_REPORT_FILE")
+            unsetenv("LOCKORDER_GRAPH_FILE")
+            let savedError = dup(2)
+            var ends: [Int32] = [0, 0]
+            _ = pipe(&ends)
+            _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ: a one-page pipe
+            dup2(ends[1], 2)
+            close(ends[1])
+            let readEnd = ends[0]
+            let received = Atomic<Int>(0)
+            let drainer = TestThread {
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                var text: [UInt8] = []
+                while true {
+                    let count = read(readEnd, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    text += buffer[0..<count]
+                    received.store(text.count, ordering: .relaxed)
+                    // Between reads, a new chain: the checker's slow path, which waits for the
+                    // backtrace lock if a blocked writer holds it.
+                    checkerSlowPathRound()
+                    if String(decoding: text, as: UTF8.self).contains("\n  hint: ") { break }
+                }
+            }
+            // A report of about 60 KB: a long name appears in several of its lines.
+            let loose = CheckedMutex(String(repeating: "n", count: 20_000))
+            loose.unlock()
+            drainer.join()
+            dup2(savedError, 2)
+            let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"
+            _ = line.withCString { write(2, $0, strlen($0)) }
+            exit(0)
+        }
+        let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(standardError.contains("drained all\n"), "\(standardError.suffix(300))")
+    }
+}
