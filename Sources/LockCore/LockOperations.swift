@@ -93,7 +93,15 @@ enum LockOperations {
     static func makeReadWriteLock(prefersWriters: Bool) -> UnsafeMutablePointer<pthread_rwlock_t> {
         let rwlock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
         rwlock.initialize(to: pthread_rwlock_t())
-        check(lockorder_rwlock_init(rwlock, prefersWriters ? 1 : 0), "pthread_rwlock_init")
+        // The kind is set, or the process stops naming the call: never a lock of the other kind.
+        let attributes = UnsafeMutablePointer<pthread_rwlockattr_t>.allocate(capacity: 1)
+        defer { attributes.deallocate() }
+        check(pthread_rwlockattr_init(attributes), "pthread_rwlockattr_init")
+        let kind =
+            prefersWriters ? PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP : PTHREAD_RWLOCK_PREFER_READER_NP
+        check(pthread_rwlockattr_setkind_np(attributes, Int32(kind)), "pthread_rwlockattr_setkind_np")
+        check(pthread_rwlock_init(rwlock, attributes), "pthread_rwlock_init")
+        check(pthread_rwlockattr_destroy(attributes), "pthread_rwlockattr_destroy")
         return rwlock
     }
 

@@ -13,7 +13,7 @@ public enum LockOrder {
     /// been read, so the first operation configures the checker.
     @inlinable @inline(__always)
     public static var isChecking: Bool {
-        lockorder_mode() != 0
+        lockorder_mode() != UInt8(LOCKORDER_MODE_OFF)
     }
 
     /// The fast-path calls' switch, read once per lock operation: `nil` when checking is off (take
@@ -134,8 +134,7 @@ public enum LockOrder {
                 }
                 return
             }
-            let heldLevel = entry.pointee.level
-            if level != 0 && heldLevel != 0 && heldLevel <= level { levelConflict = true }
+            if lockorder_level_conflicts(entry.pointee.level, level) { levelConflict = true }
         }
         if attempt == .tryLock { return }
         if levelConflict || lock.optionBits != 0 {
@@ -413,22 +412,15 @@ public enum LockOrder {
 
 /// The per-thread cache of chains of held lock classes already checked against the learned
 /// graph (lockdep's chain cache). The key is `lockorder_chain_mix` folded over the held classes
-/// and the one being acquired.
+/// and the one being acquired. The lookup and the insertion are C's (LockOrderFastPath.h), so
+/// that the fast path and the slow path cannot disagree on what a hit is.
 enum ChainKey {
     static func isCached(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
-        if state.pointee.chain_epoch != lockorder_graph_epoch() { return false }
-        let slot = Int(chain & UInt64(LOCKORDER_CHAIN_CACHE_SIZE - 1))
-        return lockorder_chain_cache(state)![slot] == chain
+        lockorder_chain_is_cached(state, chain)
     }
 
     /// Remembers a chain as checked; clears the cache first when the graph lost edges since.
     static func remember(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) {
-        let cache = lockorder_chain_cache(state)!
-        let graphEpoch = lockorder_graph_epoch()
-        if state.pointee.chain_epoch != graphEpoch {
-            cache.update(repeating: 0, count: Int(LOCKORDER_CHAIN_CACHE_SIZE))
-            state.pointee.chain_epoch = graphEpoch
-        }
-        cache[Int(chain & UInt64(LOCKORDER_CHAIN_CACHE_SIZE - 1))] = chain
+        lockorder_chain_remember(state, chain)
     }
 }

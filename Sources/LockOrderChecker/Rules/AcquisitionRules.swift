@@ -367,7 +367,8 @@ extension CheckerTables {
             // again while holding it is a same-level acquisition (and, for Julia's
             // non-reentrant uv_mutex_t, a certain deadlock).
             let conflicts = heldRecords.filter {
-                $0.level != 0 && Int($0.level) <= implicitLock.level && $0.lock_id != identity.id
+                lockorder_implicit_conflicts(UInt16(implicitLock.level), $0.level)
+                    && $0.lock_id != identity.id
             }
             guard let worst = conflicts.min(by: { $0.level < $1.level }) else { continue }
             let heldSnapshot = snapshot(worst)

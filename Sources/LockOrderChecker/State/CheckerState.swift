@@ -184,7 +184,11 @@ final class CheckerState: @unchecked Sendable {
     // MARK: Exit
 
     func processWillExit() {
-        if lockorder_mode() == 0 || lockorder_mode() == 0xFF { return }
+        if lockorder_mode() == UInt8(LOCKORDER_MODE_OFF)
+            || lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED)
+        {
+            return
+        }
         ThreadExit.checkCurrentThreadAtExit()
         // Under the backtrace lock, so that reports other threads are still printing finish
         // first and are counted.

@@ -27,7 +27,9 @@ enum ThreadExit {
     /// Reports the calling thread's held locks and forgets them.
     static func checkCurrentThreadAtExit() {
         let state = lockorder_current_thread_state()!
-        guard lockorder_mode() != 0, lockorder_mode() != 0xFF, state.pointee.epoch == lockorder_epoch(),
+        guard lockorder_mode() != UInt8(LOCKORDER_MODE_OFF),
+            lockorder_mode() != UInt8(LOCKORDER_MODE_UNCONFIGURED),
+            state.pointee.epoch == lockorder_epoch(),
             state.pointee.depth > 0 || state.pointee.untracked > 0, state.pointee.in_checker == 0
         else { return }
         CheckerState.shared.reportHeldAtExit(state)

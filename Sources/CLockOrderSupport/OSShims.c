@@ -1,37 +1,19 @@
+// The OS shims declared in LockOrderOSShims.h; each says there why Swift cannot make the call.
 #define _GNU_SOURCE
-#include "CLockOrderSupport.h"
+#include "LockOrderOSShims.h"
 
 #include <dlfcn.h>
 #include <link.h>
-#include <string.h>
-#include <link.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
-__thread lockorder_thread_state lockorder_thread_state_storage
-    __attribute__((tls_model("initial-exec"), aligned(64)));
-
-_Static_assert(__builtin_offsetof(lockorder_thread_state, held) % 64 == 0,
-               "held entries start on a cache line");
-struct lockorder_switches_line lockorder_switches_storage __attribute__((aligned(64))) = {
-    .value = {
-        .epoch = 1,  // on, so that the first lock operation reads the environment
-        .graph_epoch = 1,
-        .generation = 1,
-        .mode = LOCKORDER_MODE_UNCONFIGURED,
-        .learning = 1,
-    },
-};
-_Static_assert(sizeof(struct lockorder_switches_line) == 64, "the switches fill one cache line");
-uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
-uint8_t lockorder_class_is_instance_storage[LOCKORDER_CLASS_CAPACITY];
-uint8_t lockorder_order_keys_used_storage;
-uint16_t lockorder_option_level_storage[8];
+// libunwind as CLibunwind declares it (UNW_LOCAL_ONLY before <libunwind.h>), from its one
+// spelling: SwiftPM gives a C target the module map of the system library it depends on, not
+// its folder as an include path.
+#include "../CLibunwind/shim.h"
 
 int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintptr_t *offset) {
     // libunwind 1.6 has no unw_get_proc_name_by_ip; the address space's accessor is the same
@@ -111,15 +93,4 @@ int lockorder_rwlock_timed_read_lock(void *rwlock, int64_t timeout_nanoseconds) 
 int lockorder_rwlock_timed_write_lock(void *rwlock, int64_t timeout_nanoseconds) {
     struct timespec deadline = deadline_after(timeout_nanoseconds);
     return pthread_rwlock_clockwrlock((pthread_rwlock_t *)rwlock, CLOCK_MONOTONIC, &deadline);
-}
-
-int lockorder_rwlock_init(void *rwlock, int prefer_writers) {
-    pthread_rwlockattr_t attributes;
-    int result = pthread_rwlockattr_init(&attributes);
-    if (result != 0) return result;
-    pthread_rwlockattr_setkind_np(&attributes, prefer_writers
-        ? PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP : PTHREAD_RWLOCK_PREFER_READER_NP);
-    result = pthread_rwlock_init((pthread_rwlock_t *)rwlock, &attributes);
-    pthread_rwlockattr_destroy(&attributes);
-    return result;
 }
