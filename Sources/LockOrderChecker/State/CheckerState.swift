@@ -213,7 +213,9 @@ final class CheckerState: @unchecked Sendable {
                 announceReportFileFailure(error)
             }
         }
-        let summary = tables.withLock { $0.reporter.summaryLine(passedThrough: CheckerMark.passedThroughCount) }
+        let summary = tables.withLock {
+            $0.reporter.summaryLine(passedThrough: CheckerMark.passedThroughCount)
+        }
         if let summary, printsSummary { StandardError.write(summary) }
         if let graphPath { writeGraphFile(to: graphPath) }
     }
