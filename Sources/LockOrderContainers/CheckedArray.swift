@@ -15,7 +15,8 @@ import LockOrderChecker
 /// on tables only). Not `Sendable`: one thread uses it at a time.
 public final class CheckedArray<Element>: CheckedContainer, Sequence, HoldsCheckedContainers {
     /// The elements.
-    @usableFromInline var storage: [Element]
+    /// (Exclusivity is not enforced dynamically: see `lockCount`.)
+    @exclusivity(unchecked) @usableFromInline var storage: [Element]
 
     /// Creates an array of `elements`. `name` is what reports call it.
     public init(_ elements: [Element] = [], name: String? = nil) {

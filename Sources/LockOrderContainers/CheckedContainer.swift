@@ -11,7 +11,9 @@ import Synchronization
 public class CheckedContainer {
     /// How many locks are held on this container (iterations, lookups, explicit `lock()`s).
     /// Every mutation reads it first; zero is the fast path.
-    @usableFromInline final var lockCount = 0
+    /// Exclusivity is not enforced dynamically: the container is not `Sendable`, and the check
+    /// would cost more than the rest of a mutation's fast path.
+    @exclusivity(unchecked) @usableFromInline final var lockCount = 0
     /// Whether the elements' type can hold checked containers (it conforms to
     /// `HoldsCheckedContainers` without `skipsFieldLockCheck`): only then do mutations look
     /// into the elements.
@@ -84,8 +86,8 @@ public class CheckedContainer {
         let id = Self.nextHolderID.wrappingAdd(1, ordering: .relaxed).newValue
         addHolder(
             LockHolder(
-                id: id, lockedBy: "\(lockedBy)",
-                site: site.map { .source($0) } ?? .backtrace(Backtrace.capture())))
+                id: id, lockedBy: lockedBy,
+                site: site.map { .source($0) } ?? .backtrace(LockOrder.captureCallSite())))
         return IterationLock(container: self, id: id)
     }
 
@@ -123,10 +125,12 @@ public class CheckedContainer {
     /// checking is off.
     @usableFromInline @inline(never)
     final func verifyLocks(_ operation: StaticString, site: SourceSite, rule: RefusalRule) -> Bool {
-        if !verifiesLocks || ContainerLockChecks.skipsChecks { return true }
+        // Cheapest first: a container of container-holding elements comes here on every
+        // mutation, and nothing at all is locked most of the time.
         if lockCount == 0 && ContainerLockChecks.lockedContainers.load(ordering: .relaxed) == 0 {
             return true
         }
+        if !verifiesLocks || ContainerLockChecks.skipsChecks { return true }
         guard LockOrder.runtimeLockChecksApply() else { return true }
         var found: [RuntimeLockSnapshot] = []
         var visited: Set<ObjectIdentifier> = []
@@ -136,8 +140,8 @@ public class CheckedContainer {
         let finding = RuntimeLockFinding(
             kind: .containerLocked,
             message:
-                "container locked: \(what) on \(displayName) while \(first.name) is locked by \(first.lockedBy) "
-                + "at \(first.site)",
+                "container locked: \(what) on \(displayName) while \(first.name == displayName ? "it" : first.name) "
+                + "is locked by \(first.lockedBy)",
             rule: rule.text, operation: what, locks: found,
             hint: rule == .subscriptRead
                 ? "read it with find(key) while it is locked, or after the lock ends"
@@ -186,7 +190,7 @@ public class CheckedContainer {
         case .backtrace(let backtrace): site = LockOrder.describeCallSite(backtrace)
         }
         let name = path.map { "\($0) (\(typeName))" } ?? displayName
-        return RuntimeLockSnapshot(name: name, lockedBy: holder.lockedBy, site: site)
+        return RuntimeLockSnapshot(name: name, lockedBy: "\(holder.lockedBy)", site: site)
     }
 }
 
@@ -214,7 +218,7 @@ struct LockHolder {
         case backtrace(Backtrace)
     }
     let id: UInt64
-    let lockedBy: String
+    let lockedBy: StaticString
     let site: Site
 }
 

@@ -68,11 +68,10 @@ public final class CheckedContext<State> {
     @discardableResult
     public func restart(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard lockSites.isEmpty else {
-            let first = lockSites[0]
             _ = LockOrder.reportRuntimeLock(
                 RuntimeLockFinding(
                     kind: .contextLocked,
-                    message: "context locked: restart of \(name) while it is locked by lock() at \(first)",
+                    message: "context locked: restart of \(name) while it is locked by lock()",
                     rule: "a locked context cannot be restarted: data inside it is in use; it is left intact",
                     operation: "restart",
                     locks: lockSites.map {

@@ -15,7 +15,8 @@ import LockOrderChecker
 public final class CheckedDictionary<Key: Hashable, Value>: CheckedContainer, Sequence, HoldsCheckedContainers
 {
     /// The entries.
-    @usableFromInline var storage: [Key: Value]
+    /// (Exclusivity is not enforced dynamically: see `lockCount`.)
+    @exclusivity(unchecked) @usableFromInline var storage: [Key: Value]
 
     /// Creates a dictionary of `entries`. `name` is what reports call it.
     public init(_ entries: [Key: Value] = [:], name: String? = nil) {

@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         if getenv("LOCKORDER_CHECK") == nil { setenv("LOCKORDER_CHECK", "report", 1) }
-        for scenario in DemoScenarios.all {
+        for scenario in DemoScenarios.all + DemoScenarios.containers {
             print("== \(scenario.title)")
             scenario.run()
         }

@@ -21,7 +21,7 @@ struct EnvironmentCheckModeTests {
     }
 
     @Test(
-        "LOCKORDER_CHECK 1 or report: the four reports and the summary line, exit status 0",
+        "LOCKORDER_CHECK 1 or report: the six reports and the summary line, exit status 0",
         arguments: ["1", "report"])
     func checkingReports(value: String) throws {
         let result = try DemoRun.run(["LOCKORDER_CHECK": value])
@@ -92,8 +92,8 @@ struct EnvironmentCheckModeTests {
         let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "LOCKORDER_LEARN": "0"])
         #expect(result.status == 0)
         #expect(
-            DemoRun.checkerLines(result) == DemoRun.juliaHeadlines + [
-                "lockorder: 3 distinct violations, 3 occurrences"
+            DemoRun.checkerLines(result) == DemoRun.juliaHeadlines + DemoRun.containerHeadlines + [
+                "lockorder: 5 distinct violations, 5 occurrences"
             ])
     }
 

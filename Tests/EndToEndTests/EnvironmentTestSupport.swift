@@ -40,13 +40,21 @@ enum DemoRun {
     /// The start of the fourth headline (the rest names creation sites in the demo's source).
     static let cycleHeadlineStart =
         "lockorder: order cycle: acquiring accounts while holding audit log closes the cycle "
-    /// The closing line after those four reports, one occurrence each.
-    static let juliaSummary = "lockorder: 4 distinct violations, 4 occurrences"
+    /// The headlines of the demo's container and context scenarios, after the lock scenarios
+    /// (docs/containers.md).
+    static let containerHeadlines = [
+        "lockorder: container locked: push on pending (CheckedArray<String>) while it is locked by iteration",
+        "lockorder: context locked: restart of script while it is locked by lock()",
+    ]
+    /// The closing line after those six reports, one occurrence each.
+    static let juliaSummary = "lockorder: 6 distinct violations, 6 occurrences"
 
-    /// Checks that `lines` are the demo's four reports on the Julia table and its summary.
+    /// Checks that `lines` are the demo's four reports on the Julia table, its two container
+    /// and context reports, and its summary.
     static func expectJuliaReports(_ lines: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(Array(lines.prefix(3)) == juliaHeadlines, sourceLocation: sourceLocation)
-        #expect(lines.count == 5, "\(lines)", sourceLocation: sourceLocation)
+        #expect(lines.count == 7, "\(lines)", sourceLocation: sourceLocation)
+        #expect(Array(lines.dropFirst(4).prefix(2)) == containerHeadlines, sourceLocation: sourceLocation)
         #expect(
             lines.dropFirst(3).first?.hasPrefix(cycleHeadlineStart) == true, sourceLocation: sourceLocation)
         #expect(lines.last == juliaSummary, sourceLocation: sourceLocation)

@@ -25,7 +25,8 @@ struct ArrayLockTests {
         #expect(violation.site == "\(siteFile()):\(pushLine)")
         #expect(violation.lock == nil)
         #expect(
-            violation.message.hasPrefix("container locked: push on numbers (CheckedArray<Int>) while numbers")
+            violation.message
+                == "container locked: push on numbers (CheckedArray<Int>) while it is locked by iteration"
         )
         let locks = try #require(violation.runtimeLocks)
         #expect(locks.map(\.name) == ["numbers (CheckedArray<Int>)"])

@@ -22,7 +22,9 @@ struct ContainerProcessTests {
         }
         let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(
-            text.contains("lockorder: container locked: push on numbers (CheckedArray<Int>) while numbers"))
+            text.contains(
+                "lockorder: container locked: push on numbers (CheckedArray<Int>) while it is locked by iteration\n"
+            ))
         #expect(text.contains("lockorder: stopping the process after this report (LOCKORDER_CHECK=abort)"))
     }
 
@@ -38,7 +40,7 @@ struct ContainerProcessTests {
         }
         let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(
-            text.contains("lockorder: context locked: restart of script while it is locked by lock() at "))
+            text.contains("lockorder: context locked: restart of script while it is locked by lock()\n"))
         #expect(text.contains("lockorder: stopping the process after this report"))
     }
 

@@ -18,8 +18,9 @@ struct DictionaryLockTests {
         #expect(violations[0].operation == "[]")
         #expect(violations[0].runtimeLocks?.map(\.lockedBy) == ["keys"])
         #expect(
-            violations[0].message.hasPrefix(
-                "container locked: [] on table (CheckedDictionary<String, Int>) while table"))
+            violations[0].message
+                == "container locked: [] on table (CheckedDictionary<String, Int>) while it is locked by keys"
+        )
     }
 
     @Test("iterating values locks the dictionary: an erase inside the loop is refused")

@@ -1,3 +1,4 @@
+internal import CLibunwind
 import CLockOrderSupport
 
 /// What a container or a context found wrong, before it becomes a report.
@@ -79,5 +80,23 @@ extension LockOrder {
             frame.function.map { "\($0) + \(frame.offset)" } ?? "0x" + String(frame.address, radix: 16)
         if let module = frame.module { phrase += " (\(module))" }
         return phrase
+    }
+}
+
+extension LockOrder {
+    /// The frames kept for a runtime lock's site: enough to pass the capture, the container's
+    /// own frames and reach the caller's.
+    static let callSiteFrames = 8
+
+    /// Captures the few innermost return addresses of the calling thread, for the site of a
+    /// runtime lock taken where no `#fileID` reaches (a `for`-`in` loop's iteration). Cheaper than
+    /// a full backtrace: `describeCallSite` names only its first user frame, and only if a report
+    /// needs it.
+    @inline(never)
+    package static func captureCallSite() -> Backtrace {
+        withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: callSiteFrames) { buffer in
+            let count = max(Int(unw_backtrace(buffer.baseAddress, Int32(callSiteFrames))), 0)
+            return Backtrace(addresses: (0..<count).map { UInt(bitPattern: buffer[$0]) })
+        }
     }
 }
