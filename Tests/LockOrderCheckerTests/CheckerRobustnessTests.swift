@@ -95,35 +95,8 @@ struct CheckerRobustnessTests {
 
     @Test("past the held-stack capacity, a bad unlock of another thread's lock is still refused")
     func capacityKeepsMutualExclusion() {
-        let violations = LockOrder.withChecking {
-            let victim = CheckedMutex("victim")
-            let victimHeld = Atomic<Bool>(false)
-            let release = Atomic<Bool>(false)
-            let holder = TestThread {
-                victim.lock()
-                victimHeld.store(true, ordering: .sequentiallyConsistent)
-                while !release.load(ordering: .sequentiallyConsistent) { sched_yield() }
-                victim.unlock()
-            }
-            while !victimHeld.load(ordering: .sequentiallyConsistent) { sched_yield() }
-            TestThread.runAndWait {
-                let many = (0..<50).map { CheckedMutex("many \($0)", class: .instance) }
-                for lock in many { lock.lock() }
-                victim.unlock()  // not held by this thread: must be refused
-                for lock in many.reversed() { lock.unlock() }
-            }
-            let canTake = Atomic<Bool>(false)
-            TestThread.runAndWait {
-                if victim.tryLock() {
-                    canTake.store(true, ordering: .sequentiallyConsistent)
-                    victim.unlock()
-                }
-            }
-            let victimWasFree = canTake.load(ordering: .sequentiallyConsistent)
-            #expect(!victimWasFree, "the victim is still held by its owner")
-            release.store(true, ordering: .sequentiallyConsistent)
-            holder.join()
-        }
+        let (violations, victimWasFree) = unlockAnotherThreadsLock(named: "victim", whileHolding: 50)
+        #expect(!victimWasFree, "the victim is still held by its owner")
         #expect(violations.map(\.kind) == [.unlockNotOwner])
         #expect(violations.first?.message == "unlock not owner: releasing victim, which another thread holds")
     }
@@ -132,9 +105,27 @@ struct CheckerRobustnessTests {
         "holding 70 locks (past the stack and the remembered ids), an unlock of another thread's lock is refused"
     )
     func deepHoldKeepsMutualExclusion() {
+        let (violations, victimWasFree) = unlockAnotherThreadsLock(named: "deep victim", whileHolding: 70) {
+            // Every one of the 70 is released for real, recorded or not (no held_at_exit).
+            #expect($0.allSatisfy { anotherThreadCanTakeMutex($0) })
+        }
+        #expect(!victimWasFree, "the victim stayed held by its owner")
+        #expect(violations.map(\.kind) == [.unlockNotOwner], "\(violations.map(\.message))")
+        #expect(
+            violations.first?.message == "unlock not owner: releasing deep victim, which another thread holds"
+        )
+    }
+
+    /// One thread holds the victim; a second, holding `depth` instance-classed locks, unlocks the
+    /// victim (a misuse that must be refused), releases its own locks and hands them to
+    /// `afterReleasing`. Returns the session's violations and whether a third thread could then
+    /// take the victim while its owner still held it.
+    private func unlockAnotherThreadsLock(
+        named name: String, whileHolding depth: Int, afterReleasing: ([CheckedMutex]) -> Void = { _ in }
+    ) -> (violations: [Violation], victimWasFree: Bool) {
         var victimWasFree = true
-        let violations = LockOrder.withChecking(printsReports: false) {
-            let victim = CheckedMutex("deep victim")
+        let violations = LockOrder.withChecking {
+            let victim = CheckedMutex(name)
             let victimHeld = Atomic<Bool>(false)
             let release = Atomic<Bool>(false)
             let holder = TestThread {
@@ -145,29 +136,17 @@ struct CheckerRobustnessTests {
             }
             while !victimHeld.load(ordering: .sequentiallyConsistent) { sched_yield() }
             TestThread.runAndWait {
-                let many = (0..<70).map { CheckedMutex("deep \($0)", class: .instance) }
+                let many = (0..<depth).map { CheckedMutex("\(name) \($0)", class: .instance) }
                 for lock in many { lock.lock() }
-                victim.unlock()  // not held by this thread, at depth 70: must be refused
-                // Every one of the 70 is released for real, recorded or not (no held_at_exit).
+                victim.unlock()  // not held by this thread: must be refused
                 for lock in many.reversed() { lock.unlock() }
-                #expect(many.allSatisfy { anotherThreadCanTakeMutex($0) })
+                afterReleasing(many)
             }
-            let canTake = Atomic<Bool>(false)
-            TestThread.runAndWait {
-                if victim.tryLock() {
-                    canTake.store(true, ordering: .sequentiallyConsistent)
-                    victim.unlock()
-                }
-            }
-            victimWasFree = canTake.load(ordering: .sequentiallyConsistent)
+            victimWasFree = anotherThreadCanTakeMutex(victim)
             release.store(true, ordering: .sequentiallyConsistent)
             holder.join()
         }
-        #expect(!victimWasFree, "the victim stayed held by its owner")
-        #expect(violations.map(\.kind) == [.unlockNotOwner], "\(violations.map(\.message))")
-        #expect(
-            violations.first?.message == "unlock not owner: releasing deep victim, which another thread holds"
-        )
+        return (violations, victimWasFree)
     }
 
     @Test("a session inside a session on the same thread joins it and returns its own reports")
