@@ -121,7 +121,8 @@ struct CheckerRobustnessTests {
     /// `afterReleasing`. Returns the session's violations and whether a third thread could then
     /// take the victim while its owner still held it.
     private func unlockAnotherThreadsLock(
-        named name: String, whileHolding depth: Int, afterReleasing: ([CheckedMutex]) -> Void = { _ in }
+        named name: String, whileHolding depth: Int,
+        afterReleasing: @escaping @Sendable ([CheckedMutex]) -> Void = { _ in }
     ) -> (violations: [Violation], victimWasFree: Bool) {
         var victimWasFree = true
         let violations = LockOrder.withChecking {
