@@ -12,7 +12,7 @@ dependencies:
 ## Build and run the demo: real violation reports, with backtraces, on stderr.
 demo: dependencies
 	$(SWIFT) build --product lockorder
-	LOCKORDER_CHECK=report .build/debug/lockorder demo
+	LOCKORDER_CHECK=report .build/debug/lockorder demo --async
 
 ## Build everything with zero warnings, then run the whole test suite (serially: the tests
 ## switch the process-wide checker on and off), twice: with checking off outside the tests'

@@ -17,9 +17,12 @@ public protocol CheckedLock: AnyObject, Sendable {
     var identity: LockIdentity { get }
 
     /// Blocks (or spins) until the calling thread holds the lock; returns only with it held.
+    /// Unavailable from async code (use `withLock`, or `lockFromAsync` knowingly).
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     func lock(fileID: StaticString, line: UInt)
 
-    /// Releases one hold of the lock.
+    /// Releases one hold of the lock. Unavailable from async code, as `lock`.
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     func unlock(fileID: StaticString, line: UInt)
 
     /// Takes the lock if it is free (or, for a reentrant lock, already held by the calling

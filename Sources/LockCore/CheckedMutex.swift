@@ -62,6 +62,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
 
     /// Blocks until the calling thread holds the mutex. Returns only with it held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.lock(mutex)
@@ -69,11 +70,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
         }
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            {
-                LockOperations.lock(
-                    mutex, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
-                return true
-            }) == nil
+            { lockNotingWait(fileID: fileID, line: line) }) == nil
         {
             lockOnSlowPath(fileID: fileID, line: line)
         }
@@ -84,15 +81,28 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
         _ = tracking.acquire(
             mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
         ) {
-            LockOperations.lock(mutex, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
-            return true
+            lockNotingWait(fileID: fileID, line: line)
         }
+    }
+
+    /// The raw blocking lock of a checked acquisition: a first attempt, and when the mutex is
+    /// taken, the checker hears of the wait (`blocking_in_task` inside a task) before it starts,
+    /// and the wait is published for the watchdog (`LockOperations.lockContended`).
+    @inlinable @inline(__always)
+    func lockNotingWait(fileID: StaticString, line: UInt) -> Bool {
+        if !LockOperations.tryLock(mutex) {
+            let site = SourceSite(fileID: fileID, line: line)
+            tracking.willWait(mode: .exclusive, site: site)
+            LockOperations.lockContended(mutex, as: tracking.identity, site: site)
+        }
+        return true
     }
 
     /// Takes the mutex if it is free. Returns true only when the calling thread now holds it;
     /// false leaves nothing held. A trylock cannot deadlock, so it is exempt from the order
     /// rules, but once held it orders later acquisitions.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryLock(mutex) }
         return tracking.acquireOnFastPath(
@@ -110,6 +120,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// Waits at most `timeout` for the mutex. Returns true only when the calling thread now
     /// holds it; false (timed out) leaves nothing held. Checked like a blocking acquisition: it
     /// can still stall a thread until the timeout.
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         if LockOrder.isChecking {
             return tracking.acquire(
@@ -124,6 +135,7 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     /// Releases the mutex. With checking on, a release by a thread that does not hold it is
     /// reported and not performed (no undefined behaviour); the program goes on in report mode.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(mutex)

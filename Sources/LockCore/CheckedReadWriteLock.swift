@@ -78,6 +78,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Blocks until the calling thread holds the read side. Returns only with it held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.readLock(rwlock)
@@ -85,11 +86,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         }
         if tracking.acquireOnFastPath(
             in: epoch, mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            {
-                LockOperations.readLock(
-                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
-                return true
-            }) == nil
+            { lockNotingWait(.shared, fileID: fileID, line: line) }) == nil
         {
             _ = acquireOnSlowPath(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
         }
@@ -97,6 +94,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Takes the read side if no writer holds it. Returns true only when it is now held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryReadLock(rwlock) }
         return tracking.acquireOnFastPath(
@@ -106,6 +104,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     /// Waits at most `timeout` for the read side. Returns true only when it is now held.
+    @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool
     {
         if LockOrder.isChecking {
@@ -116,6 +115,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Releases one hold of the read side.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(rwlock)
@@ -142,6 +142,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Blocks until the calling thread holds the write side. Returns only with it held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.writeLock(rwlock)
@@ -149,11 +150,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         }
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            {
-                LockOperations.writeLock(
-                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
-                return true
-            }) == nil
+            { lockNotingWait(.exclusive, fileID: fileID, line: line) }) == nil
         {
             _ = acquireOnSlowPath(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
         }
@@ -161,6 +158,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Takes the write side if the lock is free. Returns true only when it is now held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryWriteLock(rwlock) }
         return tracking.acquireOnFastPath(
@@ -170,6 +168,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     }
 
     /// Waits at most `timeout` for the write side. Returns true only when it is now held.
+    @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func tryLockWrite(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line)
         -> Bool
     {
@@ -181,6 +180,7 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
 
     /// Releases the write side.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(rwlock)
@@ -211,26 +211,37 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     ) -> Bool {
         tracking.acquire(mode: mode, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
             switch (mode, attempt) {
-            case (.shared, .blocking):
-                LockOperations.readLock(
-                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
-                return true
+            case (.shared, .blocking): return lockNotingWait(.shared, fileID: fileID, line: line)
             case (.shared, .tryLock): return LockOperations.tryReadLock(rwlock)
             case (.shared, .timed): return LockOperations.readLock(rwlock, timeout: timeout ?? .zero)
-            case (.exclusive, .blocking):
-                LockOperations.writeLock(
-                    rwlock, as: tracking.identity, site: SourceSite(fileID: fileID, line: line))
-                return true
+            case (.exclusive, .blocking): return lockNotingWait(.exclusive, fileID: fileID, line: line)
             case (.exclusive, .tryLock): return LockOperations.tryWriteLock(rwlock)
             case (.exclusive, .timed): return LockOperations.writeLock(rwlock, timeout: timeout ?? .zero)
             }
         }
     }
 
+    /// The raw blocking lock of a checked acquisition in `mode`: a first attempt, and when the
+    /// lock is taken, the checker hears of the wait (`blocking_in_task` inside a task) first.
+    @inlinable @inline(__always)
+    func lockNotingWait(_ mode: AccessMode, fileID: StaticString, line: UInt) -> Bool {
+        let taken = mode == .shared ? LockOperations.tryReadLock(rwlock) : LockOperations.tryWriteLock(rwlock)
+        if !taken {
+            let site = SourceSite(fileID: fileID, line: line)
+            tracking.willWait(mode: mode, site: site)
+            LockOperations.lockContended(rwlock, mode, as: tracking.identity, site: site)
+        }
+        return true
+    }
+
+    /// A release the quick path could not clear. A write hold its task took on another thread
+    /// before an `await` cannot be released here: glibc releases a write lock by the writer's
+    /// thread id (from another thread it would count as a read release), so it stays held.
     @usableFromInline @inline(never)
     func releaseOnSlowPath(_ mode: AccessMode, fileID: StaticString, line: UInt) {
         tracking.release(
             mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
+            canReleaseElsewhere: mode == .shared,
             rawHolder: { LockOperations.holder(of: rwlock, mode: mode) },
             releasing: { LockOperations.unlock(rwlock) })
     }

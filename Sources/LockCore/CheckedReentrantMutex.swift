@@ -59,6 +59,7 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// Blocks until the calling thread holds the lock, or increments its count when it already
     /// does. Returns only with the lock held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             _ = acquire(attempt: .blocking, timeout: nil)
@@ -66,7 +67,7 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
         }
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            { acquire(attempt: .blocking, timeout: nil) }) == nil
+            { acquireNotingWait(fileID: fileID, line: line) }) == nil
         {
             _ = acquireOnSlowPath(.blocking, timeout: nil, fileID: fileID, line: line)
         }
@@ -75,6 +76,7 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     /// Takes the lock if it is free or already the caller's. Returns true only when the calling
     /// thread now holds it.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let epoch = LockOrder.fastPathEpoch else { return acquire(attempt: .tryLock, timeout: nil) }
         return tracking.acquireOnFastPath(
@@ -85,6 +87,7 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
 
     /// Waits at most `timeout`. Returns true only when the calling thread now holds the lock;
     /// false leaves nothing held (and the count unchanged).
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         if LockOrder.isChecking {
             return acquireOnSlowPath(.timed, timeout: timeout, fileID: fileID, line: line)
@@ -124,13 +127,24 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
         -> Bool
     {
         tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
-            acquire(attempt: attempt, timeout: timeout)
+            attempt == .blocking
+                ? acquireNotingWait(fileID: fileID, line: line) : acquire(attempt: attempt, timeout: timeout)
         }
+    }
+
+    /// A checked blocking acquisition: a first attempt (a re-entry or a free lock), and when
+    /// another thread holds it, the checker hears of the wait (`blocking_in_task` in a task).
+    @inlinable @inline(__always)
+    func acquireNotingWait(fileID: StaticString, line: UInt) -> Bool {
+        if acquire(attempt: .tryLock, timeout: nil) { return true }
+        tracking.willWait(mode: .exclusive, site: SourceSite(fileID: fileID, line: line))
+        return acquire(attempt: .blocking, timeout: nil)
     }
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
     /// that does not hold it is reported (checking on) or ignored (off), never performed.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         tracking.unlockReentrant(
             owner: owner, releaseOnce: { releaseOnce() },

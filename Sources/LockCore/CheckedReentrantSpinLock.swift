@@ -47,6 +47,7 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     /// Spins until the calling thread holds the lock, or increments its count when it already
     /// does. Returns only with the lock held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             _ = acquire(.blocking, deadline: nil)
@@ -54,7 +55,7 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
         }
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            { acquire(.blocking, deadline: nil) }) == nil
+            { acquireNotingWait(fileID: fileID, line: line) }) == nil
         {
             _ = acquireOnSlowPath(.blocking, deadline: nil, fileID: fileID, line: line)
         }
@@ -63,6 +64,7 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     /// Takes the lock if it is free or already the caller's. Returns true only when the calling
     /// thread now holds it.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let epoch = LockOrder.fastPathEpoch else { return acquire(.tryLock, deadline: nil) }
         return tracking.acquireOnFastPath(
@@ -72,6 +74,7 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     }
 
     /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock.
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
         if LockOrder.isChecking {
@@ -103,13 +106,24 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
         -> Bool
     {
         tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
-            acquire(attempt, deadline: deadline)
+            attempt == .blocking
+                ? acquireNotingWait(fileID: fileID, line: line) : acquire(attempt, deadline: deadline)
         }
+    }
+
+    /// A checked blocking acquisition: a first attempt (a re-entry or a free lock), and when
+    /// another thread holds it, the checker hears of the wait (`blocking_in_task` in a task).
+    @inlinable @inline(__always)
+    func acquireNotingWait(fileID: StaticString, line: UInt) -> Bool {
+        if acquire(.tryLock, deadline: nil) { return true }
+        tracking.willWait(mode: .exclusive, site: SourceSite(fileID: fileID, line: line))
+        return acquire(.blocking, deadline: nil)
     }
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread
     /// that does not hold it is reported (checking on) or ignored (off), never performed.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         tracking.unlockReentrant(
             owner: owner, releaseOnce: { releaseOnce() },

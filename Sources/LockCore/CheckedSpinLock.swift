@@ -41,6 +41,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
 
     /// Spins until the calling thread holds the lock. Returns only with it held.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             if !attempt() { _ = LockOperations.spin(attempt) }
@@ -48,7 +49,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
         }
         if tracking.acquireOnFastPath(
             in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            { attempt() || LockOperations.spin(attempt) }) == nil
+            { attempt() || spinNotingWait(fileID: fileID, line: line) }) == nil
         {
             lockOnSlowPath(fileID: fileID, line: line)
         }
@@ -59,12 +60,21 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
         _ = tracking.acquire(
             mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
         ) {
-            attempt() || LockOperations.spin(attempt)
+            attempt() || spinNotingWait(fileID: fileID, line: line)
         }
+    }
+
+    /// The wait of a checked blocking acquisition whose first attempt failed: the checker hears
+    /// of it first (`blocking_in_task` inside a task), then the lock spins.
+    @usableFromInline @inline(never)
+    func spinNotingWait(fileID: StaticString, line: UInt) -> Bool {
+        tracking.willWait(mode: .exclusive, site: SourceSite(fileID: fileID, line: line))
+        return LockOperations.spin(attempt)
     }
 
     /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let epoch = LockOrder.fastPathEpoch else { return attempt() }
         return tracking.acquireOnFastPath(
@@ -81,6 +91,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
 
     /// Spins at most `timeout`. Returns true only when the calling thread now holds the lock;
     /// false leaves nothing held.
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
         let take = { self.attempt() || LockOperations.spin(until: deadline, self.attempt) }
@@ -94,6 +105,7 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// Releases the lock. With checking on, a release by a thread that does not hold it is
     /// reported and not performed.
     @inlinable @inline(__always)
+    @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
         guard let epoch = LockOrder.fastPathEpoch else {
             isLocked.store(false, ordering: .releasing)

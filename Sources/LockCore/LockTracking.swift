@@ -96,13 +96,18 @@ struct LockTracking: ~Copyable, Sendable {
     /// test session began) releases it without a report; otherwise the misuse is reported
     /// (`unlock_not_owner` or `unlock_not_held`) and nothing is released.
     ///
+    /// When another thread holds it and the calling task acquired it there (a hold across an
+    /// `await`), the checker reports `held_across_suspension` and the raw lock is released here
+    /// (unless `canReleaseElsewhere` is false: then it says so and leaves the lock held). Returns
+    /// true in that case only.
+    ///
     /// - Parameter eachHoldIsRaw: every hold was a raw acquisition (recursive reads of a
     ///   pthread reader-writer lock), so every release is a raw release too.
-    @inlinable @inline(__always)
+    @inlinable @inline(__always) @discardableResult
     func release(
-        mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, rawHolder: () -> RawHolder,
-        releasing give: () -> Void
-    ) {
+        mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, canReleaseElsewhere: Bool = true,
+        rawHolder: () -> RawHolder, releasing give: () -> Void
+    ) -> Bool {
         switch LockOrder.willRelease(identity, mode: mode, site: site) {
         case .release:
             give()
@@ -115,6 +120,12 @@ struct LockTracking: ~Copyable, Sendable {
                 LockOrder.didReleaseUnrecorded(identity)
                 give()
             case .anotherThread:
+                if LockOrder.releaseHeldAcrossSuspension(
+                    identity, mode: mode, canRelease: canReleaseElsewhere, site: site)
+                {
+                    if canReleaseElsewhere { give() }
+                    return true
+                }
                 LockOrder.reportUnlockNotHeld(
                     identity, mode: mode, heldByAnotherThread: true, site: site)
             case .nobody:
@@ -122,6 +133,14 @@ struct LockTracking: ~Copyable, Sendable {
                     identity, mode: mode, heldByAnotherThread: false, site: site)
             }
         }
+        return false
+    }
+
+    /// A blocking acquisition found the raw lock taken (its first attempt failed) and is about
+    /// to wait: the checker reports it when the caller is a Swift task (`blocking_in_task`).
+    @usableFromInline @inline(never)
+    func willWait(mode: AccessMode, site: SourceSite) {
+        LockOrder.willWaitForLock(identity, mode: mode, site: site)
     }
 
     /// The unlock of a reentrant type, which counts its holds itself, inlined into the caller.
@@ -149,14 +168,16 @@ struct LockTracking: ~Copyable, Sendable {
 
     /// The checked release of a reentrant type, which counts its holds itself: keeps the
     /// checker's held stack in step and reports an unlock by a thread that does not hold the
-    /// lock. Returns whether the calling thread holds it (it then releases one hold itself).
+    /// lock. Returns whether the caller must release one hold itself: the calling thread holds
+    /// it, or the calling task took it on another thread before an `await` (reported as
+    /// `held_across_suspension`; the hold is released here, from this thread).
     @usableFromInline
     func releaseReentrant(owner: borrowing Atomic<UInt64>, site: SourceSite) -> Bool {
         let holder = owner.load(ordering: .relaxed)
         let holdsIt = holder == ThreadIdentity.current
         let rawHolder: RawHolder = holdsIt ? .thisThread : holder != 0 ? .anotherThread : .nobody
-        release(mode: .exclusive, site: site, rawHolder: { rawHolder }, releasing: {})
-        return holdsIt
+        let releasedForTask = release(mode: .exclusive, site: site, rawHolder: { rawHolder }, releasing: {})
+        return holdsIt || releasedForTask
     }
 
     /// Tells the checker the lock is being destroyed. Returns true when the lock is held, so

@@ -16,9 +16,16 @@ struct DemoCommand: ParsableCommand {
             sets it (try LOCKORDER_REPORT_FILE=reports.jsonl or LOCKORDER_GRAPH_FILE=graph.json too).
             """)
 
+    @Flag(
+        name: .customLong("async"),
+        help: "Also run the async scenario: a lock held across an await (docs/locks.md, Async code).")
+    var includesAsync = false
+
     func run() throws {
         if getenv("LOCKORDER_CHECK") == nil { setenv("LOCKORDER_CHECK", "report", 1) }
-        for scenario in DemoScenarios.all + DemoScenarios.containers {
+        for scenario in DemoScenarios.all + DemoScenarios.containers
+            + (includesAsync ? [AsyncDemoScenario.scenario] : [])
+        {
             print("== \(scenario.title)")
             scenario.run()
         }

@@ -15,7 +15,7 @@ struct ProcessExitTests {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             setenv("LOCKORDER_CHECK", "report", 1)
             let lock = CheckedMutex("leaked at exit")
-            lock.lock()
+            lock.lockFromAsync()  // the exit test's body is async
             exit(0)
         }
         let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)

@@ -259,4 +259,20 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t epoch, uint64_
 LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
     return lockorder_fast_will_release_in(lockorder_epoch(), lock_id, shared, option_bits);
 }
+
+/// The Swift runtime's accessor for the task the calling thread runs (what
+/// `withUnsafeCurrentTask` wraps): the task unretained, NULL outside a task. Declared here, with
+/// the Swift calling convention it is exported with, because Swift code may not name the
+/// runtime's symbols itself.
+extern void *swift_task_getCurrent(void) __attribute__((swiftcall));
+
+/// The address of the task the calling thread runs; 0 outside a task.
+LOCKORDER_FAST_INLINE uint64_t lockorder_current_task(void) {
+    return (uint64_t)(uintptr_t)swift_task_getCurrent();
+}
+
+/// Records the task that made the acquisition in slot `slot` of the calling thread's stack.
+LOCKORDER_FAST_INLINE void lockorder_fast_note_task(uint32_t slot, uint64_t task) {
+    if (slot < LOCKORDER_HELD_CAPACITY) lockorder_thread_state_storage.held_task[slot] = task;
+}
 #endif

@@ -77,6 +77,11 @@ typedef struct lockorder_thread_state {
     uint64_t untracked_ids[LOCKORDER_UNTRACKED_CAPACITY];
     uint64_t padding[2];  ///< puts `held` at a multiple of 64 bytes (the variable is 64-aligned)
     lockorder_held_lock held[LOCKORDER_HELD_CAPACITY];
+    /// The Swift task that made each acquisition in `held` (same index; 0 outside a task), kept
+    /// apart so a held entry stays one cache line. Moves with its entry.
+    uint64_t held_task[LOCKORDER_HELD_CAPACITY];
+    /// Non-zero once the thread is in the checker's thread registry (docs/locks.md, async code).
+    uint64_t registered;
 } lockorder_thread_state;
 
 // initial-exec: one %fs-relative access instead of a call to __tls_get_addr. It holds for
@@ -92,6 +97,11 @@ static inline lockorder_thread_state *lockorder_current_thread_state(void) {
 /// The first entry of a thread's held-lock stack (Swift sees the C array as a tuple).
 static inline lockorder_held_lock *lockorder_held_locks(lockorder_thread_state *state) {
     return state->held;
+}
+
+/// The first slot of a thread's held-task array (parallel to `held`).
+static inline uint64_t *lockorder_held_tasks(lockorder_thread_state *state) {
+    return state->held_task;
 }
 
 /// The first slot of a thread's chain cache.

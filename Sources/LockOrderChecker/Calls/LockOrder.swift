@@ -120,6 +120,7 @@ public enum LockOrder {
             CheckerMark.notePassedThrough()
             return
         }
+        TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
         if depth == 0 { return }
@@ -128,6 +129,11 @@ public enum LockOrder {
         for index in 0..<depth {
             let entry = held + index
             if entry.pointee.lock_id == lock.id {
+                if heldBySuspendedTask(
+                    lock, mode: mode, attempt: attempt, heldIndex: index, site: site, state: state)
+                {
+                    return
+                }
                 if !isPermittedReentry(lock, mode: mode, attempt: attempt, heldEntry: entry) {
                     CheckerState.shared.reportSelfDeadlock(
                         lock, mode: mode, orderKey: orderKey, site: site, state: state)
@@ -163,6 +169,8 @@ public enum LockOrder {
             lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: lock.kind.mayBeHeldTwice)
         if _slowPath(verdict != 0) {
             didAcquireSlowly(lock, flags: flags, orderKey: orderKey, site: site)
+        } else {
+            noteTaskOfTopEntry()
         }
     }
 
@@ -171,9 +179,11 @@ public enum LockOrder {
     @usableFromInline @inline(never)
     static func didAcquireSlowly(_ lock: LockIdentity, flags: UInt8, orderKey: UInt64?, site: SourceSite) {
         guard let state = checkedThreadState() else { return }
+        TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         if lock.kind.mayBeHeldTwice && HeldStack.countAnotherHold(of: lock, in: state) { return }
         let verdict = push(lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: false)
         if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state, lockID: lock.id) }
+        if verdict == 0 { noteTaskOfTopEntry() }
     }
 
     /// Pushes a held entry through the C fast path; `mayBeHeld` asks it to stop first when the
@@ -187,6 +197,13 @@ public enum LockOrder {
             site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line),
             mayBeHeld ? 1 : 0)
+    }
+
+    /// Records the current task (0 outside one) with the entry just pushed on top of the stack.
+    @inlinable @inline(__always)
+    static func noteTaskOfTopEntry() {
+        let state = lockorder_current_thread_state()!
+        lockorder_fast_note_task(state.pointee.depth &- 1, CurrentTask.address)
     }
 
     /// The held-entry flags of an acquisition.
@@ -220,6 +237,7 @@ public enum LockOrder {
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line))
         if _slowPath(depth < 0) { return nil }
+        lockorder_fast_note_task(UInt32(truncatingIfNeeded: depth), CurrentTask.address)
         return FastPathAcquisition(epoch: epoch.value, depth: UInt32(truncatingIfNeeded: depth))
     }
 
@@ -319,6 +337,7 @@ public enum LockOrder {
     static func willReleaseSlowly(_ lock: LockIdentity, mode: AccessMode, site: SourceSite) -> ReleaseVerdict
     {
         guard let state = checkedThreadState() else { return .release }
+        TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
         let modeBit: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0

@@ -37,6 +37,14 @@ public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case deadlock = "deadlock"
     /// The watchdog saw a wait last longer than LOCKORDER_WAIT_WARN.
     case longWait = "long_wait"
+    /// A Swift task released, on one thread, a lock it acquired on another: it held the lock
+    /// across an `await`.
+    case heldAcrossSuspension = "held_across_suspension"
+    /// A task acquired a lock that another task holds on the same thread, having suspended
+    /// while holding it.
+    case heldBySuspendedTask = "held_by_suspended_task"
+    /// A task waited for a lock another thread held, blocking a thread of the cooperative pool.
+    case blockingInTask = "blocking_in_task"
 
     /// Words for the headline, e.g. `level inversion`.
     public var description: String { rawValue.replacingUnderscores() }

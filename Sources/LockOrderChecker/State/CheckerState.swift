@@ -95,6 +95,7 @@ final class CheckerState: @unchecked Sendable {
             ThreadExit.arm()
             if WaitRegistry.isPublishing.load(ordering: .relaxed) { ThreadRegistry.add(state) }
         }
+        registerForTasks(state)
     }
 
     // MARK: Reporting

@@ -28,6 +28,8 @@ enum HeldStack {
         guard index >= 0 && index < depth else { return }
         if index + 1 < depth {
             (held + index).update(from: held + index + 1, count: depth - index - 1)
+            let tasks = lockorder_held_tasks(state)!
+            (tasks + index).update(from: tasks + index + 1, count: depth - index - 1)
         }
         state.pointee.depth = UInt32(depth - 1)
         recomputeSummaries(from: index, in: state)

@@ -42,6 +42,7 @@ private func threadDidExit(_: UnsafeMutableRawPointer?) {
     if WaitRegistry.isPublishing.load(ordering: .relaxed) {
         ThreadRegistry.remove(lockorder_current_thread_state()!)
     }
+    TaskHoldRegistry.shared.unregister(lockorder_current_thread_state()!)
 }
 
 private func processDidExit() {

@@ -1,0 +1,267 @@
+import LockCore
+import LockOrderTestSupport
+import Synchronization
+import Testing
+
+@testable import LockOrderChecker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Locks in async code (docs/locks.md, "Async code"): a lock held across an `await`, a lock a
+/// suspended task holds on the thread that wants it, a task that blocks its thread waiting.
+/// Each case runs in a child process (an exit test) whose tasks run on `ThreadExecutor`s, so
+/// the test decides which thread each part of a task runs on. The child prints the reports and
+/// a closing line of its own; the parent reads them.
+@Suite("Async code: locks and tasks", .serialized)
+struct AsyncCodeTests {
+    static func standardError(_ result: ExitTest.Result?) -> String {
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    }
+
+    static func headlines(_ stderr: String) -> [String] {
+        stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("lockorder: ") }
+    }
+
+    @Test(
+        "a lock held across an await and released on another thread: reported, released, the program goes on")
+    func heldAcrossSuspension() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let second = ThreadExecutor()
+            let cache = CheckedMutex("cache")
+            let violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
+                runTaskAndWait(on: first) {
+                    cache.lockFromAsync()
+                    await withTaskExecutorPreference(second) { cache.unlockFromAsync() }
+                }
+                // Released for real: another thread can take it at once.
+                TestThread {
+                    if !cache.tryLock() { childSays("FAIL: cache is still held") }
+                    cache.unlock()
+                }.join()
+                // And forgotten by the first thread: a task there takes it again, silently.
+                runTaskAndWait(on: first) { cache.withLock {} }
+            }
+            childSays("kinds: " + violations.map { "\($0.kind)" }.joined(separator: ", "))
+        }
+        let stderr = Self.standardError(result)
+        #expect(stderr.contains("kinds: held across suspension\n"))
+        #expect(!stderr.contains("FAIL"))
+        let headline = Self.headlines(stderr).first ?? ""
+        #expect(headline.hasPrefix("lockorder: held across suspension: task 0x"))
+        #expect(
+            headline.contains(
+                " releases cache on this thread; it acquired it at LockOrderCheckerTests/AsyncCodeTests.swift:"
+            ))
+        #expect(headline.hasSuffix("and suspended while holding it"))
+        #expect(
+            stderr.contains(
+                "  lock: cache (no level, Mutex, class cache (LockOrderCheckerTests/AsyncCodeTests.swift:"))
+        #expect(stderr.contains("  hint: release cache before the await: take it with withLock"))
+        #expect(stderr.contains("(the lock was released)"))
+    }
+
+    @Test("a write lock held across an await cannot be released on another thread: said so, kept held")
+    func writeLockHeldAcrossSuspension() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let second = ThreadExecutor()
+            let table = CheckedReadWriteLock("table")
+            let violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
+                runTaskAndWait(on: first) {
+                    table.lockWriteFromAsync()
+                    await withTaskExecutorPreference(second) { table.unlockWriteFromAsync() }
+                }
+            }
+            childSays("kinds: " + violations.map { "\($0.kind)" }.joined(separator: ", "))
+        }
+        let stderr = Self.standardError(result)
+        #expect(stderr.contains("kinds: held across suspension\n"))
+        #expect(
+            stderr.contains(
+                "the lock was NOT released: glibc releases a write lock only on the thread that took it, so it stays held"
+            ))
+    }
+
+    @Test("two tasks on one thread, the first holding the lock across an await: reported with its own hint")
+    func heldBySuspendedTask() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let second = ThreadExecutor()
+            let session = CheckedMutex("session")
+            let gate = Gate()
+            let holding = Gate()
+            let violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
+                let holder = TestThread {
+                    runTaskAndWait(on: first) {
+                        session.lockFromAsync()
+                        holding.open()
+                        // Leaves the first thread (a suspension point), waits, releases there.
+                        await withTaskExecutorPreference(second) {
+                            await gate.wait()
+                            session.unlockFromAsync()
+                        }
+                    }
+                }
+                holding.waitBlocking()
+                let waiter = TestThread { runTaskAndWait(on: first) { session.withLock {} } }
+                waitForReport(.heldBySuspendedTask)
+                gate.open()
+                holder.join()
+                waiter.join()
+            }
+            childSays("kinds: " + violations.map { "\($0.kind)" }.sorted().joined(separator: ", "))
+        }
+        let stderr = Self.standardError(result)
+        #expect(
+            stderr.contains("kinds: blocking in task, held across suspension, held by suspended task\n"))
+        #expect(!stderr.contains("self deadlock"))
+        #expect(!stderr.contains("make it a reentrant lock"))
+        let headline = Self.headlines(stderr).first { $0.contains("held by suspended task") } ?? ""
+        #expect(headline.hasPrefix("lockorder: held by suspended task: task 0x"))
+        #expect(headline.contains(" acquires session, which task 0x"))
+        #expect(headline.hasSuffix("and holds across an await"))
+        #expect(
+            stderr.contains(
+                "  hint: release session before the await in the task that holds it (withLock around synchronous code), or keep the state in an actor; a reentrant lock would let both tasks in"
+            ))
+    }
+
+    @Test("a contended blocking acquisition in a task: reported once per site, repeats counted")
+    func blockingInTask() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let index = CheckedMutex("index")
+            let violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
+                for round in 1...2 {
+                    let go = Gate()
+                    let owner = TestThread {
+                        index.lock()
+                        go.open()
+                        waitForReport(.blockingInTask, occurrences: round)
+                        index.unlock()
+                    }
+                    go.waitBlocking()
+                    runTaskAndWait(on: first) { index.withLock {} }
+                    owner.join()
+                }
+            }
+            let counts = violations.map { "\($0.kind) x\($0.count)" }
+            childSays("reported: " + counts.joined(separator: ", "))
+        }
+        let stderr = Self.standardError(result)
+        #expect(stderr.contains("reported: blocking in task x2\n"))
+        let headlines = Self.headlines(stderr).filter { $0.contains("blocking in task") }
+        #expect(headlines.count == 1)
+        #expect(
+            headlines.first?.hasSuffix(
+                "waits for index, which another thread holds, and blocks its thread meanwhile") == true)
+        #expect(
+            stderr.contains(
+                "  hint: keep the state in an actor, or use a non-blocking design; if a lock stays, hold it with withLock for short synchronous critical sections only"
+            ))
+    }
+
+    @Test("the same acquisitions uncontended, and withLock from a task: silent")
+    func uncontendedAndWithLockAreSilent() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let second = ThreadExecutor()
+            let index = CheckedMutex("index")
+            let table = CheckedReadWriteLock("table")
+            let spin = CheckedSpinLock("spin")
+            let violations = LockOrder.withChecking(printsReports: true) {
+                runTaskAndWait(on: first) {
+                    index.withLock {}
+                    table.withReadLock {}
+                    table.withWriteLock {}
+                    spin.withLock {}
+                    await withTaskExecutorPreference(second) { index.withLock {} }
+                    index.withLock {}
+                }
+                runTaskAndWait(on: second) { index.withLock {} }
+            }
+            childSays("reported: \(violations.count)")
+        }
+        let stderr = Self.standardError(result)
+        #expect(stderr.contains("reported: 0\n"))
+        #expect(Self.headlines(stderr).isEmpty)
+    }
+
+    @Test("the compile-time half: lock() in async code warns, withLock and the FromAsync escapes do not")
+    func noasyncDiagnostics() {
+        let script =
+            #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/scripts/check-noasync.sh"
+        let binDirectory = lockorderBinary().split(separator: "/").dropLast().joined(separator: "/")
+        let result = runChildProcess("/bin/bash", arguments: ["/" + script, "/" + binDirectory])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let output = result.standardOutput
+        #expect(output.contains("ok: Swift 5 mode: 15 noasync diagnostics"))
+        #expect(
+            output.contains(
+                "unsafe.swift:4:10: warning: instance method 'lock' is unavailable from asynchronous contexts; use withLock, whose body cannot await; or the FromAsync escapes"
+            ))
+        #expect(output.contains("ok: Swift 6 mode: 15 noasync diagnostics"))
+        #expect(
+            output.contains(
+                "ok: Swift 5 mode: withLock, the FromAsync escapes and synchronous code compile silently"))
+        #expect(
+            output.contains(
+                "ok: Swift 6 mode: withLock, the FromAsync escapes and synchronous code compile silently"))
+    }
+}
+
+/// Writes a line to the child's stderr, which the parent reads.
+private func childSays(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+}
+
+/// Waits until the checker has counted `occurrences` of a violation of `kind` (its report is
+/// then printed, or counted as a repeat): the acquisition that made it is past its checks and
+/// about to block. Gives up after a minute, and the child's expectations then fail.
+private func waitForReport(_ kind: ViolationKind, occurrences: Int = 1) {
+    let checker = CheckerState.shared
+    for _ in 0..<60_000 {
+        let seen = checker.lock.withLock {
+            checker.reporter.distinct.compactMap { $0 }.filter { $0.kind == kind }.reduce(0) { $0 + $1.count }
+        }
+        if seen >= occurrences { return }
+        usleep(1000)
+    }
+}
+
+/// A one-shot gate a task can await and a thread can block on.
+private final class Gate: @unchecked Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let opened = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    init() { sem_init(opened, 0, 0) }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+        sem_post(opened)
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let isOpen = state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if isOpen { continuation.resume() }
+        }
+    }
+
+    func waitBlocking() {
+        while sem_wait(opened) != 0 {}
+        sem_post(opened)
+    }
+}
