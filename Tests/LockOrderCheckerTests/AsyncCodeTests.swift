@@ -129,6 +129,48 @@ struct AsyncCodeTests {
             ))
     }
 
+    @Test(
+        "a reentrant lock held across an await: the second task gets in (reported), the hold moves with the task"
+    )
+    func reentrantHeldBySuspendedTask() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let second = ThreadExecutor()
+            let registry = CheckedReentrantMutex("registry")
+            let gate = Gate()
+            let violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
+                let holder = TestThread {
+                    runTaskAndWait(on: first) {
+                        registry.lockFromAsync()
+                        await withTaskExecutorPreference(second) {
+                            await gate.wait()
+                            registry.unlockFromAsync()
+                        }
+                    }
+                }
+                // The second task runs on the first thread once the holder has left it.
+                runTaskAndWait(on: first) {
+                    while registry.holdCount == 0 { await Task.yield() }
+                    registry.withLock {}
+                }
+                gate.open()
+                holder.join()
+                TestThread {
+                    if !registry.tryLock() { childSays("FAIL: registry is still held") }
+                    registry.unlock()
+                }.join()
+            }
+            childSays("kinds: " + violations.map { "\($0.kind)" }.sorted().joined(separator: ", "))
+        }
+        let stderr = Self.standardError(result)
+        #expect(stderr.contains("kinds: held across suspension, held by suspended task\n"))
+        #expect(!stderr.contains("FAIL"))
+        #expect(
+            stderr.contains(
+                "  rule: a lock held across an await belongs to a suspended task, not to the thread, which meanwhile runs other tasks: ReentrantMutex counts holds by thread, so it lets this task in while the other is inside: no mutual exclusion"
+            ))
+    }
+
     @Test("a contended blocking acquisition in a task: reported once per site, repeats counted")
     func blockingInTask() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
