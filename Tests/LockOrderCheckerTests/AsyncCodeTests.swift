@@ -267,8 +267,8 @@ private func childSays(_ line: String) {
 private func waitForReport(_ kind: ViolationKind, occurrences: Int = 1) {
     let checker = CheckerState.shared
     for _ in 0..<60_000 {
-        let seen = checker.lock.withLock {
-            checker.reporter.distinct.compactMap { $0 }.filter { $0.kind == kind }.reduce(0) { $0 + $1.count }
+        let seen = checker.tables.withLock { tables in
+            tables.reporter.distinct.compactMap { $0 }.filter { $0.kind == kind }.reduce(0) { $0 + $1.count }
         }
         if seen >= occurrences { return }
         usleep(1000)

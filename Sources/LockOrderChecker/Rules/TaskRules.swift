@@ -11,9 +11,9 @@ extension CheckerState {
         holdThread: UInt64, task: UInt64, released: Bool, state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let releasing = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
-                let acquired = snapshotLocked(hold)
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let releasing = tables.snapshot(identity, mode: mode, orderKey: nil, site: site)
+                let acquired = tables.snapshot(hold)
                 let acquiredOn = holdThread == 0 ? "another thread" : "thread \(holdThread)"
                 let outcome =
                     released
@@ -41,9 +41,9 @@ extension CheckerState {
         waiter: UInt64, state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let acquiring = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
-                let hold = snapshotLocked(lockorder_held_locks(state)![holdIndex])
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let acquiring = tables.snapshot(identity, mode: mode, orderKey: nil, site: site)
+                let hold = tables.snapshot(lockorder_held_locks(state)![holdIndex])
                 let consequence =
                     identity.kind.isReentrant
                     ? "\(identity.kind) counts holds by thread, so it lets this task in while the other is inside: no mutual exclusion"
@@ -52,7 +52,7 @@ extension CheckerState {
                     kind: .heldBySuspendedTask,
                     message:
                         "held by suspended task: \(CurrentTask.describe(waiter)) acquires \(acquiring.name), which \(CurrentTask.describe(holder)) acquired on this thread at \(hold.site ?? "?") and holds across an await",
-                    lock: acquiring, held: heldSnapshotsLocked(state),
+                    lock: acquiring, held: tables.heldSnapshots(state),
                     rule:
                         "a lock held across an await belongs to a suspended task, not to the thread, which meanwhile runs other tasks: \(consequence)",
                     hint:
@@ -70,13 +70,13 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = lock.withLock { () -> ViolationCandidate in
-                let acquiring = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let acquiring = tables.snapshot(identity, mode: mode, orderKey: nil, site: site)
                 return ViolationCandidate(
                     kind: .blockingInTask,
                     message:
                         "blocking in task: \(CurrentTask.describe(task)) waits for \(acquiring.name), which another thread holds, and blocks its thread meanwhile",
-                    lock: acquiring, held: heldSnapshotsLocked(state),
+                    lock: acquiring, held: tables.heldSnapshots(state),
                     rule:
                         "a task must not block its thread waiting for a lock: the cooperative pool has one thread per core, and every blocked one is lost to all other tasks (the pool can run dry and hang)",
                     hint:
