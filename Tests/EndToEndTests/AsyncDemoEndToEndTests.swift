@@ -22,6 +22,6 @@ struct AsyncDemoEndToEndTests {
                     == true
         )
         #expect(!result.standardError.contains("unlock not owner"))
-        #expect(headlines.last == "lockorder: 5 distinct violations, 5 occurrences")
+        #expect(headlines.last == "lockorder: 7 distinct violations, 7 occurrences")
     }
 }

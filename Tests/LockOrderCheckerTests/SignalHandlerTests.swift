@@ -60,10 +60,11 @@ struct SignalHandlerTests {
             installTakeInnerLock()
             // Made before: a lazy global's first use in the handler would create it there.
             _ = SignalTestLocks.inner
-            SignalTestLocks.outer.lock()
+            // The exit test's body is async: the lock calls are the FromAsync escapes.
+            SignalTestLocks.outer.lockFromAsync()
             // As if the signal arrived while the thread registers a lock or configures checking.
             CheckerState.shared.tables.withLock { _ in _ = raise(SIGUSR2) }
-            SignalTestLocks.outer.unlock()
+            SignalTestLocks.outer.unlockFromAsync()
             exit(0)
         }
         #expect(
@@ -82,14 +83,16 @@ struct SignalHandlerTests {
             unsetenv("LOCKORDER_REPORT_FILE")
             unsetenv("LOCKORDER_GRAPH_FILE")
             installTakeInnerLock()
-            SignalTestLocks.outer.lock()
+            // The exit test's body is async: the lock calls are the FromAsync escapes.
+            SignalTestLocks.outer.lockFromAsync()
             _ = raise(SIGUSR2)
-            SignalTestLocks.outer.unlock()
+            SignalTestLocks.outer.unlockFromAsync()
             // The handler's order (outer, then inner) was learned: the reverse is a cycle.
-            SignalTestLocks.inner.lock()
-            SignalTestLocks.outer.lock()
-            SignalTestLocks.outer.unlock()
-            SignalTestLocks.inner.unlock()
+            SignalTestLocks.inner.lockFromAsync()
+            // The exit test's body is async: the lock calls are the FromAsync escapes.
+            SignalTestLocks.outer.lockFromAsync()
+            SignalTestLocks.outer.unlockFromAsync()
+            SignalTestLocks.inner.unlockFromAsync()
             exit(0)
         }
         let lines = Self.standardError(result).split(separator: "\n")
