@@ -23,6 +23,8 @@ import LockOrderChecker
 ///   wake-up, with nothing held. With checking off it returns at once too, unreported.
 /// - With the watchdog on (`LOCKORDER_WATCHDOG`), a waiting thread is shown as waiting on the
 ///   condition (who could signal it is unknown, so no cycle is guessed through it).
+/// - A wait inside a Swift task blocks a thread of the cooperative pool: reported
+///   (`blocking_in_task`, once per call site), then the wait goes on.
 public final class CheckedCondition: @unchecked Sendable {
     @usableFromInline let condition: UnsafeMutablePointer<pthread_cond_t>
     /// Shown in reports.
@@ -81,6 +83,7 @@ public final class CheckedCondition: @unchecked Sendable {
         if LockOrder.isChecking,
             LockOrder.willWait(on: mutex.identity, condition: name, site: site) == .wait
         {
+            LockOrder.willBlockInTask(waitingOn: "condition \(name)", mutex: mutex.identity, site: site)
             let woken = WaitRegistry.waiting(for: .condition(name), site: site) {
                 LockOperations.wait(condition, mutex.mutex, deadline: deadline)
             }
@@ -90,6 +93,9 @@ public final class CheckedCondition: @unchecked Sendable {
         // Not recorded by the checker: the raw mutex says whether this thread holds it.
         switch LockOperations.holder(of: mutex.mutex) {
         case .thisThread:
+            if LockOrder.isChecking {
+                LockOrder.willBlockInTask(waitingOn: "condition \(name)", mutex: mutex.identity, site: site)
+            }
             return WaitRegistry.waiting(for: .condition(name), site: site) {
                 LockOperations.wait(condition, mutex.mutex, deadline: deadline)
             }

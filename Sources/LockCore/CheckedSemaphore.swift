@@ -15,6 +15,9 @@ import LockOrderChecker
 ///   the signalling thread may need it.
 /// - With the watchdog on (`LOCKORDER_WATCHDOG`) a blocked waiter is shown as waiting on the
 ///   semaphore; who could signal it is unknown, so no cycle is guessed through it.
+/// - A wait inside a Swift task that finds no unit blocks a thread of the cooperative pool:
+///   reported (`blocking_in_task`, once per call site), then the wait goes on. A wait that finds
+///   a unit is not reported.
 ///
 /// It is built on a raw pthread mutex and condition, which are never reported to the checker.
 public final class CheckedSemaphore: @unchecked Sendable {
@@ -70,7 +73,12 @@ public final class CheckedSemaphore: @unchecked Sendable {
     }
 
     private func wait(deadline: UInt64?, site: SourceSite) -> Bool {
-        if LockOrder.isChecking { LockOrder.willWait(for: "semaphore \(name)", site: site) }
+        if LockOrder.isChecking {
+            LockOrder.willWait(for: "semaphore \(name)", site: site)
+            // A unit is there: no wait. Otherwise the thread blocks, which a task must not do.
+            if tryWait() { return true }
+            LockOrder.willBlockInTask(waitingOn: "semaphore \(name)", site: site)
+        }
         LockOperations.lock(mutex)
         defer { LockOperations.unlock(mutex) }
         if count == 0 {

@@ -39,18 +39,23 @@ struct ConditionTests {
     @Test("a signalled waiter wakes with the mutex held, and a correct wait reports nothing")
     func signalledWake() throws {
         let shared = Shared()
-        var sawReady = false
-        let violations = LockOrder.withChecking {
-            let waiter = TestThread { [shared] in
-                let result = waitUntilReady(shared)
-                // Returned holding the mutex: another thread could not have taken it meanwhile.
-                precondition(result)
+        // The signalling side on a thread of its own too: the test's body is a task, where
+        // waiting for the mutex the waiter holds would be blocking_in_task.
+        let (violations, sawReady) = onAnotherThread {
+            var sawReady = false
+            let violations = LockOrder.withChecking {
+                let waiter = TestThread { [shared] in
+                    let result = waitUntilReady(shared)
+                    // Returned holding the mutex: another thread could not have taken it meanwhile.
+                    precondition(result)
+                }
+                waitForWaiters(shared, count: 1)
+                shared.mutex.withLock { shared.ready = true }
+                shared.condition.signal()
+                waiter.join()
+                sawReady = shared.mutex.withLock { shared.woken == 1 }
             }
-            waitForWaiters(shared, count: 1)
-            shared.mutex.withLock { shared.ready = true }
-            shared.condition.signal()
-            waiter.join()
-            sawReady = shared.mutex.withLock { shared.woken == 1 }
+            return (violations, sawReady)
         }
         #expect(sawReady)
         #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
@@ -59,27 +64,41 @@ struct ConditionTests {
     @Test("the wait returns holding the mutex: another thread cannot take it until it is released")
     func waitReturnsHoldingTheMutex() {
         let shared = Shared()
-        let violations = LockOrder.withChecking {
-            shared.mutex.lock()
-            _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
-            #expect(!anotherThreadCanTake(shared.mutex))
-            shared.mutex.unlock()
-            #expect(anotherThreadCanTake(shared.mutex))
+        // On a thread of its own: the test's body is a task, where a wait is blocking_in_task.
+        let (violations, takenDuring, takenAfter) = onAnotherThread {
+            var takenDuring = true
+            var takenAfter = false
+            let violations = LockOrder.withChecking {
+                shared.mutex.lock()
+                _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
+                takenDuring = anotherThreadCanTake(shared.mutex)
+                shared.mutex.unlock()
+                takenAfter = anotherThreadCanTake(shared.mutex)
+            }
+            return (violations, takenDuring, takenAfter)
         }
+        #expect(!takenDuring)
+        #expect(takenAfter)
         #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
     }
 
     @Test("a timed wait nobody signals times out (false), with the mutex held again")
     func timeout() {
         let shared = Shared()
-        let violations = LockOrder.withChecking {
-            let deadline = ContinuousClock.now + .milliseconds(20)
-            shared.mutex.lock()
-            // Spurious wake-ups answer true: wait again until the deadline answers false.
-            while shared.condition.wait(on: shared.mutex, until: deadline) {}
-            #expect(!anotherThreadCanTake(shared.mutex))
-            shared.mutex.unlock()
+        // On a thread of its own: the test's body is a task, where a wait is blocking_in_task.
+        let (violations, takenDuring) = onAnotherThread {
+            var takenDuring = true
+            let violations = LockOrder.withChecking {
+                let deadline = ContinuousClock.now + .milliseconds(20)
+                shared.mutex.lock()
+                // Spurious wake-ups answer true: wait again until the deadline answers false.
+                while shared.condition.wait(on: shared.mutex, until: deadline) {}
+                takenDuring = anotherThreadCanTake(shared.mutex)
+                shared.mutex.unlock()
+            }
+            return (violations, takenDuring)
         }
+        #expect(!takenDuring)
         #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
     }
 
@@ -87,7 +106,7 @@ struct ConditionTests {
     func broadcastWakesEveryone(checking: Bool) {
         let shared = Shared()
         let waiters = 3
-        let run = {
+        let run: @Sendable () -> Void = {
             let threads = (0..<waiters).map { _ in
                 TestThread { [shared] in precondition(waitUntilReady(shared)) }
             }
@@ -97,7 +116,9 @@ struct ConditionTests {
             for thread in threads { thread.join() }
         }
         if checking {
-            let violations = LockOrder.withChecking { run() }
+            // On a thread of its own: the test's body is a task, where waiting for the mutex a
+            // waiter holds would be blocking_in_task.
+            let violations = onAnotherThread { LockOrder.withChecking { run() } }
             #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
         } else {
             run()
@@ -109,10 +130,13 @@ struct ConditionTests {
     func waitWhileHoldingAnotherLock() throws {
         let shared = Shared()
         let other = CheckedMutex("registry")
-        let violations = LockOrder.withChecking {
-            other.withLock {
-                shared.mutex.withLock {
-                    _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
+        // On a thread of its own: the test's body is a task, where a wait is blocking_in_task.
+        let violations = onAnotherThread {
+            LockOrder.withChecking {
+                other.withLock {
+                    shared.mutex.withLock {
+                        _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
+                    }
                 }
             }
         }
@@ -196,11 +220,14 @@ struct ConditionTests {
     func waitWithNothingElseHeldAddsNoCycle() {
         let shared = Shared()
         let inner = CheckedMutex("inner")
-        let violations = LockOrder.withChecking {
-            shared.mutex.withLock {
-                inner.withLock {}
-                _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
-                inner.withLock {}
+        // On a thread of its own: the test's body is a task, where a wait is blocking_in_task.
+        let violations = onAnotherThread {
+            LockOrder.withChecking {
+                shared.mutex.withLock {
+                    inner.withLock {}
+                    _ = shared.condition.wait(on: shared.mutex, timeout: .milliseconds(1))
+                    inner.withLock {}
+                }
             }
         }
         #expect(violations.isEmpty, "\(violations.map(\.text).joined())")

@@ -8,14 +8,22 @@ struct SemaphoreTests {
     @Test("units are counted: as many waits succeed as the value plus the signals, then one times out")
     func counting() {
         let semaphore = CheckedSemaphore(value: 2, "slots")
-        let violations = LockOrder.withChecking {
-            #expect(semaphore.tryWait())
-            semaphore.wait()
-            #expect(!semaphore.tryWait())
-            semaphore.signal()
-            #expect(semaphore.wait(timeout: .seconds(30)))
-            #expect(!semaphore.wait(timeout: .milliseconds(5)), "no unit left: the timed wait gives up")
+        // On a thread of its own: the test's body is a task, where the last wait, which finds no
+        // unit, is blocking_in_task.
+        let (violations, answers) = onAnotherThread {
+            var answers: [Bool] = []
+            let violations = LockOrder.withChecking {
+                answers.append(semaphore.tryWait())
+                semaphore.wait()
+                answers.append(semaphore.tryWait())
+                semaphore.signal()
+                answers.append(semaphore.wait(timeout: .seconds(30)))
+                answers.append(semaphore.wait(timeout: .milliseconds(5)))
+            }
+            return (violations, answers)
         }
+        // The last: no unit left, the timed wait gives up.
+        #expect(answers == [true, false, true, false])
         #expect(violations.isEmpty, "\(violations.map(\.text).joined())")
     }
 

@@ -206,6 +206,50 @@ struct AsyncCodeTests {
             ))
     }
 
+    @Test(
+        "condition and semaphore waits in a task: reported once per site; outside a task, or finding a unit, silent"
+    )
+    func blockingWaitsInTask() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let first = ThreadExecutor()
+            let queue = CheckedMutex("queue")
+            let ready = CheckedCondition("ready")
+            let jobs = CheckedSemaphore(value: 0, "jobs")
+            let violations = LockOrder.withChecking(learnsOrder: false, printsReports: true) {
+                // Timed waits that nobody signals: each blocks its thread until the timeout.
+                runTaskAndWait(on: first) {
+                    for _ in 1...2 {
+                        queue.withLock { _ = ready.wait(on: queue, timeout: .milliseconds(1)) }
+                        _ = jobs.wait(timeout: .milliseconds(1))
+                    }
+                    // A unit is there: no wait, nothing reported.
+                    jobs.signal()
+                    jobs.wait()
+                }
+                // The same waits on a thread outside any task (the exit test's body is a task):
+                // nothing reported.
+                TestThread {
+                    queue.withLock { _ = ready.wait(on: queue, timeout: .milliseconds(1)) }
+                    _ = jobs.wait(timeout: .milliseconds(1))
+                }.join()
+            }
+            let counts = violations.map { "\($0.kind) x\($0.count)" }
+            childSays("reported: " + counts.joined(separator: ", "))
+        }
+        let stderr = Self.standardError(result)
+        #expect(stderr.contains("reported: blocking in task x2, blocking in task x2\n"))
+        let headlines = Self.headlines(stderr).filter { $0.contains("blocking in task") }
+        #expect(headlines.count == 2)
+        #expect(
+            headlines.first?.hasSuffix("waits on condition ready with queue and blocks its thread meanwhile")
+                == true)
+        #expect(headlines.last?.hasSuffix("waits on semaphore jobs and blocks its thread meanwhile") == true)
+        #expect(
+            stderr.contains(
+                "  hint: await instead of waiting: resume the task from the signalling side (withCheckedContinuation, an AsyncStream), or keep the state in an actor"
+            ))
+    }
+
     @Test("the same acquisitions uncontended, and withLock from a task: silent")
     func uncontendedAndWithLockAreSilent() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {

@@ -49,7 +49,7 @@ struct BlockingStandardErrorTests {
             }
             // A report of about 60 KB: a long name appears in several of its lines.
             let loose = CheckedMutex(String(repeating: "n", count: 20_000))
-            loose.unlock()
+            loose.unlockFromAsync()  // the exit test's body is async
             drainer.join()
             dup2(savedError, 2)
             let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"

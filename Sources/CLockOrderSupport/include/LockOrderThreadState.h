@@ -82,6 +82,10 @@ typedef struct lockorder_thread_state {
     uint64_t held_task[LOCKORDER_HELD_CAPACITY];
     /// Non-zero once the thread is in the checker's thread registry (docs/locks.md, async code).
     uint64_t registered;
+    /// Non-zero once the checker has seen this thread run a Swift task (on a slow path or when
+    /// its gate opened). Only then does the fast path ask the runtime for the current task; until
+    /// then every `held_task` slot of the thread is 0.
+    uint64_t runs_tasks;
 } lockorder_thread_state;
 
 // initial-exec: one %fs-relative access instead of a call to __tls_get_addr. It holds for

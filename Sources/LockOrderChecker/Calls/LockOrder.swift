@@ -120,6 +120,7 @@ public enum LockOrder {
             CheckerMark.notePassedThrough()
             return
         }
+        _ = CurrentTask.sampled  // marks a thread that runs tasks, for its fast path
         TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
@@ -170,7 +171,8 @@ public enum LockOrder {
         if _slowPath(verdict != 0) {
             didAcquireSlowly(lock, flags: flags, orderKey: orderKey, site: site)
         } else {
-            noteTaskOfTopEntry()
+            let state = lockorder_current_thread_state()!
+            lockorder_fast_note_task(state.pointee.depth &- 1)
         }
     }
 
@@ -199,11 +201,11 @@ public enum LockOrder {
             mayBeHeld ? 1 : 0)
     }
 
-    /// Records the current task (0 outside one) with the entry just pushed on top of the stack.
-    @inlinable @inline(__always)
+    /// Records the current task (0 outside one) with the entry a slow path just pushed on top of
+    /// the stack, asking the runtime (and marking the thread when it runs a task).
     static func noteTaskOfTopEntry() {
         let state = lockorder_current_thread_state()!
-        lockorder_fast_note_task(state.pointee.depth &- 1, CurrentTask.address)
+        lockorder_note_task_sampled(state.pointee.depth &- 1)
     }
 
     /// The held-entry flags of an acquisition.
@@ -237,7 +239,7 @@ public enum LockOrder {
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
             UInt32(truncatingIfNeeded: site.fileID.utf8CodeUnitCount), UInt32(truncatingIfNeeded: site.line))
         if _slowPath(depth < 0) { return nil }
-        lockorder_fast_note_task(UInt32(truncatingIfNeeded: depth), CurrentTask.address)
+        lockorder_fast_note_task(UInt32(truncatingIfNeeded: depth))
         return FastPathAcquisition(epoch: epoch.value, depth: UInt32(truncatingIfNeeded: depth))
     }
 
@@ -411,6 +413,9 @@ public enum LockOrder {
         let epoch = lockorder_epoch()
         if lockorder_epoch_is_off(epoch) != 0 { return nil }
         if state.pointee.epoch != epoch { CheckerState.shared.startThread(state, epoch: epoch) }
+        // A thread's first checked operation of the epoch: if it runs in a task, the thread's
+        // fast path records tasks from now on (lockorder_fast_note_task).
+        _ = lockorder_sample_current_task()
         state.pointee.gate = epoch
         return state
     }

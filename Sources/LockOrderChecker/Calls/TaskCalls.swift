@@ -14,7 +14,7 @@ extension LockOrder {
         _ lock: LockIdentity, mode: AccessMode = .exclusive, canRelease: Bool = true, site: SourceSite
     ) -> Bool {
         guard let state = checkedThreadState() else { return false }
-        let task = CurrentTask.address
+        let task = CurrentTask.sampled
         guard
             let hold = TaskHoldRegistry.shared.takeHoldReleasedElsewhere(
                 lockID: lock.id, task: task, shared: mode == .shared, by: state)
@@ -32,9 +32,24 @@ extension LockOrder {
     @inline(never)
     public static func willWaitForLock(_ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite)
     {
-        let task = CurrentTask.address
+        let task = CurrentTask.sampled
         guard task != 0, let state = checkedThreadState() else { return }
         CheckerState.shared.reportBlockingInTask(lock, mode: mode, site: site, task: task, state: state)
+    }
+
+    /// A wait that is not for a lock is about to block the calling thread: a condition wait
+    /// (`mutex` is the condition's), or a semaphore wait that found no unit. Inside a task that
+    /// blocks a thread of the cooperative pool: reports `blocking_in_task` (once per call site;
+    /// repeats are counted). Outside a task: nothing. `what` names what is waited on, e.g.
+    /// `condition ready` or `semaphore jobs`.
+    @inline(never)
+    public static func willBlockInTask(
+        waitingOn what: @autoclosure () -> String, mutex: LockIdentity? = nil, site: SourceSite
+    ) {
+        let task = CurrentTask.sampled
+        guard task != 0, let state = checkedThreadState() else { return }
+        CheckerState.shared.reportBlockingWaitInTask(
+            waitingOn: what(), mutex: mutex, site: site, task: task, state: state)
     }
 
     /// An acquisition of a lock this thread already holds, from the held entry at `index`:
@@ -48,7 +63,7 @@ extension LockOrder {
     ) -> Bool {
         let holder = lockorder_held_tasks(state)![index]
         guard holder != 0 else { return false }
-        let waiter = CurrentTask.address
+        let waiter = CurrentTask.sampled
         guard waiter != holder else { return false }
         let heldEntry = lockorder_held_locks(state)! + index
         // Two readers of a lock that lets a reader re-take it are allowed, whoever they are.

@@ -86,4 +86,29 @@ extension CheckerState {
             report([candidate])
         }
     }
+
+    /// A task is about to block its thread in a wait that is not for a lock: a condition wait
+    /// or a semaphore wait that found no unit. Reported once per call site.
+    func reportBlockingWaitInTask(
+        waitingOn what: String, mutex: LockIdentity?, site: SourceSite, task: UInt64,
+        state: UnsafeMutablePointer<lockorder_thread_state>
+    ) {
+        slowPath(state) {
+            let candidate = tables.withLock { tables -> ViolationCandidate in
+                let mutexSnapshot = mutex.map { tables.snapshot($0, mode: .exclusive, orderKey: nil, site: site) }
+                let through = mutexSnapshot.map { " with \($0.name)" } ?? ""
+                return ViolationCandidate(
+                    kind: .blockingInTask,
+                    message:
+                        "blocking in task: \(CurrentTask.describe(task)) waits on \(what)\(through) and blocks its thread meanwhile",
+                    lock: mutexSnapshot, held: tables.heldSnapshots(state),
+                    rule:
+                        "a task must not block its thread waiting: the cooperative pool has one thread per core, and every blocked one is lost to all other tasks (the pool can run dry and hang)",
+                    hint:
+                        "await instead of waiting: resume the task from the signalling side (withCheckedContinuation, an AsyncStream), or keep the state in an actor",
+                    classIDs: mutex.map { [$0.classID] } ?? [], site: "\(site)")
+            }
+            report([candidate])
+        }
+    }
 }
