@@ -339,6 +339,7 @@ public enum LockOrder {
     static func willReleaseSlowly(_ lock: LockIdentity, mode: AccessMode, site: SourceSite) -> ReleaseVerdict
     {
         guard let state = checkedThreadState() else { return .release }
+        _ = CurrentTask.sampled  // marks a thread that runs tasks, for its fast path
         TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)

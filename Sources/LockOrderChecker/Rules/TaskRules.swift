@@ -1,11 +1,13 @@
 import CLockOrderSupport
 
-/// The rules about Swift tasks (docs/locks.md, "Async code"): a lock held across a suspension
-/// point, a lock held by a suspended task on the thread that wants it, and a blocking wait on a
-/// thread of the cooperative pool. Each decides and builds a candidate; `report` words nothing.
+/// The rules about Swift tasks (R29 to R31 of docs/rules.md; docs/locks.md, "Async code"): a lock
+/// held across a suspension point, a lock held by a suspended task on the thread that wants it,
+/// and a blocking wait on a thread of the cooperative pool. Each decides and builds a candidate;
+/// `report` words nothing.
 extension CheckerState {
     /// A task released, on this thread, a lock it acquired on another thread: it held the lock
-    /// across an `await`. `hold` is the acquisition's entry, `thread` the thread that made it.
+    /// across an `await` (R29). `hold` is the acquisition's entry, `thread` the thread that made
+    /// it.
     func reportHeldAcrossSuspension(
         _ identity: LockIdentity, mode: AccessMode, site: SourceSite, hold: lockorder_held_lock,
         holdThread: UInt64, task: UInt64, released: Bool, state: UnsafeMutablePointer<lockorder_thread_state>
@@ -35,7 +37,7 @@ extension CheckerState {
     }
 
     /// A task wants a lock that another task holds on this same thread: the holder suspended
-    /// while holding it, and this thread now runs the waiter.
+    /// while holding it, and this thread now runs the waiter (R30).
     func reportHeldBySuspendedTask(
         _ identity: LockIdentity, mode: AccessMode, site: SourceSite, holdIndex: Int, holder: UInt64,
         waiter: UInt64, state: UnsafeMutablePointer<lockorder_thread_state>
@@ -64,7 +66,8 @@ extension CheckerState {
     }
 
     /// A task is about to wait for a lock another thread holds: it blocks a thread of the
-    /// cooperative pool meanwhile. Reported once per call site (the reporter counts repeats).
+    /// cooperative pool meanwhile (R31). Reported once per call site (the reporter counts
+    /// repeats).
     func reportBlockingInTask(
         _ identity: LockIdentity, mode: AccessMode, site: SourceSite, task: UInt64,
         state: UnsafeMutablePointer<lockorder_thread_state>
@@ -88,14 +91,16 @@ extension CheckerState {
     }
 
     /// A task is about to block its thread in a wait that is not for a lock: a condition wait
-    /// or a semaphore wait that found no unit. Reported once per call site.
+    /// or a semaphore wait that found no unit (R31). Reported once per call site.
     func reportBlockingWaitInTask(
         waitingOn what: String, mutex: LockIdentity?, site: SourceSite, task: UInt64,
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
             let candidate = tables.withLock { tables -> ViolationCandidate in
-                let mutexSnapshot = mutex.map { tables.snapshot($0, mode: .exclusive, orderKey: nil, site: site) }
+                let mutexSnapshot = mutex.map {
+                    tables.snapshot($0, mode: .exclusive, orderKey: nil, site: site)
+                }
                 let through = mutexSnapshot.map { " with \($0.name)" } ?? ""
                 return ViolationCandidate(
                     kind: .blockingInTask,
