@@ -53,6 +53,9 @@ let package = Package(
         // Helpers shared by the test targets: threads, stderr capture, child processes.
         .target(name: "LockOrderTestSupport", path: "Tests/LockOrderTestSupport"),
         .target(name: "CMallocSupport", path: "Tests/CMallocSupport"),
+        // A child process for the graph-file tests: takes the lock orders given as arguments.
+        .executableTarget(
+            name: "lockorder-fixture", dependencies: ["LockCore"], path: "Tests/LockOrderFixture"),
         .testTarget(
             name: "LockOrderCheckerTests",
             dependencies: ["LockOrderChecker", "LockCore", "LockOrderTestSupport"]),

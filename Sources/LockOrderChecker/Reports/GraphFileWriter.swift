@@ -45,7 +45,8 @@ enum GraphFileWriter {
         let temporaryPath = "\(path).\(getpid()).tmp"
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            StandardError.write("\(label): cannot create '\(temporaryPath)': \(String(cString: strerror(errno)))\n")
+            StandardError.write(
+                "\(label): cannot create '\(temporaryPath)': \(String(cString: strerror(errno)))\n")
             return
         }
         bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: descriptor, $0) }

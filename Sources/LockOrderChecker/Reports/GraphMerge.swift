@@ -26,15 +26,15 @@ public struct GraphRun: Sendable, Codable, Equatable {
         GraphRun(process: processName(), pid: Int(getpid()), time: utcTimestamp(Glibc.time(nil)))
     }
 
-    /// The executable's name from /proc/self/comm, or "process".
+    /// The executable's file name (from /proc/self/exe), or "process".
     private static func processName() -> String {
-        let descriptor = open("/proc/self/comm", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return "process" }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = read(descriptor, &buffer, buffer.count)
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return "process" }
-        let name = String(decoding: buffer[0..<count], as: UTF8.self).filter { !$0.isNewline }
+        let path = buffer[0..<count].withUnsafeBufferPointer { raw in
+            String(decoding: UnsafeRawBufferPointer(raw), as: UTF8.self)
+        }
+        let name = path.split(separator: "/").last.map(String.init) ?? ""
         return name.isEmpty ? "process" : name
     }
 
@@ -132,7 +132,8 @@ extension LearnedGraphFile {
             var sightings = merged.edges[index].seen ?? []
             for sighting in edge.seen ?? [] where sightings.count < EdgeSighting.limit {
                 if let same = sightings.firstIndex(where: {
-                    $0.run == sighting.run && $0.heldAt == sighting.heldAt && $0.acquiredAt == sighting.acquiredAt
+                    $0.run == sighting.run && $0.heldAt == sighting.heldAt
+                        && $0.acquiredAt == sighting.acquiredAt
                 }) {
                     sightings[same].count += sighting.count
                 } else {
@@ -166,5 +167,23 @@ extension LearnedGraphFile {
         file.classes.removeAll { transient.contains($0.name) }
         file.edges.removeAll { transient.contains($0.from) || transient.contains($0.to) }
         return file
+    }
+}
+
+extension LearnedGraphFile.OrderEdge {
+    /// Creates an edge (for tools that build or extend graphs).
+    public init(
+        from: String, to: String, modes: String?, count: Int, heldAt: String, acquiredAt: String,
+        thread: String,
+        sightings: [EdgeSighting]?
+    ) {
+        self.from = from
+        self.to = to
+        self.modes = modes
+        self.count = count
+        self.heldAt = heldAt
+        self.acquiredAt = acquiredAt
+        self.thread = thread
+        self.seen = sightings
     }
 }

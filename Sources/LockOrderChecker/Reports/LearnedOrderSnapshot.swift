@@ -84,10 +84,10 @@ extension CheckerTables {
             let record = registry.record(classID)
             if classNames.insert(record.displayName).inserted {
                 if case .instance = record.key {
-                classes.append(.init(name: record.displayName, level: nil, transient: true))
-            } else {
-                classes.append(.init(name: record.displayName, level: record.declared?.level))
-            }
+                    classes.append(.init(name: record.displayName, level: nil, transient: true))
+                } else {
+                    classes.append(.init(name: record.displayName, level: record.declared?.level))
+                }
             }
             return record.displayName
         }
