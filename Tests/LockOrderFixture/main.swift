@@ -1,6 +1,7 @@
 // lockorder-fixture: a child process for the tests of graph files. Each argument `X>Y` takes
 // lock X, then lock Y while holding it, then releases both; the locks are creation-site classes
 // made on fixed lines below, so their class names are the same in every run.
+// (Keep the lock lines where they are: tests name the classes by these lines.)
 import LockCore
 
 #if canImport(Glibc)
@@ -19,6 +20,12 @@ let locks: [String: CheckedMutex] = [
     "I": CheckedMutex("I"),
     "J": CheckedMutex("J"),
 ]
+
+// LOCKORDER_FIXTURE_GO=PATH: wait until PATH exists, so that several children take their
+// locks and exit (writing their graph files) together.
+if let go = getenv("LOCKORDER_FIXTURE_GO").map({ String(cString: $0) }) {
+    while access(go, F_OK) != 0 { usleep(1000) }
+}
 
 for argument in CommandLine.arguments.dropFirst() {
     let names = argument.split(separator: ">").map(String.init)
