@@ -158,7 +158,7 @@ struct SarifLog: Encodable {
         case .destroyedWhileHeld: "A lock was destroyed while a thread held it."
         case .heldAtExit: "A thread ended while holding locks."
         case .orderCycle: "An acquisition closed a cycle in the learned lock order: a potential deadlock."
-        case .ownershipAssertion: "assertHeld or assertNotHeld found the lock's ownership other than asserted."
+        case .ownershipAssertion: "assertHeld or assertNotHeld found the lock held otherwise than asserted."
         }
     }
 
