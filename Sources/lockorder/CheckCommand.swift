@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        let graph: LearnedGraphFile
+        let graph: LearnedOrderSnapshot
         do {
             graph = try GraphSet.load(files)
         } catch {

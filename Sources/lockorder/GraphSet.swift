@@ -4,8 +4,8 @@ import LockOrderChecker
 /// written before runs were recorded counts as one run named after the file.
 enum GraphSet {
     /// Loads and merges `paths`; the first failure is thrown as its one line.
-    static func load(_ paths: [String]) throws(GraphFailure) -> LearnedGraphFile {
-        var merged: LearnedGraphFile?
+    static func load(_ paths: [String]) throws(GraphFailure) -> LearnedOrderSnapshot {
+        var merged: LearnedOrderSnapshot?
         for path in paths {
             var graph = try GraphInput.load(path: path)
             if graph.runs == nil {
@@ -32,7 +32,7 @@ struct OrderAnalysis {
     /// The members of each component.
     let members: [[Int]]
 
-    init(_ graph: LearnedGraphFile) {
+    init(_ graph: LearnedOrderSnapshot) {
         var nameSet = Set(graph.classes.map(\.name))
         for edge in graph.edges {
             nameSet.insert(edge.from)

@@ -23,7 +23,7 @@ struct SuggestCommand: ParsableCommand {
     var name = "suggested"
 
     func run() throws {
-        let graph: LearnedGraphFile
+        let graph: LearnedOrderSnapshot
         do {
             graph = try GraphSet.load(files)
         } catch {
@@ -70,11 +70,11 @@ struct SuggestCommand: ParsableCommand {
     }
 }
 
-extension LearnedGraphFile {
+extension LearnedOrderSnapshot {
     /// The graph with the edges of the order cycles the runs reported added: the edge that
     /// closed such a cycle was refused by the checker and never learned, but it is an order the
     /// program took, so a layering must see it.
-    func withReportedCycleEdges() -> LearnedGraphFile {
+    func withReportedCycleEdges() -> LearnedOrderSnapshot {
         var graph = self
         var known = Set(edges.map { [$0.from, $0.to] })
         for violation in violations where violation.kind == .orderCycle {

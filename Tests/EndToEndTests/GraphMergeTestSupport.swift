@@ -31,9 +31,9 @@ enum Fixture {
 }
 
 /// Reads a graph file the tests expect to exist and parse.
-func readGraph(_ path: String) throws -> LearnedGraphFile {
+func readGraph(_ path: String) throws -> LearnedOrderSnapshot {
     guard let bytes = readFileBytes(path) else { throw GraphTestFailure("no graph file at \(path)") }
-    return try LearnedGraphFile.decode(bytes)
+    return try LearnedOrderSnapshot.decode(bytes)
 }
 
 struct GraphTestFailure: Error, CustomStringConvertible {

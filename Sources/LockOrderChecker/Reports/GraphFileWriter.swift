@@ -9,7 +9,7 @@
 enum GraphFileWriter {
     /// Merges `run` into the file at `path` (creating it); a failure is one line on stderr and
     /// leaves the file as it was.
-    static func merge(_ run: LearnedGraphFile, into path: String) {
+    static func merge(_ run: LearnedOrderSnapshot, into path: String) {
         let label = "lockorder: LOCKORDER_GRAPH_FILE '\(path)'"
         let lockPath = path + ".lock"
         let lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -61,7 +61,7 @@ enum GraphFileWriter {
 
     enum Existing {
         case missing
-        case graph(LearnedGraphFile)
+        case graph(LearnedOrderSnapshot)
         case failed(String)
     }
 
@@ -84,7 +84,7 @@ enum GraphFileWriter {
             bytes += buffer[0..<count]
         }
         if bytes.isEmpty { return .missing }
-        guard let graph = try? LearnedGraphFile.decode(bytes) else {
+        guard let graph = try? LearnedOrderSnapshot.decode(bytes) else {
             return .failed("it is not a lockorder graph file")
         }
         guard graph.schema == 1 else { return .failed("it has graph schema \(graph.schema), not 1") }

@@ -75,9 +75,9 @@ public struct EdgeSighting: Sendable, Codable, Equatable {
     }
 }
 
-extension LearnedGraphFile {
+extension LearnedOrderSnapshot {
     /// The same graph as seen by `run`: the run listed, each edge's sighting recorded.
-    public func stamped(run: GraphRun) -> LearnedGraphFile {
+    public func stamped(run: GraphRun) -> LearnedOrderSnapshot {
         var file = self
         file.edges = edges.map { edge in
             var edge = edge
@@ -98,7 +98,7 @@ extension LearnedGraphFile {
     /// matched by kind and headline, their counts added. Runs are listed once each. This graph's
     /// instance classes (`transient`, named by per-run ids) and their edges are dropped first: a
     /// later run cannot mean the same locks by those names.
-    public func merging(_ newer: LearnedGraphFile) -> LearnedGraphFile {
+    public func merging(_ newer: LearnedOrderSnapshot) -> LearnedOrderSnapshot {
         var merged = self.droppingTransientClasses()
         var classIndex: [String: Int] = [:]
         for (index, lockClass) in merged.classes.enumerated() { classIndex[lockClass.name] = index }
@@ -160,7 +160,7 @@ extension LearnedGraphFile {
     }
 
     /// This graph without instance classes and their edges.
-    public func droppingTransientClasses() -> LearnedGraphFile {
+    public func droppingTransientClasses() -> LearnedOrderSnapshot {
         let transient = Set(classes.filter { $0.transient == true }.map(\.name))
         guard !transient.isEmpty else { return self }
         var file = self
@@ -170,7 +170,7 @@ extension LearnedGraphFile {
     }
 }
 
-extension LearnedGraphFile.OrderEdge {
+extension LearnedOrderSnapshot.OrderEdge {
     /// Creates an edge (for tools that build or extend graphs).
     public init(
         from: String, to: String, modes: String?, count: Int, heldAt: String, acquiredAt: String,
