@@ -52,7 +52,7 @@ struct SuggestAndDocEndToEndTests {
         #expect(
             result.standardError
                 == "lockorder suggest: '\(directory)/bad.json' is not a lockorder graph file (the JSON "
-                + "LOCKORDER_GRAPH_FILE writes): not valid JSON\n")
+                + "LOCKORDER_GRAPH_FILE writes): malformed JSON: The given data was not valid JSON.\n")
         #expect(result.standardOutput.isEmpty)
     }
 
