@@ -156,7 +156,8 @@ struct GraphMergeEndToEndTests {
         #expect(missing.status == 2)
         #expect(
             missing.standardError
-                == "lockorder check: '\(directory)/missing.json': cannot open file: No such file or directory\n")
+                == "lockorder check: '\(directory)/missing.json': cannot open file: No such file or directory\n"
+        )
         #expect(missing.standardOutput.isEmpty)
         #expect(writeTextFile(directory + "/bad.json", "{}"))
         let bad = runChildProcess(Self.tool, arguments: ["check", directory + "/bad.json"])
