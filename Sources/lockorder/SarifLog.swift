@@ -146,21 +146,26 @@ struct SarifLog: Encodable {
         kind.rawValue.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
+    /// Each rule in one sentence; a kind added later without a sentence here gets its words.
     private static func ruleText(_ kind: ViolationKind) -> String {
-        switch kind {
-        case .levelInversion: "A lock of a higher level was acquired while a lower level was held."
-        case .sameLevel: "A lock of the same level as a held one was acquired and no exception allowed it."
-        case .instanceOrder: "Instance-ordered locks were acquired out of their order keys."
-        case .forbiddenOperation: "An operation the hierarchy forbids was performed while a lock was held."
-        case .selfDeadlock: "A thread tried to take a lock it already holds in a way that cannot succeed."
-        case .unlockNotHeld: "A thread released a lock nobody holds."
-        case .unlockNotOwner: "A thread released a lock that another thread holds."
-        case .destroyedWhileHeld: "A lock was destroyed while a thread held it."
-        case .heldAtExit: "A thread ended while holding locks."
-        case .orderCycle: "An acquisition closed a cycle in the learned lock order: a potential deadlock."
-        case .ownershipAssertion: "assertHeld or assertNotHeld found the lock held otherwise than asserted."
-        }
+        ruleSentences[kind] ?? "lockorder rule: \(kind.description)."
     }
+
+    private static let ruleSentences: [ViolationKind: String] = [
+        .levelInversion: "A lock of a higher level was acquired while a lower level was held.",
+        .sameLevel: "A lock of the same level as a held one was acquired and no exception allowed it.",
+        .instanceOrder: "Instance-ordered locks were acquired out of their order keys.",
+        .forbiddenOperation: "An operation the hierarchy forbids was performed while a lock was held.",
+        .selfDeadlock: "A thread tried to take a lock it already holds in a way that cannot succeed.",
+        .unlockNotHeld: "A thread released a lock nobody holds.",
+        .unlockNotOwner: "A thread released a lock that another thread holds.",
+        .destroyedWhileHeld: "A lock was destroyed while a thread held it.",
+        .heldAtExit: "A thread ended while holding locks.",
+        .orderCycle: "An acquisition closed a cycle in the learned lock order: a potential deadlock.",
+        .ownershipAssertion: "assertHeld or assertNotHeld found the lock held otherwise than asserted.",
+        .containerLocked: "A checked container was modified while an iteration or lookup locked it.",
+        .contextLocked: "A checked context was restarted while locked.",
+    ]
 
     /// `file:///path/` for a directory.
     private static func fileURI(directory: String) -> String {
