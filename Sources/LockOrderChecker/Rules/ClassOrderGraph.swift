@@ -195,6 +195,13 @@ extension CheckerTables {
                         "lockorder: capacity: \(ClassOrderGraph.storedStackCapacity) edge backtraces are stored; new "
                             + "edges keep their sites only, and every check goes on\n")
                 }
+                if found.isEmpty, configuration.baseline != nil,
+                    let candidate = baselineCycleLocked(
+                        identity, mode: mode, heldEntry: entry, site: site,
+                        threadName: threadName ?? ThreadIdentity.describeCurrent(), state: state)
+                {
+                    found.append(candidate)
+                }
             case .alreadyPresent:
                 break
             case .wouldCloseCycle(let path):
