@@ -94,16 +94,16 @@ struct BaselineOrder {
     }
 }
 
-extension CheckerState {
-    /// Called with the checker's lock held when a new edge `held -> acquired` was learned:
+extension CheckerTables {
+    /// Called (through the checker's lock) when a new edge `held -> acquired` was learned:
     /// the report of a cycle it closes through the baseline, if any.
-    func baselineCycleLocked(
+    mutating func baselineCycle(
         _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, site: SourceSite,
         threadName: String, state: UnsafeMutablePointer<lockorder_thread_state>
     ) -> ViolationCandidate? {
         guard configuration.baseline != nil else { return nil }
-        let acquiring = snapshotLocked(identity, mode: mode, orderKey: nil, site: site)
-        let held = snapshotLocked(heldEntry)
+        let acquiring = snapshot(identity, mode: mode, orderKey: nil, site: site)
+        let held = snapshot(heldEntry)
         // Read-write classes learn split nodes per mode: their edges do not carry over.
         if identity.kind == .readerPreferringRWLock
             || heldEntry.kind == LockKind.readerPreferringRWLock.rawValue
@@ -140,7 +140,7 @@ extension CheckerState {
                 "order cycle with an earlier run: acquiring \(acquiring.name) while holding \(held.name) closes the "
                 + "cycle \(classPath.joined(separator: " -> ")), \(earlier) of its edges learned in an earlier run "
                 + "(LOCKORDER_GRAPH_BASELINE) (a potential deadlock)",
-            lock: acquiring, held: heldSnapshotsLocked(state),
+            lock: acquiring, held: heldSnapshots(state),
             rule:
                 "locks must be acquired in one global order, across runs too; \(acquiring.className) was seen acquired "
                 + "before \(held.className) in an earlier run, and here it is acquired after",

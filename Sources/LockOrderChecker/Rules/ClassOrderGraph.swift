@@ -196,7 +196,7 @@ extension CheckerTables {
                             + "edges keep their sites only, and every check goes on\n")
                 }
                 if found.isEmpty, configuration.baseline != nil,
-                    let candidate = baselineCycleLocked(
+                    let candidate = baselineCycle(
                         identity, mode: mode, heldEntry: entry, site: site,
                         threadName: threadName ?? ThreadIdentity.describeCurrent(), state: state)
                 {
