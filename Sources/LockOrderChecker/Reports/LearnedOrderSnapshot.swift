@@ -128,11 +128,15 @@ extension CheckerTables {
 }
 
 extension CheckerState {
-    /// Merges this run's graph into the graph file (see `GraphFileWriter`); a failure is one
-    /// line on stderr.
+    /// Merges this run's graph into the graph file (`OutputFiles.mergeGraphFile`: under a file
+    /// lock, then an atomic rename); a problem is one line on stderr.
     func writeGraphFile(to path: String) {
-        let file = tables.withLock { $0.learnedOrderSnapshot() }
-        GraphFileWriter.merge(file.stamped(run: .current()), into: path)
+        let (file, reportFile) = tables.withLock { ($0.learnedOrderSnapshot(), $0.configuration.reportFile) }
+        for line in OutputFiles.mergeGraphFile(
+            path: path, run: file.stamped(run: .current()), reportFile: reportFile)
+        {
+            StandardError.write(TerminalText.line(line))
+        }
     }
 }
 
