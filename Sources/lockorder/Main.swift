@@ -7,7 +7,7 @@ struct LockOrderCommand: ParsableCommand {
         commandName: "lockorder",
         abstract: "Catch lock-order bugs before they deadlock.",
         subcommands: [
-            DemoCommand.self, GraphCommand.self, WaitScenarioCommand.self, CheckCommand.self,
+            DemoCommand.self, GraphCommand.self, WaitScenarioCommand.self, RunCommand.self, CheckCommand.self,
             SuggestCommand.self, DocCommand.self, SarifCommand.self,
         ])
 }

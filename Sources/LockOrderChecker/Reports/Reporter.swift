@@ -23,6 +23,8 @@ struct Reporter {
     /// Lines the report file did not take (a full disk, a size limit): counted in the summary;
     /// the first failure is announced once.
     private(set) var lostReportFileLines = 0
+    /// LOCKORDER_SUPPRESSIONS: violations counted per rule instead of reported.
+    var suppressions = Suppressions()
 
     /// Counts an occurrence; returns the slot for a violation seen for the first time, nil for
     /// a repeat (which is only counted).
@@ -74,6 +76,7 @@ struct Reporter {
         pendingRepeats = [:]
         capacityNotices = []
         lostReportFileLines = 0
+        suppressions.resetCounts()
     }
 
     /// Writes a report to the sinks. Called under the backtrace lock, not the checker's.
@@ -95,7 +98,10 @@ struct Reporter {
     /// checker (signal handlers); nil when there is nothing to say.
     func summaryLine(passedThrough: Int) -> String? {
         let (distinctCount, occurrences) = totals
-        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 && passedThrough == 0 {
+        let suppressed = suppressions.summaryLines
+        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 && passedThrough == 0
+            && suppressed.isEmpty
+        {
             return nil
         }
         var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
@@ -113,7 +119,7 @@ struct Reporter {
                 "; \(passedThrough) acquisition\(passedThrough == 1 ? "" : "s") passed through unchecked "
                 + "inside the checker (signal handlers)"
         }
-        return line + "\n"
+        return line + "\n" + suppressed.joined()
     }
 }
 

@@ -76,7 +76,8 @@ final class CheckerState: @unchecked Sendable {
         -> String
     {
         switch lockClass {
-        case .creationSite: name.map { "\($0) (\(site))" } ?? "\(site)"
+        // An interposed pthread lock's name already says where it was made (its site is a key).
+        case .creationSite: name.map { site.isInterposed ? $0 : "\($0) (\(site))" } ?? "\(site)"
         case .declared(let declaredName): declaredName
         case .instance: "\(name ?? "lock") #\(id)"
         }
@@ -114,8 +115,9 @@ final class CheckerState: @unchecked Sendable {
     func report(_ candidates: [ViolationCandidate]) {
         let (admitted, locatesSource) = tables.withLock { tables in
             (
-                candidates.compactMap { candidate in
-                    tables.reporter.admit(candidate.deduplicationKey).map { ($0, candidate) }
+                candidates.compactMap { candidate -> (Int, ViolationCandidate)? in
+                    if tables.reporter.suppressions.suppressesLocked(candidate) { return nil }
+                    return tables.reporter.admit(candidate.deduplicationKey).map { ($0, candidate) }
                 },
                 tables.configuration.symbolizesSourceLocations
             )

@@ -100,6 +100,13 @@ extension CheckerTables {
                         + "(reports go to stderr only)\n")
             }
         }
+        if let path = environmentValue("LOCKORDER_SUPPRESSIONS"), !path.isEmpty {
+            do {
+                reporter.suppressions = try Suppressions.load(path: path)
+            } catch {
+                messages.append(error.message + " (no suppressions applied)\n")
+            }
+        }
         if let path = environmentValue("LOCKORDER_GRAPH_FILE"), !path.isEmpty {
             configuration.graphFilePath = path
         }
