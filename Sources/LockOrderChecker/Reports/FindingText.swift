@@ -140,6 +140,18 @@ struct FindingText {
             hint =
                 "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
 
+        case .orderCycleAcrossRuns(let classPath, _, let earlierEdges):
+            message =
+                "order cycle with an earlier run: acquiring \(acquiring) while holding \(heldName) closes the "
+                + "cycle \(classPath.joined(separator: " -> ")), \(earlierEdges) of its edges learned in an earlier run "
+                + "(LOCKORDER_GRAPH_BASELINE) (a potential deadlock)"
+            rule =
+                "locks must be acquired in one global order, across runs too; \(lock?.className ?? "?") was seen acquired "
+                + "before \(conflicting?.className ?? "?") in an earlier run, and here it is acquired after"
+            hint =
+                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
+                + "or declare their levels in a hierarchy"
+
         case .ownership(let expectedHeld, let mode):
             let modeWords =
                 switch mode {
@@ -204,11 +216,14 @@ extension ViolationCandidate {
     init(_ finding: Finding, edgeBacktraces: [Backtrace?] = []) {
         let text = FindingText(finding)
         var cycle: [PendingCycleEdge]?
-        if case .orderCycle(_, let edges) = finding.reason {
+        switch finding.reason {
+        case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _):
             cycle = edges.enumerated().map { index, edge in
                 PendingCycleEdge(
                     edge: edge, backtrace: index < edgeBacktraces.count ? edgeBacktraces[index] : nil)
             }
+        default:
+            cycle = nil
         }
         self.init(
             kind: finding.kind, message: text.message, lock: finding.lock, held: finding.held,

@@ -30,6 +30,9 @@ package struct Finding: Sendable, Hashable {
         /// R10: the acquisition closes a cycle in the learned order. `classPath` runs from the
         /// held class through the acquired one and back; `edges` starts with the new edge.
         case orderCycle(classPath: [String], edges: [CycleEdge])
+        /// R10 across runs: the cycle goes through `earlierEdges` edges of the stored order
+        /// (LOCKORDER_GRAPH_BASELINE).
+        case orderCycleAcrossRuns(classPath: [String], edges: [CycleEdge], earlierEdges: Int)
         /// R22: `assertHeld` (expected held) or `assertNotHeld` failed.
         case ownership(expectedHeld: Bool, mode: AccessMode?)
         /// R8: a wait on a condition or semaphore (`waitingOn`) while other locks are held.
@@ -79,7 +82,7 @@ package struct Finding: Sendable, Hashable {
             heldByAnotherThread ? .unlockNotOwner : .unlockNotHeld
         case .destroyedWhileHeld: .destroyedWhileHeld
         case .heldAtExit: .heldAtExit
-        case .orderCycle: .orderCycle
+        case .orderCycle, .orderCycleAcrossRuns: .orderCycle
         case .ownership: .ownershipAssertion
         case .waitWhileHolding: .waitWhileHolding
         case .waitNotHeld: .waitNotHeld
