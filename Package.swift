@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "LockOrderTesting", targets: ["LockOrderTesting"]),
         .library(name: "LockOrderContainers", targets: ["LockOrderContainers"]),
         .executable(name: "lockorder", targets: ["lockorder"]),
+        // LD_PRELOAD=.build/debug/libLockOrderInterpose.so: every pthread lock of a process
+        // checked (docs/interpose.md); `lockorder run -- PROGRAM` sets it up.
+        .library(name: "LockOrderInterpose", type: .dynamic, targets: ["LockOrderInterpose"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +41,12 @@ let package = Package(
         .target(name: "LockOrderContainers", dependencies: ["LockOrderChecker"]),
         .target(
             name: "LockCore", dependencies: ["LockOrderChecker", "LockOrderContainers", "CLockOrderSupport"]),
+        // The pthread interposer: C wrappers (never linked into anything but its .so) and the
+        // Swift calls into the checker.
+        .target(name: "CLockOrderInterpose", dependencies: ["CLibunwind", "CLockOrderSupport"]),
+        .target(
+            name: "LockOrderInterpose",
+            dependencies: ["CLockOrderInterpose", "CLockOrderSupport", "LockOrderChecker"]),
         .target(name: "LockOrderTesting", dependencies: ["LockOrderChecker"]),
         .executableTarget(
             name: "lockorder",
@@ -53,6 +62,12 @@ let package = Package(
         // Helpers shared by the test targets: threads, stderr capture, child processes.
         .target(name: "LockOrderTestSupport", path: "Tests/LockOrderTestSupport"),
         .target(name: "CMallocSupport", path: "Tests/CMallocSupport"),
+        // A child process for the graph-file tests: takes the lock orders given as arguments.
+        .executableTarget(
+            name: "lockorder-fixture", dependencies: ["LockCore"], path: "Tests/LockOrderFixture"),
+        // Programs that know nothing of lockorder, run under the interposer by the end-to-end tests.
+        .executableTarget(name: "lockorder-interpose-fixture", path: "Tests/InterposeFixtures/SwiftFixture"),
+        .executableTarget(name: "lockorder-interpose-fixture-c", path: "Tests/InterposeFixtures/CFixture"),
         .testTarget(
             name: "LockOrderCheckerTests",
             dependencies: ["LockOrderChecker", "LockCore", "LockOrderTestSupport"]),

@@ -1,5 +1,5 @@
 // The storage behind the fast path's headers: the per-thread state, the switches and the class
-// tables. Everything else about them is `static inline` in the headers.
+// tables; and the pthread interposer's per-thread bypass (LockOrderBypass.h). Everything else about them is `static inline` in the headers.
 #include "CLockOrderSupport.h"
 
 __thread lockorder_thread_state lockorder_thread_state_storage
@@ -21,3 +21,4 @@ uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
 uint8_t lockorder_class_is_instance_storage[LOCKORDER_CLASS_CAPACITY];
 uint8_t lockorder_order_keys_used_storage;
 uint16_t lockorder_option_level_storage[8];
+__thread uint32_t lockorder_bypass_storage __attribute__((tls_model("initial-exec")));

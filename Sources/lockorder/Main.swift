@@ -6,5 +6,8 @@ struct LockOrderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockorder",
         abstract: "Catch lock-order bugs before they deadlock.",
-        subcommands: [DemoCommand.self, GraphCommand.self, WaitScenarioCommand.self])
+        subcommands: [
+            DemoCommand.self, GraphCommand.self, WaitScenarioCommand.self, RunCommand.self, CheckCommand.self,
+            SuggestCommand.self, DocCommand.self, SarifCommand.self,
+        ])
 }

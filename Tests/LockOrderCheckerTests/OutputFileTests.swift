@@ -124,25 +124,85 @@ struct OutputFileTests {
         #expect(report.first?.contains(#""kind":"level_inversion""#) == true)
     }
 
-    @Test("an existing graph file is replaced whole, and the line says so; a new one is written silently")
-    func graphFileReplacesARegularFile() async throws {
+    @Test("an existing file that is not a graph is left as it is, and the line says so")
+    func graphFileLeavesANonGraphFile() async throws {
         let folder = Self.makeFolder()
         defer { _ = try? FileManager.default.removeItem(atPath: folder) }
-        try String(repeating: "old contents, longer than the graph\n", count: 2000).write(
-            toFile: "\(folder)/graph.json", atomically: false, encoding: .utf8)
+        let old = String(repeating: "old contents, longer than the graph\n", count: 2000)
+        try old.write(toFile: "\(folder)/graph.json", atomically: false, encoding: .utf8)
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             let folder = OutputFileTests.folder(parent: getppid())
             OutputFileTests.runChild(["LOCKORDER_GRAPH_FILE": "\(folder)/graph.json"])
         }
         #expect(
             Self.lines(result).contains(
-                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/graph.json': replaced the existing file"))
-        let graph = try String(contentsOfFile: "\(folder)/graph.json", encoding: .utf8)
-        #expect(graph.hasPrefix("{") && !graph.contains("old contents"))
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
-            $0.hasPrefix(".lockorder-graph-")
+                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/graph.json': it is not a lockorder graph file; "
+                    + "left as it is, this run's graph is not written"), "\(Self.lines(result))")
+        #expect(try String(contentsOfFile: "\(folder)/graph.json", encoding: .utf8) == old)
+    }
+
+    @Test("an existing graph file is merged into silently (under FILE.lock); no temporary file is left")
+    func graphFileMergesIntoAGraph() async throws {
+        let folder = Self.makeFolder()
+        defer { _ = try? FileManager.default.removeItem(atPath: folder) }
+        let earlier = LearnedOrderSnapshot(
+            schema: 1,
+            classes: [.init(name: "earlier_outer", level: nil), .init(name: "earlier_inner", level: nil)],
+            edges: [
+                .init(
+                    from: "earlier_outer", to: "earlier_inner", count: 1, heldAt: "E.swift:1",
+                    acquiredAt: "E.swift:2",
+                    thread: "main")
+            ], violations: [])
+        try Data(earlier.encoded()).write(to: URL(fileURLWithPath: "\(folder)/graph.json"))
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let folder = OutputFileTests.folder(parent: getppid())
+            OutputFileTests.runChild(["LOCKORDER_GRAPH_FILE": "\(folder)/graph.json"])
         }
-        #expect(leftovers.isEmpty, "no temporary file is left behind")
+        #expect(!Self.lines(result).contains { $0.contains("LOCKORDER_GRAPH_FILE") }, "\(Self.lines(result))")
+        let merged = try LearnedOrderSnapshot.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/graph.json"))))
+        let pairs = Set(merged.edges.map { "\($0.from) -> \($0.to)" })
+        #expect(pairs.contains("earlier_outer -> earlier_inner"), "the earlier run's edge is kept")
+        #expect(merged.classes.contains { $0.name == "typecache_lock" }, "this run's classes are added")
+        #expect(merged.violations.map(\.kind) == [.levelInversion], "and its violation")
+        #expect(merged.runs?.count == 1, "this run is listed")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(names.sorted() == ["graph.json", "graph.json.lock"], "no temporary file is left behind")
+    }
+
+    @Test(
+        "a graph file's lock file that is a symbolic link or a FIFO is refused; the linked file is untouched")
+    func graphLockFileRefusesLinksAndFIFOs() async throws {
+        let folder = Self.makeFolder()
+        defer { _ = try? FileManager.default.removeItem(atPath: folder) }
+        try "precious\n".write(toFile: "\(folder)/precious", atomically: false, encoding: .utf8)
+        symlink("\(folder)/precious", "\(folder)/linked.json.lock")
+        mkfifo("\(folder)/fifo.json.lock", 0o644)
+        let linked = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            OutputFileTests.runChild([
+                "LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/linked.json"
+            ])
+        }
+        #expect(
+            Self.lines(linked).contains(
+                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/linked.json': its lock file '\(folder)/linked.json.lock' "
+                    + "is a symbolic link; the graph is not written"), "\(Self.lines(linked))")
+        #expect(try String(contentsOfFile: "\(folder)/precious", encoding: .utf8) == "precious\n")
+        #expect(access("\(folder)/linked.json", F_OK) != 0)
+        let fifo = await #expect(
+            processExitsWith: .success, observing: [\.standardErrorContent],
+            "a FIFO lock file hung the child (killed by SIGALRM after 10 s)"
+        ) {
+            OutputFileTests.runChild([
+                "LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/fifo.json"
+            ])
+        }
+        #expect(
+            Self.lines(fifo).contains(
+                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/fifo.json': its lock file '\(folder)/fifo.json.lock' "
+                    + "is not a regular file; the graph is not written"), "\(Self.lines(fifo))")
+        #expect(access("\(folder)/fifo.json", F_OK) != 0)
     }
 
     @Test(

@@ -12,5 +12,6 @@
 #include "LockOrderClassTables.h"  // per-class levels and flags, per-option levels
 #include "LockOrderFastPath.h"     // the shared predicates and the fast-path calls
 #include "LockOrderOSShims.h"      // symbols, modules, thread id and name, timed locks, cpu relax
+#include "LockOrderBypass.h"       // the pthread interposer's per-thread pass-through count
 
 #endif

@@ -108,9 +108,4 @@ static inline uint64_t *lockorder_held_tasks(lockorder_thread_state *state) {
     return state->held_task;
 }
 
-/// The first slot of a thread's chain cache.
-static inline uint64_t *lockorder_chain_cache(lockorder_thread_state *state) {
-    return state->chain_cache;
-}
-
 #endif

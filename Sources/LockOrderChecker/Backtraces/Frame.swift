@@ -61,6 +61,8 @@ public struct Frame: Sendable, Hashable, Codable {
     /// Whether the frame belongs to lockorder itself (the checker, the lock types or the C
     /// helpers), judged from the raw symbol's module prefix.
     var isLockOrderInternal: Bool {
+        // The pthread interposer's library holds the checker and its wrappers: all of it is ours.
+        if module == "libLockOrderInterpose.so" { return true }
         guard let symbol = rawSymbol else { return false }
         return Frame.internalSymbolPrefixes.contains { symbol.hasPrefix($0) }
     }
@@ -77,7 +79,7 @@ public struct Frame: Sendable, Hashable, Codable {
     /// libunwind have fixed prefixes.
     private static let internalSymbolPrefixes = [
         "$s16LockOrderChecker", "$s14LockOrderGraph", "$s18LockOrderHierarchy", "$s8LockCore",
-        "$s19LockOrderContainers", "lockorder_", "_ULx86_64", "unw_backtrace",
+        "$s19LockOrderContainers", "$s18LockOrderInterpose", "lockorder_", "_ULx86_64", "unw_backtrace",
     ]
 
     /// The frame as one line of a report, e.g. `0x55d0c1 main.run() + 42 (app)`.

@@ -13,8 +13,20 @@ public struct SourceSite: Sendable, Hashable, CustomStringConvertible {
         self.line = line
     }
 
-    /// `File.swift:line`.
-    public var description: String { "\(fileID):\(line)" }
+    /// `File.swift:line`; a site the pthread interposer made (its "file" is an operation in
+    /// angle brackets, its "line" a code address or a class key) prints as `<operation> 0xHEX`.
+    public var description: String { Self.format(file: fileID.description, line: line) }
+
+    /// Whether the pthread interposer made the site (its "file" is an operation in angle
+    /// brackets, not a `#fileID`).
+    package var isInterposed: Bool {
+        fileID.utf8CodeUnitCount > 0 && fileID.utf8Start.pointee == UInt8(ascii: "<")
+    }
+
+    /// How a site's file and line are shown (also for held entries, which keep them apart).
+    package static func format(file: String, line: UInt) -> String {
+        file.hasPrefix("<") ? "\(file) 0x\(String(line, radix: 16))" : "\(file):\(line)"
+    }
 
     /// Same file and line.
     public static func == (lhs: SourceSite, rhs: SourceSite) -> Bool {

@@ -12,6 +12,8 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
         public var name: String
         /// The declared level, nil for undeclared classes.
         public var level: Int?
+        /// True for an instance class, whose name holds a per-run id: never merged across runs.
+        public var transient: Bool? = nil
     }
 
     /// An ordering learned between two classes: `from` was held while `to` was acquired.
@@ -31,6 +33,9 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
         public var acquiredAt: String
         /// The thread that first made the edge.
         public var thread: String
+        /// Every run that saw the edge, with its sites there (oldest first; at most
+        /// `EdgeSighting.limit`). Nil in files written before runs were recorded.
+        public var seen: [EdgeSighting]? = nil
     }
 
     /// A violation, for highlighting: cycle edges are drawn in red.
@@ -53,6 +58,9 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
     public var edges: [OrderEdge]
     /// Every distinct violation.
     public var violations: [ReportedViolation]
+    /// The runs merged into this file, oldest first. Nil in files written before runs were
+    /// recorded.
+    public var runs: [GraphRun]? = nil
 
     /// Decodes a graph file's contents.
     public static func decode(_ bytes: [UInt8]) throws -> LearnedOrderSnapshot {
@@ -75,7 +83,11 @@ extension CheckerTables {
         func addClass(_ classID: UInt32) -> String {
             let record = registry.record(classID)
             if classNames.insert(record.displayName).inserted {
-                classes.append(.init(name: record.displayName, level: record.declared?.level))
+                if case .instance = record.key {
+                    classes.append(.init(name: record.displayName, level: nil, transient: true))
+                } else {
+                    classes.append(.init(name: record.displayName, level: record.declared?.level))
+                }
             }
             return record.displayName
         }
@@ -116,20 +128,14 @@ extension CheckerTables {
 }
 
 extension CheckerState {
-    /// Writes the graph file, through a temporary file renamed over it (`OutputFiles`); a
-    /// problem, or the replacement of an existing file, is one line on stderr.
+    /// Merges this run's graph into the graph file (`OutputFiles.mergeGraphFile`: under a file
+    /// lock, then an atomic rename); a problem is one line on stderr.
     func writeGraphFile(to path: String) {
         let (file, reportFile) = tables.withLock { ($0.learnedOrderSnapshot(), $0.configuration.reportFile) }
-        do {
-            let bytes = try file.encoded()
-            for line in OutputFiles.replaceGraphFile(path: path, with: bytes, reportFile: reportFile) {
-                StandardError.write(TerminalText.line(line))
-            }
-        } catch {
-            StandardError.write(
-                TerminalText.line(
-                    "lockorder: LOCKORDER_GRAPH_FILE '\(TerminalText.value(path))': could not encode the graph: \(error)"
-                ))
+        for line in OutputFiles.mergeGraphFile(
+            path: path, run: file.stamped(run: .current()), reportFile: reportFile)
+        {
+            StandardError.write(TerminalText.line(line))
         }
     }
 }

@@ -17,12 +17,17 @@ struct Reporter {
     /// Distinct violations in the order they were found; a slot is nil while its report is
     /// being produced.
     private(set) var distinct: [Violation?] = []
+    /// What the rule decided for each distinct violation, slot by slot (nil for reports whose
+    /// rules word their own findings), for this package's rule tests.
+    private(set) var findings: [Finding?] = []
     private var indexByKey: [DeduplicationKey: Int] = [:]
     /// Limits the checker ran into, each announced once.
     private(set) var capacityNotices: [String] = []
     /// Lines the report file did not take (a full disk, a size limit): counted in the summary;
     /// the first failure is announced once.
     private(set) var lostReportFileLines = 0
+    /// LOCKORDER_SUPPRESSIONS: violations counted per rule instead of reported.
+    var suppressions = Suppressions()
 
     /// Counts an occurrence; returns the slot for a violation seen for the first time, nil for
     /// a repeat (which is only counted).
@@ -35,17 +40,25 @@ struct Reporter {
         let index = distinct.count
         indexByKey[key] = index
         distinct.append(nil)
+        findings.append(nil)
         return index
     }
 
     /// Repeats that arrived while the first report was still being produced.
     private var pendingRepeats: [Int: Int] = [:]
 
-    /// Stores the finished report of a slot handed out by `admit`.
-    mutating func store(_ violation: Violation, at index: Int) {
+    /// Stores the finished report of a slot handed out by `admit`, and the finding it words.
+    mutating func store(_ violation: Violation, finding: Finding?, at index: Int) {
         var violation = violation
         violation.count += pendingRepeats.removeValue(forKey: index) ?? 0
         distinct[index] = violation
+        findings[index] = finding
+    }
+
+    /// The finished reports from slot `first` on, each with its finding (slots still being
+    /// produced are left out).
+    func reported(from first: Int) -> [(violation: Violation, finding: Finding?)] {
+        (first..<distinct.count).compactMap { index in distinct[index].map { ($0, findings[index]) } }
     }
 
     /// Records that a capacity was reached; returns true the first time for this `what`.
@@ -70,10 +83,12 @@ struct Reporter {
     /// Forgets everything (a new checking session in tests).
     mutating func reset() {
         distinct = []
+        findings = []
         indexByKey = [:]
         pendingRepeats = [:]
         capacityNotices = []
         lostReportFileLines = 0
+        suppressions.resetCounts()
     }
 
     /// Writes a report to the sinks. Called under the backtrace lock, not the checker's.
@@ -95,7 +110,10 @@ struct Reporter {
     /// checker (signal handlers); nil when there is nothing to say.
     func summaryLine(passedThrough: Int) -> String? {
         let (distinctCount, occurrences) = totals
-        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 && passedThrough == 0 {
+        let suppressed = suppressions.summaryLines
+        if distinctCount == 0 && capacityNotices.isEmpty && lostReportFileLines == 0 && passedThrough == 0
+            && suppressed.isEmpty
+        {
             return nil
         }
         var line = "lockorder: \(distinctCount) distinct violation\(distinctCount == 1 ? "" : "s"), "
@@ -113,7 +131,7 @@ struct Reporter {
                 "; \(passedThrough) acquisition\(passedThrough == 1 ? "" : "s") passed through unchecked "
                 + "inside the checker (signal handlers)"
         }
-        return line + "\n"
+        return line + "\n" + suppressed.joined()
     }
 }
 

@@ -76,7 +76,8 @@ final class CheckerState: @unchecked Sendable {
         -> String
     {
         switch lockClass {
-        case .creationSite: name.map { "\($0) (\(site))" } ?? "\(site)"
+        // An interposed pthread lock's name already says where it was made (its site is a key).
+        case .creationSite: name.map { site.isInterposed ? $0 : "\($0) (\(site))" } ?? "\(site)"
         case .declared(let declaredName): declaredName
         case .instance: "\(name ?? "lock") #\(id)"
         }
@@ -115,8 +116,9 @@ final class CheckerState: @unchecked Sendable {
     func report(_ candidates: [ViolationCandidate]) {
         let (admitted, locatesSource) = tables.withLock { tables in
             (
-                candidates.compactMap { candidate in
-                    tables.reporter.admit(candidate.deduplicationKey).map { ($0, candidate) }
+                candidates.compactMap { candidate -> (Int, ViolationCandidate)? in
+                    if tables.reporter.suppressions.suppressesLocked(candidate) { return nil }
+                    return tables.reporter.admit(candidate.deduplicationKey).map { ($0, candidate) }
                 },
                 tables.configuration.symbolizesSourceLocations
             )
@@ -143,7 +145,7 @@ final class CheckerState: @unchecked Sendable {
             let sinks = tables.withLock { $0.reporter }
             let fileError = sinks.emit(violation)
             let isFirstLoss = tables.withLock { tables in
-                tables.reporter.store(violation, at: index)
+                tables.reporter.store(violation, finding: candidate.finding, at: index)
                 return fileError != 0 && tables.reporter.noteLostReportFileLine()
             }
             if isFirstLoss { announceReportFileFailure(fileError) }

@@ -55,7 +55,8 @@ struct CheckerTables {
             mode: entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive,
             orderKey: entry.flags & UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) != 0
                 ? entry.order_key : orderKeys[entry.lock_id],
-            site: "\(file):\(entry.line)", tryLock: entry.flags & UInt8(LOCKORDER_HELD_TRYLOCK) != 0)
+            site: SourceSite.format(file: file, line: UInt(entry.line)),
+            tryLock: entry.flags & UInt8(LOCKORDER_HELD_TRYLOCK) != 0)
     }
 
     /// A lock being acquired, released or destroyed, as a report shows it.

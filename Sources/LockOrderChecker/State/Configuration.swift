@@ -11,6 +11,8 @@ struct Configuration {
     /// LOCKORDER_REPORT_FILE once opened: its path and which file it is (the graph file must
     /// not be it).
     var reportFile: (path: String, file: OutputFiles.ReportFile)?
+    /// LOCKORDER_GRAPH_BASELINE: the order of earlier runs, checked live (BaselineOrder).
+    var baseline: BaselineOrder?
     /// LOCKORDER_SYMBOLIZE: add file:line to frames through llvm-symbolizer when present.
     var symbolizesSourceLocations = false
 
@@ -98,8 +100,20 @@ extension CheckerTables {
                         + "(reports go to stderr only)\n")
             }
         }
+        if let path = environmentValue("LOCKORDER_SUPPRESSIONS"), !path.isEmpty {
+            do {
+                reporter.suppressions = try Suppressions.load(path: path)
+            } catch {
+                messages.append(error.message + " (no suppressions applied)\n")
+            }
+        }
         if let path = environmentValue("LOCKORDER_GRAPH_FILE"), !path.isEmpty {
             configuration.graphFilePath = path
+        }
+        if let path = environmentValue("LOCKORDER_GRAPH_BASELINE"), !path.isEmpty {
+            let (baseline, message) = BaselineOrder.load(path: path)
+            configuration.baseline = baseline
+            if let message { messages.append(message) }
         }
         let (learning, learnWarning) = Configuration.switchValue(
             "LOCKORDER_LEARN", environmentValue("LOCKORDER_LEARN"), default: true)

@@ -1,3 +1,5 @@
+import CLockOrderSupport
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -13,23 +15,36 @@ package final class RawMutex: @unchecked Sendable {
     package init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
+        // The pthread interposer (docs/interpose.md) lets the checker's own locks be: the
+        // thread's bypass is raised around init and destroy and for as long as it holds one, so
+        // that nothing done under a checker lock (the Swift runtime's own locking included) is
+        // checked or recurses into the checker.
+        lockorder_bypass_enter()
+        defer { lockorder_bypass_leave() }
         checkPthread(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
     }
 
     deinit {
+        lockorder_bypass_enter()
         checkPthread(pthread_mutex_destroy(mutex), "pthread_mutex_destroy")
+        lockorder_bypass_leave()
         mutex.deallocate()
     }
 
     /// Blocks until the mutex is held by the calling thread.
     package func lock() {
+        lockorder_bypass_enter()  // left by unlock()
         checkPthread(pthread_mutex_lock(mutex), "pthread_mutex_lock")
     }
 
     /// Takes the mutex if it is free and answers whether it did; never blocks.
     package func tryLock() -> Bool {
+        lockorder_bypass_enter()  // left by unlock(), or now when not taken
         let result = pthread_mutex_trylock(mutex)
-        if result == EBUSY { return false }
+        if result == EBUSY {
+            lockorder_bypass_leave()
+            return false
+        }
         checkPthread(result, "pthread_mutex_trylock")
         return true
     }
@@ -38,10 +53,12 @@ package final class RawMutex: @unchecked Sendable {
     /// handlers took it just before): its owner does not exist in the child.
     package func reinitialize() {
         checkPthread(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
+        lockorder_bypass_leave()  // raised by the lock() the fork handlers took: the new mutex is free
     }
 
     /// Releases the mutex; the calling thread must hold it.
     package func unlock() {
+        defer { lockorder_bypass_leave() }  // raised by lock()
         checkPthread(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")
     }
 

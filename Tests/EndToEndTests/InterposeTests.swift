@@ -1,0 +1,220 @@
+import LockOrderTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The pthread interposer (docs/interpose.md): programs that know nothing of lockorder, run in
+/// child processes with LD_PRELOAD=libLockOrderInterpose.so, their reports read from stderr.
+@Suite("The pthread interposer", .serialized)
+struct InterposeTests {
+    /// A file built next to the test executable.
+    static func built(_ name: String) -> String {
+        let tool = lockorderBinary()
+        return String(tool.dropLast("lockorder".count)) + name
+    }
+
+    static let library = built("libLockOrderInterpose.so")
+
+    /// Runs the Swift fixture's scenario (or the C fixture with `c: true`) under the interposer.
+    static func run(
+        _ scenario: String, c: Bool = false, checking: String? = "1", extra: [String: String] = [:]
+    ) -> ChildProcessResult {
+        var environment = extra
+        environment["LD_PRELOAD"] = library
+        if let checking { environment["LOCKORDER_CHECK"] = checking }
+        let fixture = built(c ? "lockorder-interpose-fixture-c" : "lockorder-interpose-fixture")
+        return runChildProcess(fixture, arguments: [scenario], environment: environment)
+    }
+
+    /// The report headlines (`lockorder: KIND: ...`) in a child's stderr.
+    static func headlines(_ result: ChildProcessResult) -> [String] {
+        result.standardError.split(separator: "\n").map(String.init).filter {
+            $0.hasPrefix("lockorder: ") && !$0.hasPrefix("lockorder: capacity")
+                && !$0.hasPrefix("lockorder: suppressed")
+                && !$0.contains("distinct violation")
+        }
+    }
+
+    @Test("ABBA on raw pthread mutexes from Swift (two threads): one order cycle, with the lock sites")
+    func swiftABBA() {
+        let result = Self.run("abba")
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "abba done\n")
+        let headlines = Self.headlines(result)
+        #expect(headlines.count == 1, "\(result.standardError)")
+        #expect(
+            headlines.first?.hasPrefix("lockorder: order cycle: acquiring pthread mutex initialised at ")
+                == true)
+        #expect(
+            result.standardError.contains("abba()"), "the sites name the Swift function that made the locks")
+        #expect(result.standardError.contains("lockorder: 1 distinct violation"))
+    }
+
+    @Test("ABBA on raw pthread mutexes from C: reported with the C functions in the sites")
+    func cABBA() {
+        let result = Self.run("abba", c: true)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "c done\n")
+        let headlines = Self.headlines(result)
+        #expect(headlines.count == 1, "\(result.standardError)")
+        #expect(headlines.first?.contains("order cycle") == true)
+        #expect(result.standardError.contains("make_lock"))
+        #expect(result.standardError.contains("rebuild_index_then_cache"), "the backtrace names the C caller")
+    }
+
+    @Test("the same C program taking its locks in one order: nothing reported")
+    func cInOrder() {
+        let result = Self.run("in-order", c: true)
+        #expect(result.status == 0)
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("the same order every time from Swift: nothing reported")
+    func swiftInOrder() {
+        let result = Self.run("in-order")
+        #expect(result.standardOutput == "in order done\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("a trylock against the learned order is exempt: nothing reported, the trylock succeeds")
+    func tryLockExempt() {
+        let result = Self.run("trylock")
+        #expect(result.standardOutput == "trylock 0\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("recursive and error-checking mutexes keep their semantics; no report")
+    func recursiveAndErrorCheck() {
+        let result = Self.run("recursive")
+        #expect(result.standardOutput == "recursive 0 0 [0, 0] errorcheck relock EDEADLK\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("an error-checking mutex unlocked while not held: reported, and pthread still answers EPERM")
+    func errorCheckUnlockNotHeld() {
+        let result = Self.run("errorcheck-unlock")
+        #expect(result.standardOutput == "errorcheck unlock EPERM\n")
+        #expect(
+            Self.headlines(result).first?.hasPrefix(
+                "lockorder: unlock not held: releasing pthread error-checking mutex") == true,
+            "\(result.standardError)")
+    }
+
+    @Test("rwlocks: write-read then write-write in the other order is a cycle")
+    func rwlockABBA() {
+        let result = Self.run("rwlock")
+        #expect(result.standardOutput == "rwlock done\n")
+        #expect(Self.headlines(result).count == 1, "\(result.standardError)")
+        #expect(Self.headlines(result).first?.contains("order cycle: acquiring pthread rwlock") == true)
+    }
+
+    @Test("rwlocks: reads only, in both orders, on reader-preferring locks: nothing reported")
+    func rwlockReads() {
+        let result = Self.run("rwlock-reads")
+        #expect(result.standardOutput == "reads done\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("spin locks: ABBA is a cycle")
+    func spinABBA() {
+        let result = Self.run("spin")
+        #expect(result.standardOutput == "spin done\n")
+        #expect(
+            Self.headlines(result).first?.contains("order cycle: acquiring pthread spin lock") == true,
+            "\(result.standardError)")
+    }
+
+    @Test("a condition wait takes its mutex back under a lock taken after it: a cycle")
+    func conditionWaitInversion() {
+        let result = Self.run("cond-inversion")
+        #expect(result.standardOutput == "cond wait ETIMEDOUT\n")
+        #expect(Self.headlines(result).count == 1, "\(result.standardError)")
+        #expect(Self.headlines(result).first?.contains("order cycle") == true)
+    }
+
+    @Test("a plain condition wait, signalled by another thread: nothing reported")
+    func conditionWaitClean() {
+        let result = Self.run("cond-clean")
+        #expect(result.standardOutput == "clean wait done\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("fork in a multithreaded process: every child runs, checks its own ABBA, and exits")
+    func forkWhileThreaded() {
+        let result = Self.run("fork")
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "fork children [0]\n")
+        // Each child reports its own cycle (its own process, its own summary).
+        #expect(Self.headlines(result).count == 20, "\(result.standardError)")
+        #expect(Self.headlines(result).allSatisfy { $0.contains("order cycle") })
+    }
+
+    @Test("statically initialised mutexes are classed by their first lock site")
+    func staticInitialisers() {
+        let result = Self.run("static")
+        #expect(result.standardOutput == "static done\n")
+        #expect(Self.headlines(result).count == 1, "\(result.standardError)")
+        #expect(Self.headlines(result).first?.contains("pthread mutex first locked at") == true)
+    }
+
+    @Test("a program that takes no locks of its own: no output from lockorder")
+    func noLocks() {
+        let result = Self.run("none")
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "no locks\n")
+        #expect(result.standardError == "")
+    }
+
+    @Test(
+        "checking off (LOCKORDER_CHECK unset): the ABBA runs and nothing is said",
+        arguments: [nil, "0", "off"])
+    func checkingOff(value: String?) {
+        let result = Self.run("abba", checking: value)
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "abba done\n")
+        #expect(result.standardError == "")
+    }
+
+    @Test("abort mode stops the C program at the report")
+    func abortMode() {
+        let result = Self.run("abba", c: true, checking: "abort")
+        #expect(result.status == 128 + SIGABRT)
+        #expect(result.standardOutput == "")
+        #expect(Self.headlines(result).first?.contains("order cycle") == true)
+    }
+
+    @Test("lockorder run -- PROGRAM ARGS preloads the interposer and turns checking on")
+    func runCommand() {
+        let result = runChildProcess(
+            lockorderBinary(), arguments: ["run", "--", Self.built("lockorder-interpose-fixture-c"), "abba"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "c done\n")
+        #expect(Self.headlines(result).count == 1, "\(result.standardError)")
+    }
+
+    @Test("a suppressed pthread cycle: not reported, counted under its rule")
+    func suppressedCycle() throws {
+        let path = "/tmp/lockorder-interpose-suppressions-\(getpid()).txt"
+        let rule = "order_cycle | *make_lock* | | the fixture takes them in both orders on purpose\n"
+        let file = try #require(fopen(path, "w"))
+        fputs(rule, file)
+        fclose(file)
+        defer { unlink(path) }
+        let result = Self.run("abba", c: true, extra: ["LOCKORDER_SUPPRESSIONS": path])
+        #expect(result.standardOutput == "c done\n")
+        #expect(Self.headlines(result).isEmpty, "\(result.standardError)")
+        #expect(
+            result.standardError.contains(
+                "lockorder: suppressed 1 occurrence by \(path):1 (order_cycle | *make_lock*): the fixture takes them in both orders on purpose"
+            ))
+    }
+
+    @Test("lockorder run with no program: one line, status 1")
+    func runCommandWithoutProgram() {
+        let result = runChildProcess(lockorderBinary(), arguments: ["run"])
+        #expect(result.status == 1)
+        #expect(result.standardError == "lockorder run: no program given (lockorder run -- PROGRAM ARGS)\n")
+    }
+}
