@@ -94,9 +94,4 @@ static inline lockorder_held_lock *lockorder_held_locks(lockorder_thread_state *
     return state->held;
 }
 
-/// The first slot of a thread's chain cache.
-static inline uint64_t *lockorder_chain_cache(lockorder_thread_state *state) {
-    return state->chain_cache;
-}
-
 #endif

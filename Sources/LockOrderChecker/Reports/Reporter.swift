@@ -17,6 +17,9 @@ struct Reporter {
     /// Distinct violations in the order they were found; a slot is nil while its report is
     /// being produced.
     private(set) var distinct: [Violation?] = []
+    /// What the rule decided for each distinct violation, slot by slot (nil for reports whose
+    /// rules word their own findings), for this package's rule tests.
+    private(set) var findings: [Finding?] = []
     private var indexByKey: [DeduplicationKey: Int] = [:]
     /// Limits the checker ran into, each announced once.
     private(set) var capacityNotices: [String] = []
@@ -37,17 +40,25 @@ struct Reporter {
         let index = distinct.count
         indexByKey[key] = index
         distinct.append(nil)
+        findings.append(nil)
         return index
     }
 
     /// Repeats that arrived while the first report was still being produced.
     private var pendingRepeats: [Int: Int] = [:]
 
-    /// Stores the finished report of a slot handed out by `admit`.
-    mutating func store(_ violation: Violation, at index: Int) {
+    /// Stores the finished report of a slot handed out by `admit`, and the finding it words.
+    mutating func store(_ violation: Violation, finding: Finding?, at index: Int) {
         var violation = violation
         violation.count += pendingRepeats.removeValue(forKey: index) ?? 0
         distinct[index] = violation
+        findings[index] = finding
+    }
+
+    /// The finished reports from slot `first` on, each with its finding (slots still being
+    /// produced are left out).
+    func reported(from first: Int) -> [(violation: Violation, finding: Finding?)] {
+        (first..<distinct.count).compactMap { index in distinct[index].map { ($0, findings[index]) } }
     }
 
     /// Records that a capacity was reached; returns true the first time for this `what`.
@@ -72,6 +83,7 @@ struct Reporter {
     /// Forgets everything (a new checking session in tests).
     mutating func reset() {
         distinct = []
+        findings = []
         indexByKey = [:]
         pendingRepeats = [:]
         capacityNotices = []

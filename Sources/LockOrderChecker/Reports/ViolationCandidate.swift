@@ -1,7 +1,7 @@
 /// A violation found by a rule, before it is deduplicated, given a backtrace and reported.
 ///
-/// Rules build candidates while holding the checker's lock; the reporter turns a new one into
-/// a `Violation` outside it.
+/// Rules return findings while holding the checker's lock (`init(_:edgeBacktraces:)` words
+/// them); the reporter turns a new candidate into a `Violation` outside it.
 struct ViolationCandidate {
     var kind: ViolationKind
     var message: String
@@ -26,6 +26,9 @@ struct ViolationCandidate {
     var backtrace: Backtrace? = nil
     /// The thread to name, when it is not the reporting thread (the watchdog's reports).
     var thread: String? = nil
+    /// What the rule decided, for tests that assert decisions rather than words (nil for the
+    /// reports whose rules still word their own findings: the watchdog's and the runtime locks').
+    var finding: Finding? = nil
 
     /// What makes two occurrences the same violation: kind, lock classes, call site and, for a
     /// forbidden operation, which operation (one helper may report several kinds of operation

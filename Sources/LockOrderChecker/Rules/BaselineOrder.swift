@@ -116,38 +116,24 @@ extension CheckerTables {
             let path = configuration.baseline!.addLive(
                 from: held.className, to: acquiring.className, evidence: evidence)
         else { return nil }
-        var edges = [
-            PendingCycleEdge(
-                edge: CycleEdge(
+        let edges =
+            [
+                CycleEdge(
                     from: held.className, to: acquiring.className, modes: nil, heldAt: evidence.heldAt,
-                    acquiredAt: evidence.acquiredAt, thread: "this thread (this acquisition)", frames: []),
-                backtrace: nil)
-        ]
-        for step in path {
-            edges.append(
-                PendingCycleEdge(
-                    edge: CycleEdge(
-                        from: step.from, to: step.to, modes: nil, heldAt: step.2.heldAt,
-                        acquiredAt: step.2.acquiredAt,
-                        thread: step.2.thread, frames: []),
-                    backtrace: nil))
-        }
-        let earlier = path.filter { $0.2.isEarlier }.count
-        let classPath = [held.className, acquiring.className] + path.map(\.to)
-        return ViolationCandidate(
-            kind: .orderCycle,
-            message:
-                "order cycle with an earlier run: acquiring \(acquiring.name) while holding \(held.name) closes the "
-                + "cycle \(classPath.joined(separator: " -> ")), \(earlier) of its edges learned in an earlier run "
-                + "(LOCKORDER_GRAPH_BASELINE) (a potential deadlock)",
-            lock: acquiring, held: heldSnapshots(state),
-            rule:
-                "locks must be acquired in one global order, across runs too; \(acquiring.className) was seen acquired "
-                + "before \(held.className) in an earlier run, and here it is acquired after",
-            cycle: edges,
-            hint:
-                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
-                + "or declare their levels in a hierarchy",
+                    acquiredAt: evidence.acquiredAt, thread: "this thread (this acquisition)", frames: [])
+            ]
+            + path.map { step in
+                CycleEdge(
+                    from: step.from, to: step.to, modes: nil, heldAt: step.2.heldAt,
+                    acquiredAt: step.2.acquiredAt,
+                    thread: step.2.thread, frames: [])
+            }
+        let finding = Finding(
+            reason: .orderCycleAcrossRuns(
+                classPath: [held.className, acquiring.className] + path.map(\.to), edges: edges,
+                earlierEdges: path.filter { $0.2.isEarlier }.count),
+            lock: acquiring, conflicting: held, held: heldSnapshots(state),
             classIDs: [identity.classID, heldEntry.class_id], site: "\(site)")
+        return ViolationCandidate(finding)
     }
 }

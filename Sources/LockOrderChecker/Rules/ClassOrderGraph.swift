@@ -230,8 +230,8 @@ extension CheckerTables {
         }
     }
 
-    /// The order_cycle report: the new edge, then every edge of the path back, each with where
-    /// it was first seen.
+    /// R10: the order_cycle finding, worded with its edges' stored stacks: the new edge, then
+    /// every edge of the path back, each with where it was first seen.
     fileprivate func cycleCandidate(
         _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
         path: [UInt32], site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
@@ -256,14 +256,14 @@ extension CheckerTables {
                 || identity.kind == .readerPreferringRWLock
             ? "\(heldMode) then \(mode)" : nil
         var edges = [
-            PendingCycleEdge(
-                edge: CycleEdge(
-                    from: heldSnapshot.className, to: acquiring.className, modes: newModes,
-                    heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)",
-                    thread: "this thread (this acquisition)",
-                    frames: []),
-                backtrace: nil)
+            CycleEdge(
+                from: heldSnapshot.className, to: acquiring.className, modes: newModes,
+                heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)",
+                thread: "this thread (this acquisition)",
+                frames: [])
         ]
+        // The new edge's stack is the report's own.
+        var backtraces: [Backtrace?] = [nil]
         var classPath: [String] = [heldSnapshot.className, acquiring.className]
         var classIDs: [UInt32] = [identity.classID, heldEntry.class_id]
         for (from, to) in zip(path, path.dropFirst()) {
@@ -271,25 +271,17 @@ extension CheckerTables {
             guard let evidence = learned.graph.evidence(from: from, to: to) ?? nil else { continue }
             let modes = isReadWrite(from) || isReadWrite(to) ? "\(modeWord(from)) then \(modeWord(to))" : nil
             edges.append(
-                PendingCycleEdge(
-                    edge: CycleEdge(
-                        from: className(from), to: className(to), modes: modes, heldAt: evidence.heldAt,
-                        acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: []),
-                    backtrace: evidence.backtrace))
+                CycleEdge(
+                    from: className(from), to: className(to), modes: modes, heldAt: evidence.heldAt,
+                    acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: []))
+            backtraces.append(evidence.backtrace)
             classPath.append(className(to))
             if let key = learned.keyByNode[to] { classIDs.append(key.classID) }
         }
-        let cycleText = classPath.joined(separator: " -> ")
-        return ViolationCandidate(
-            kind: .orderCycle,
-            message:
-                "order cycle: acquiring \(acquiring.name) while holding \(heldSnapshot.name) closes the cycle \(cycleText) (a potential deadlock)",
-            lock: acquiring, held: heldSnapshots(state),
-            rule:
-                "locks must be acquired in one global order; \(acquiring.className) was seen acquired before \(heldSnapshot.className) elsewhere, and here it is acquired after",
-            cycle: edges,
-            hint:
-                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy",
-            classIDs: classIDs, site: "\(site)")
+        let finding = Finding(
+            reason: .orderCycle(classPath: classPath, edges: edges), lock: acquiring,
+            conflicting: heldSnapshot,
+            held: heldSnapshots(state), classIDs: classIDs, site: "\(site)")
+        return ViolationCandidate(finding, edgeBacktraces: backtraces)
     }
 }

@@ -63,31 +63,13 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = tables.withLock { tables -> ViolationCandidate in
-                let asserted = tables.snapshot(identity, mode: mode ?? .exclusive, orderKey: nil, site: site)
-                let modeWords =
-                    switch mode {
-                    case nil: ""
-                    case .shared: " for reading"
-                    case .exclusive: " for writing"
-                    }
-                let isRWLock =
-                    identity.kind == .readerPreferringRWLock || identity.kind == .writerPreferringRWLock
-                return ViolationCandidate(
-                    kind: .ownershipAssertion,
-                    message: expectedHeld
-                        ? "ownership assertion: \(asserted.name) must be held\(isRWLock ? modeWords : "") here, and this thread does not hold it"
-                        : "ownership assertion: \(asserted.name) must not be held here, and this thread holds it",
-                    lock: asserted, held: tables.heldSnapshots(state),
-                    rule: expectedHeld
-                        ? "assertHeld: the calling thread holds the lock"
-                        : "assertNotHeld: the calling thread does not hold the lock",
-                    hint: expectedHeld
-                        ? "acquire \(asserted.name) before calling this code, or call it from inside withLock"
-                        : "release \(asserted.name) before calling this code (it may take the lock itself)",
-                    classIDs: [identity.classID], site: "\(site)")
+            let finding = tables.withLock { tables in
+                Finding(
+                    reason: .ownership(expectedHeld: expectedHeld, mode: mode),
+                    lock: tables.snapshot(identity, mode: mode ?? .exclusive, orderKey: nil, site: site),
+                    held: tables.heldSnapshots(state), classIDs: [identity.classID], site: "\(site)")
             }
-            report([candidate])
+            report([ViolationCandidate(finding)])
         }
     }
 }

@@ -144,7 +144,7 @@ final class CheckerState: @unchecked Sendable {
             let sinks = tables.withLock { $0.reporter }
             let fileError = sinks.emit(violation)
             let isFirstLoss = tables.withLock { tables in
-                tables.reporter.store(violation, at: index)
+                tables.reporter.store(violation, finding: candidate.finding, at: index)
                 return fileError != 0 && tables.reporter.noteLostReportFileLine()
             }
             if isFirstLoss { announceReportFileFailure(fileError) }

@@ -51,28 +51,17 @@ private func processDidExit() {
 extension CheckerState {
     func reportHeldAtExit(_ state: UnsafeMutablePointer<lockorder_thread_state>) {
         slowPath(state) {
-            let candidate = tables.withLock { tables -> ViolationCandidate in
+            let finding = tables.withLock { tables -> Finding in
                 let held = tables.heldSnapshots(state)
-                let names = held.map(\.name).joined(separator: ", ")
                 let heldEntries = lockorder_held_locks(state)!
-                let classIDs = (0..<Int(state.pointee.depth)).map { heldEntries[$0].class_id }
-                // Past the held stack's capacity the locks are counted, not named.
-                let untracked = Int(state.pointee.untracked)
-                let total = held.count + untracked
-                let unnamed = untracked == 0 ? "" : " and \(untracked) more past the held stack's capacity"
-                return ViolationCandidate(
-                    kind: .heldAtExit,
-                    message:
-                        "held at exit: the thread ended holding \(total) lock\(total == 1 ? "" : "s"): \(names)\(unnamed)",
-                    lock: nil, held: held,
-                    rule: "a thread must release every lock it acquired before it ends",
-                    hint:
-                        "release \(names) before the thread returns (withLock releases on every exit, including a throw)",
-                    classIDs: classIDs, site: held.last?.site ?? "?")
+                return Finding(
+                    reason: .heldAtExit(untracked: Int(state.pointee.untracked)), lock: nil, held: held,
+                    classIDs: (0..<Int(state.pointee.depth)).map { heldEntries[$0].class_id },
+                    site: held.last?.site ?? "?")
             }
             state.pointee.depth = 0
             state.pointee.untracked = 0
-            report([candidate])
+            report([ViolationCandidate(finding)])
         }
     }
 }

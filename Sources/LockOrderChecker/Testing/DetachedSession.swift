@@ -78,7 +78,8 @@ extension LockOrder {
             guard !ended.exchange(true, ordering: .acquiringAndReleasing) else {
                 return ([], LearnedState(order: ClassOrderGraph()))
             }
-            let (violations, learned) = CheckerState.shared.endSession(restoring: saved)
+            let (reported, learned) = CheckerState.shared.endSession(restoring: saved)
+            let violations = reported.map { $0.violation }
             CheckingSession.detachedOwner.store(0, ordering: .releasing)
             return (violations, LearnedState(order: learned))
         }

@@ -26,13 +26,26 @@ extension LockOrder {
         hierarchy: LockHierarchy = .julia, learnsOrder: Bool = true, printsReports: Bool = false,
         _ body: () throws -> Void
     ) rethrows -> [Violation] {
+        try withCheckingFindings(
+            hierarchy: hierarchy, learnsOrder: learnsOrder, printsReports: printsReports, body
+        ).map { $0.violation }
+    }
+
+    /// `withChecking`, with what each rule decided beside its report: for this package's rule
+    /// tests, which assert decisions (the finding) apart from words (the report's text).
+    package static func withCheckingFindings(
+        hierarchy: LockHierarchy = .julia, learnsOrder: Bool = true, printsReports: Bool = false,
+        _ body: () throws -> Void
+    ) rethrows -> [(violation: Violation, finding: Finding?)] {
         let checker = CheckerState.shared
         let me = ThreadIdentity.current
-        func join(_ body: () throws -> Void) rethrows -> [Violation] {
+        func join(_ body: () throws -> Void) rethrows -> [(violation: Violation, finding: Finding?)] {
             let first = checker.tables.withLock { $0.reporter.distinct.count }
             try body()
             return SlowPathLock.withLock {
-                checker.tables.withLock { $0.reporter.distinct[first...].compactMap { $0 } }
+                checker.tables.withLock { tables in
+                    tables.reporter.reported(from: first)
+                }
             }
         }
         // Nested on this thread: join the running session.
@@ -57,7 +70,7 @@ extension LockOrder {
             _ = checker.endSession(restoring: saved)
             throw error
         }
-        return checker.endSession(restoring: saved).violations
+        return checker.endSession(restoring: saved).reported
     }
 }
 
@@ -102,11 +115,13 @@ extension CheckerState {
     }
 
     /// Ends a session, after any report still being produced for it (see `beginSession`), and
-    /// returns what the session reported and the order it learned.
-    func endSession(restoring saved: CheckingSession) -> (violations: [Violation], learned: ClassOrderGraph) {
+    /// returns what the session reported (each report with its finding) and the order it learned.
+    func endSession(restoring saved: CheckingSession)
+        -> (reported: [(violation: Violation, finding: Finding?)], learned: ClassOrderGraph)
+    {
         SlowPathLock.withLock {
             tables.withLock { tables in
-                let violations = tables.reporter.distinct.compactMap { $0 }
+                let reported = tables.reporter.reported(from: 0)
                 let learnedInSession = tables.learned
                 tables.hierarchy = saved.hierarchy
                 tables.registry.resolve(against: saved.hierarchy)
@@ -116,7 +131,7 @@ extension CheckerState {
                 lockorder_set_learning(saved.learning)
                 lockorder_advance_epoch()
                 lockorder_set_mode(saved.mode)
-                return (violations, learnedInSession)
+                return (reported, learnedInSession)
             }
         }
     }

@@ -80,30 +80,20 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = tables.withLock { tables -> ViolationCandidate in
-                let held = tables.heldSnapshots(state)
+            let finding = tables.withLock { tables -> Finding in
                 let entries = lockorder_held_locks(state)!
                 let others = (0..<Int(state.pointee.depth)).reversed().filter {
                     entries[$0].lock_id != mutex?.id
                 }
-                let otherNames = others.map { tables.snapshot(entries[$0]).name }.joined(separator: ", ")
-                let mutexSnapshot = mutex.map {
-                    tables.snapshot($0, mode: .exclusive, orderKey: nil, site: site)
-                }
-                let through = mutexSnapshot.map { " with \($0.name)" } ?? ""
-                return ViolationCandidate(
-                    kind: .waitWhileHolding,
-                    message: "wait while holding: waiting on \(what)\(through) while holding \(otherNames)",
-                    lock: mutexSnapshot, held: held,
-                    rule:
-                        "no thread may wait on a condition or semaphore while it holds a lock other than the condition's mutex: "
-                        + "every thread that needs that lock blocks until a signal, and the signal may need it",
-                    hint:
-                        "release \(otherNames) before waiting, or make the lock the condition waits with the only one held",
+                return Finding(
+                    reason: .waitWhileHolding(
+                        waitingOn: what, others: others.map { tables.snapshot(entries[$0]).name }),
+                    lock: mutex.map { tables.snapshot($0, mode: .exclusive, orderKey: nil, site: site) },
+                    held: tables.heldSnapshots(state),
                     classIDs: (mutex.map { [$0.classID] } ?? []) + others.map { entries[$0].class_id },
                     site: "\(site)")
             }
-            report([candidate])
+            report([ViolationCandidate(finding)])
         }
     }
 
@@ -112,22 +102,13 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let candidate = tables.withLock { tables -> ViolationCandidate in
-                let waitingWith = tables.snapshot(mutex, mode: .exclusive, orderKey: nil, site: site)
-                let holder = heldByAnotherThread ? "another thread holds" : "this thread does not hold"
-                return ViolationCandidate(
-                    kind: .waitNotHeld,
-                    message:
-                        "wait not held: waiting on condition \(condition) with \(waitingWith.name), which \(holder)",
-                    lock: waitingWith, held: tables.heldSnapshots(state),
-                    rule:
-                        "a condition wait releases its mutex, so the waiting thread must hold it (the wait was not made: "
-                        + "it returned at once, as a spurious wake-up)",
-                    hint:
-                        "take \(waitingWith.name) before waiting, and check the condition's predicate in a loop while holding it",
-                    classIDs: [mutex.classID], site: "\(site)")
+            let finding = tables.withLock { tables in
+                Finding(
+                    reason: .waitNotHeld(condition: condition, heldByAnotherThread: heldByAnotherThread),
+                    lock: tables.snapshot(mutex, mode: .exclusive, orderKey: nil, site: site),
+                    held: tables.heldSnapshots(state), classIDs: [mutex.classID], site: "\(site)")
             }
-            report([candidate])
+            report([ViolationCandidate(finding)])
         }
     }
 }

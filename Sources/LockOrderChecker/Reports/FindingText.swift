@@ -1,0 +1,237 @@
+/// The one place where a rule's finding is put into words: the headline, the rule, the
+/// exception that did not apply, the hint. Rules decide (Rules/Finding.swift); this file speaks.
+struct FindingText {
+    var message: String
+    var rule: String
+    var exception: String? = nil
+    var missingGuard: String? = nil
+    var operation: String? = nil
+    var hint: String
+
+    init(_ finding: Finding) {
+        let lock = finding.lock
+        let conflicting = finding.conflicting
+        // Every reason that compares two locks has both; "?" only guards against a rule that
+        // forgot one, which the rule tests would show.
+        let acquiring = lock?.name ?? "?"
+        let heldName = conflicting?.name ?? "?"
+        switch finding.reason {
+        case .lowerLevelHeld(let heldLevel, let level, let rootLevel, let lockHasExceptions):
+            message =
+                "level inversion: acquiring \(lock?.shortName ?? "?") while holding \(conflicting?.shortName ?? "?")"
+            rule = Self.levelRule(heldLevel: heldLevel, acquiring: level, rootLevel: rootLevel)
+            if lockHasExceptions {
+                exception =
+                    "exceptions in the hierarchy cover locks of equal level only, never a higher level"
+            }
+            hint =
+                "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) before acquiring \(acquiring)"
+
+        case .sameLevelHeld(let level, let rootLevel, let verdict):
+            message =
+                "same level: acquiring \(lock?.shortName ?? "?") while holding \(conflicting?.shortName ?? "?")"
+            rule = Self.levelRule(heldLevel: level, acquiring: level, rootLevel: rootLevel)
+            hint =
+                "do not hold two level \(level) locks at once: release \(heldName) before acquiring \(acquiring), or declare an exception in the hierarchy"
+            switch verdict {
+            case .none:
+                break
+            case .coversOneClassOnly(let name, let lockName):
+                exception = "\(name) covers several \(lockName) locks only, not \(lockName) with \(heldName)"
+            case .guardNotHeld(let name, let lockName, let guardName):
+                exception =
+                    "\(name): several \(lockName) locks may be held at once only while \(guardName) is held; \(guardName) is not held"
+                missingGuard = guardName
+                hint = "acquire \(guardName) before taking several \(lockName) locks"
+            case .orderKeysNotIncreasing(let name, let lockName, let orderKey, let heldKey):
+                let why =
+                    if let orderKey, let heldKey {
+                        "order key \(orderKey) is acquired after order key \(heldKey)"
+                    } else {
+                        "\(orderKey == nil ? "the lock being acquired" : "the held lock") has no order key"
+                    }
+                func key(_ key: UInt64?) -> String { key.map(String.init) ?? "none" }
+                message =
+                    "instance order: acquiring \(acquiring) (level \(level), order key \(key(orderKey))) while holding \(heldName) (level \(level), order key \(key(heldKey)))"
+                exception =
+                    "\(name): several \(lockName) locks may be held at once only when acquired in increasing order key; \(why)"
+                hint =
+                    "acquire \(lockName) locks in the order their order keys give (the order they were borrowed from the pool)"
+            }
+
+        case .implicitAcquisition(
+            let option, let implicitLock, let implicitLevel, let heldLevel, let rootLevel, let releasing):
+            let verb = releasing ? "releasing" : "acquiring"
+            message =
+                "\(finding.kind): \(verb) \(acquiring) implicitly acquires \(implicitLock) (level \(implicitLevel), option \(option)) while holding \(conflicting?.shortName ?? "?")"
+            rule =
+                Self.levelRule(heldLevel: heldLevel, acquiring: implicitLevel, rootLevel: rootLevel)
+                + "; \(verb) a lock with the \(option) option also acquires \(implicitLock)"
+            hint =
+                "use a variant of \(acquiring) without the \(option) option (like JL_LOCK_NOGC), or release \(heldName) first"
+
+        case .forbiddenOperation(let forbidden):
+            let operation = forbidden.operation
+            message = "forbidden operation: \(operation) while holding \(conflicting?.shortName ?? "?")"
+            rule =
+                "\(operation) is forbidden while holding \(forbidden.whileHolding.description): \(forbidden.reason)"
+            self.operation = operation.rawValue
+            hint =
+                "release \(heldName) before the \(operation), or move the \(operation) to where no such lock is held"
+
+        case .reacquired(let kind, let heldShared, let mode):
+            switch (kind.isReadWrite, heldShared, mode) {
+            case (true, true, .exclusive):
+                message =
+                    "self deadlock: acquiring \(acquiring) exclusive while this thread holds it shared (an upgrade waits for itself)"
+                rule = "a thread holding the read side of a reader-writer lock cannot take its write side"
+                hint = "release the read lock first, then acquire the write lock (and re-check what you read)"
+            case (true, false, .shared):
+                message = "self deadlock: acquiring \(acquiring) shared while this thread holds it exclusive"
+                rule =
+                    "a thread holding the write side of a reader-writer lock cannot also take its read side"
+                hint = "the write lock already allows reading: do not take the read lock again"
+            case (true, true, .shared):
+                // Only a writer-preferring lock gets here: possible, not certain.
+                message =
+                    "self deadlock: re-taking the read side of writer-preferring \(acquiring), which this thread already holds shared"
+                rule =
+                    "on a writer-preferring lock a read waits behind any queued writer, so a thread that re-takes a read lock it holds can wait for itself"
+                hint = "do not re-take the read lock, or make \(acquiring) reader-preferring"
+            default:
+                message =
+                    "self deadlock: acquiring \(acquiring), which this thread already holds (\(kind) is not reentrant)"
+                rule = "a non-reentrant lock cannot be acquired again by the thread that holds it"
+                hint = "release \(acquiring) before acquiring it again, or make it a reentrant lock"
+            }
+
+        case .releasedWithoutHolding(let heldByAnotherThread):
+            message =
+                heldByAnotherThread
+                ? "unlock not owner: releasing \(acquiring), which another thread holds"
+                : "unlock not held: releasing \(acquiring), which this thread does not hold"
+            rule =
+                "only the thread that holds a lock may release it, once per acquisition (the underlying unlock was not performed)"
+            hint = "pair every acquisition with exactly one release on the same thread (withLock does this)"
+
+        case .destroyedWhileHeld(let byThisThread):
+            message =
+                "destroyed while held: \(acquiring) was destroyed while \(byThisThread ? "this thread" : "another thread") holds it"
+            rule =
+                "a lock must be released before it is destroyed (destroying a held pthread lock is undefined behaviour; it was not destroyed)"
+            hint = "release \(acquiring) before the last reference to it goes away"
+
+        case .heldAtExit(let untracked):
+            let names = finding.held.map(\.name).joined(separator: ", ")
+            let total = finding.held.count + untracked
+            // Past the held stack's capacity the locks are counted, not named.
+            let unnamed = untracked == 0 ? "" : " and \(untracked) more past the held stack's capacity"
+            message =
+                "held at exit: the thread ended holding \(total) lock\(total == 1 ? "" : "s"): \(names)\(unnamed)"
+            rule = "a thread must release every lock it acquired before it ends"
+            hint =
+                "release \(names) before the thread returns (withLock releases on every exit, including a throw)"
+
+        case .orderCycle(let classPath, _):
+            message =
+                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle \(classPath.joined(separator: " -> ")) (a potential deadlock)"
+            rule =
+                "locks must be acquired in one global order; \(lock?.className ?? "?") was seen acquired before \(conflicting?.className ?? "?") elsewhere, and here it is acquired after"
+            hint =
+                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
+
+        case .orderCycleAcrossRuns(let classPath, _, let earlierEdges):
+            message =
+                "order cycle with an earlier run: acquiring \(acquiring) while holding \(heldName) closes the "
+                + "cycle \(classPath.joined(separator: " -> ")), \(earlierEdges) of its edges learned in an earlier run "
+                + "(LOCKORDER_GRAPH_BASELINE) (a potential deadlock)"
+            rule =
+                "locks must be acquired in one global order, across runs too; \(lock?.className ?? "?") was seen acquired "
+                + "before \(conflicting?.className ?? "?") in an earlier run, and here it is acquired after"
+            hint =
+                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
+                + "or declare their levels in a hierarchy"
+
+        case .ownership(let expectedHeld, let mode):
+            let modeWords =
+                switch mode {
+                case nil: ""
+                case .shared: " for reading"
+                case .exclusive: " for writing"
+                }
+            let isReadWrite = lock?.kind.isReadWrite ?? false
+            message =
+                expectedHeld
+                ? "ownership assertion: \(acquiring) must be held\(isReadWrite ? modeWords : "") here, and this thread does not hold it"
+                : "ownership assertion: \(acquiring) must not be held here, and this thread holds it"
+            rule =
+                expectedHeld
+                ? "assertHeld: the calling thread holds the lock"
+                : "assertNotHeld: the calling thread does not hold the lock"
+            hint =
+                expectedHeld
+                ? "acquire \(acquiring) before calling this code, or call it from inside withLock"
+                : "release \(acquiring) before calling this code (it may take the lock itself)"
+
+        case .waitWhileHolding(let waitingOn, let others):
+            let otherNames = others.joined(separator: ", ")
+            let through = lock.map { " with \($0.name)" } ?? ""
+            message = "wait while holding: waiting on \(waitingOn)\(through) while holding \(otherNames)"
+            rule =
+                "no thread may wait on a condition or semaphore while it holds a lock other than the condition's mutex: "
+                + "every thread that needs that lock blocks until a signal, and the signal may need it"
+            hint =
+                "release \(otherNames) before waiting, or make the lock the condition waits with the only one held"
+
+        case .waitNotHeld(let condition, let heldByAnotherThread):
+            let holder = heldByAnotherThread ? "another thread holds" : "this thread does not hold"
+            message = "wait not held: waiting on condition \(condition) with \(acquiring), which \(holder)"
+            rule =
+                "a condition wait releases its mutex, so the waiting thread must hold it (the wait was not made: "
+                + "it returned at once, as a spurious wake-up)"
+            hint =
+                "take \(acquiring) before waiting, and check the condition's predicate in a loop while holding it"
+        }
+    }
+
+    /// R9 in words, with what it means for leaves and roots. Locks that are not in the hierarchy
+    /// have no level and are outside it (R2).
+    static func levelRule(heldLevel: Int, acquiring level: Int, rootLevel: Int) -> String {
+        var text =
+            "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
+        if heldLevel == 1 {
+            text += "; level 1 locks are leaves: no other declared lock may be acquired while one is held"
+        }
+        if level == rootLevel {
+            text +=
+                "; level \(rootLevel) locks are roots: they may be acquired only when no other declared lock is held"
+        }
+        return text
+    }
+}
+
+extension ViolationCandidate {
+    /// A rule's finding, worded. `edgeBacktraces` are the stored stacks of an order cycle's
+    /// edges, in the finding's edge order (nil where none was kept).
+    init(_ finding: Finding, edgeBacktraces: [Backtrace?] = []) {
+        let text = FindingText(finding)
+        var cycle: [PendingCycleEdge]?
+        switch finding.reason {
+        case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _):
+            cycle = edges.enumerated().map { index, edge in
+                PendingCycleEdge(
+                    edge: edge, backtrace: index < edgeBacktraces.count ? edgeBacktraces[index] : nil)
+            }
+        default:
+            cycle = nil
+        }
+        self.init(
+            kind: finding.kind, message: text.message, lock: finding.lock, held: finding.held,
+            rule: text.rule,
+            exception: text.exception, missingGuard: text.missingGuard, operation: text.operation,
+            cycle: cycle,
+            hint: text.hint, classIDs: finding.classIDs, site: finding.site,
+            abortsAlways: finding.isCertainDeadlock)
+        self.finding = finding
+    }
+}
