@@ -24,12 +24,23 @@ final class CheckedScope: Sendable {
         state.withLock { $0.accountedFor.formUnion(violations.map(\.id)) }
     }
 
+    /// The violations the test did not expect (neither a kind it expects nor accounted for by
+    /// `expectViolation`).
+    func unexpected(_ violations: [Violation]) -> [Violation] {
+        let (expected, accountedFor) = state.withLock { ($0.expected, $0.accountedFor) }
+        return violations.filter { !expected.contains($0.kind) && !accountedFor.contains($0.id) }
+    }
+
+    /// Whether the test breaks the rules on purpose: it expects a kind, or used `expectViolation`.
+    var expectsViolations: Bool {
+        state.withLock { !$0.expected.isEmpty || !$0.accountedFor.isEmpty }
+    }
+
     /// One issue per distinct violation not expected or accounted for, at its source line; one
     /// issue per expected kind that never happened.
     func recordIssues(for violations: [Violation], fallback: SourceLocation) {
-        let (expected, accountedFor) = state.withLock { ($0.expected, $0.accountedFor) }
-        for violation in violations
-        where !expected.contains(violation.kind) && !accountedFor.contains(violation.id) {
+        let expected = state.withLock { $0.expected }
+        for violation in unexpected(violations) {
             Issue.record(
                 Comment(rawValue: IssueText.describe(violation)),
                 sourceLocation: IssueLocation.of(violation, fallback: fallback))
@@ -48,17 +59,28 @@ final class CheckedScope: Sendable {
 final class SuiteLearning: Sendable {
     @TaskLocal static var current: SuiteLearning?
 
-    private let learned = Mutex<LockOrder.LearnedState?>(nil)
+    private let state = Mutex<(learned: LockOrder.LearnedState?, expectsViolations: Bool)>((nil, false))
 
     func take() -> LockOrder.LearnedState? {
-        learned.withLock { state in
-            defer { state = nil }
-            return state
+        state.withLock { state in
+            defer { state.learned = nil }
+            return state.learned
         }
     }
 
-    func keep(_ state: LockOrder.LearnedState) {
-        learned.withLock { $0 = state }
+    /// Keeps a test's learned order for the next test; `expectsViolations` marks the suite as
+    /// breaking the order on purpose somewhere (its order is then not kept for the graph file).
+    func keep(_ learned: LockOrder.LearnedState, expectsViolations: Bool) {
+        state.withLock {
+            $0.learned = learned
+            $0.expectsViolations = $0.expectsViolations || expectsViolations
+        }
+    }
+
+    /// At the suite's end: the order its tests learned together, unless one of them broke it on
+    /// purpose.
+    var orderToKeep: LockOrder.LearnedState? {
+        state.withLock { $0.expectsViolations ? nil : $0.learned }
     }
 }
 

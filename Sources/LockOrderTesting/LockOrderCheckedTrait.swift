@@ -46,7 +46,12 @@ public struct LockOrderCheckedTrait: TestTrait, SuiteTrait, TestScoping {
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         if testCase == nil {
-            try await SuiteLearning.$current.withValue(SuiteLearning(), operation: function)
+            let suiteLearning = SuiteLearning()
+            try await SuiteLearning.$current.withValue(suiteLearning, operation: function)
+            // The suite's order is kept once, at its end (each test's holds the ones before it).
+            if let order = suiteLearning.orderToKeep {
+                LockOrder.keepForOutputFiles(learned: order, violations: [])
+            }
             return
         }
         if let running = CheckedScope.current {
@@ -61,19 +66,26 @@ public struct LockOrderCheckedTrait: TestTrait, SuiteTrait, TestScoping {
             resuming: suiteLearning?.take())
         let scope = CheckedScope(session: session, expected: expected)
         let fallback = test.sourceLocation
+        func finish() {
+            let (violations, learned) = session.end()
+            scope.recordIssues(for: violations, fallback: fallback)
+            // For the output files (LOCKORDER_GRAPH_FILE, LOCKORDER_REPORT_FILE): what the test
+            // did not expect; its order unless it breaks the order on purpose, and per test only
+            // (a suite learning across its tests keeps its order at its end).
+            let expectsViolations = scope.expectsViolations
+            suiteLearning?.keep(learned, expectsViolations: expectsViolations)
+            let keptOrder = suiteLearning == nil && !expectsViolations ? learned : nil
+            LockOrder.keepForOutputFiles(learned: keptOrder, violations: scope.unexpected(violations))
+        }
         do {
             try await CheckedScope.$current.withValue(scope) {
                 try await session.run(function)
             }
         } catch {
-            let (violations, learned) = session.end()
-            suiteLearning?.keep(learned)
-            scope.recordIssues(for: violations, fallback: fallback)
+            finish()
             throw error
         }
-        let (violations, learned) = session.end()
-        suiteLearning?.keep(learned)
-        scope.recordIssues(for: violations, fallback: fallback)
+        finish()
     }
 }
 

@@ -9,7 +9,8 @@
         /// (`File.swift:line`); XCTest records it at this call.
         ///
         /// Sessions are process-wide and serialized (see `LockOrder.withChecking`): run
-        /// such tests serially (`swift test --no-parallel`) or in one test class.
+        /// such tests serially (`swift test --no-parallel`) or in one test class. Unexpected
+        /// violations are also written to `LOCKORDER_REPORT_FILE` when it is set.
         ///
         /// - Returns: every violation `body` produced, expected or not.
         @discardableResult
@@ -19,9 +20,13 @@
             line: UInt = #line, _ body: () throws -> Void
         ) rethrows -> [Violation] {
             let violations = try LockOrder.withChecking(hierarchy: hierarchy, learnsOrder: true, body)
-            for violation in violations where !expecting.contains(violation.kind) {
+            let unexpected = violations.filter { !expecting.contains($0.kind) }
+            for violation in unexpected {
                 XCTFail("\(violation.site): \(IssueText.describe(violation))", file: file, line: line)
             }
+            // The unexpected ones go to LOCKORDER_REPORT_FILE too (the learned order of a
+            // `withChecking` block is not kept: only the trait keeps it for the graph file).
+            LockOrder.keepForOutputFiles(learned: nil, violations: unexpected)
             let seen = Set(violations.map(\.kind))
             for kind in expecting.subtracting(seen).sorted(by: { $0.rawValue < $1.rawValue }) {
                 XCTFail(

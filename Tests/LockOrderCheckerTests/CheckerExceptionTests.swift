@@ -6,8 +6,7 @@ import Testing
 /// Exceptions are data: a hierarchy declared in the test gets the same treatment as Julia's.
 @Suite("Exceptions to the level rule", .serialized)
 struct CheckerExceptionTests {
-    static let methodLockGuardText =
-        "guarded same level (world_counter_lock): several jl_method_t.writelock locks may be held at once only while world_counter_lock is held; world_counter_lock is not held"
+    static let methodGuard = "guarded same level (world_counter_lock)"
 
     // MARK: Guarded same level (world_counter_lock)
 
@@ -27,28 +26,21 @@ struct CheckerExceptionTests {
     func guardMissingIsReported() throws {
         let first = CheckedMutex(declared: "jl_method_t.writelock")
         let second = CheckedMutex(declared: "jl_method_t.writelock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             first.withLock { second.withLock {} }
         }
-        try #require(violations.count == 1)
-        let violation = violations[0]
-        #expect(violation.kind == .sameLevel)
+        try #require(findings.count == 1)
+        #expect(findings[0].kind == .sameLevel)
         #expect(
-            violation.message
-                == "same level: acquiring jl_method_t.writelock (level 3) while holding jl_method_t.writelock (level 3)"
-        )
-        #expect(violation.missingGuard == "world_counter_lock")
-        #expect(violation.exception == Self.methodLockGuardText)
-        #expect(
-            violation.hint == "acquire world_counter_lock before taking several jl_method_t.writelock locks")
-        #expect(violation.lock?.name == "jl_method_t.writelock")
-        #expect(violation.held.map(\.name) == ["jl_method_t.writelock"])
-        #expect(violation.text.contains("world_counter_lock is not held"))
-        #expect(
-            reportLine(violation, startingWith: "  missing guard: ") == "  missing guard: world_counter_lock")
-        #expect(
-            reportLine(violation, startingWith: "  exception: ") == "  exception: \(Self.methodLockGuardText)"
-        )
+            findings[0].reason
+                == .sameLevelHeld(
+                    level: 3, rootLevel: 7,
+                    exception: .guardNotHeld(
+                        exception: Self.methodGuard, lockName: "jl_method_t.writelock",
+                        guardName: "world_counter_lock"
+                    )))
+        #expect(findings[0].lock?.name == "jl_method_t.writelock")
+        #expect(findings[0].held.map(\.name) == ["jl_method_t.writelock"])
     }
 
     @Test("the guard covers jl_method_t.writelock only: typecache_lock beside it is still same_level")
@@ -56,20 +48,17 @@ struct CheckerExceptionTests {
         let worldCounter = CheckedMutex(declared: "world_counter_lock")
         let method = CheckedMutex(declared: "jl_method_t.writelock")
         let typecache = CheckedMutex(declared: "typecache_lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             worldCounter.withLock { typecache.withLock { method.withLock {} } }
         }
-        try #require(violations.count == 1)
-        #expect(violations[0].kind == .sameLevel)
+        try #require(findings.count == 1)
         #expect(
-            violations[0].message
-                == "same level: acquiring jl_method_t.writelock (level 3) while holding typecache_lock (level 3)"
-        )
-        #expect(violations[0].missingGuard == nil)
-        #expect(
-            violations[0].exception
-                == "guarded same level (world_counter_lock) covers several jl_method_t.writelock locks only, not jl_method_t.writelock with typecache_lock"
-        )
+            findings[0].reason
+                == .sameLevelHeld(
+                    level: 3, rootLevel: 7,
+                    exception: .coversOneClassOnly(
+                        exception: Self.methodGuard, lockName: "jl_method_t.writelock")))
+        #expect(findings[0].conflicting?.name == "typecache_lock")
     }
 
     // MARK: Instance order (orc::ThreadSafeContext)
@@ -93,27 +82,19 @@ struct CheckerExceptionTests {
     func decreasingOrderKeysAreReported() throws {
         let first = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 1)
         let second = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 2)
+        let findings = declaredRuleFindings {
+            second.withLock { first.withLock {} }
+        }
+        try #require(findings.count == 1)
+        #expect(findings[0].kind == .instanceOrder)
+        #expect(findings[0].reason == Self.instanceOrder(key: 1, heldKey: 2))
+        #expect(findings[0].lock?.orderKey == 1)
+        #expect(findings[0].held.map(\.orderKey) == [2])
         let violations = checkDeclaredRules {
             second.withLock { first.withLock {} }
         }
         try #require(violations.count == 1)
         let violation = violations[0]
-        #expect(violation.kind == .instanceOrder)
-        #expect(
-            violation.message
-                == "instance order: acquiring orc::ThreadSafeContext (level 6, order key 1) while holding orc::ThreadSafeContext (level 6, order key 2)"
-        )
-        #expect(
-            violation.exception
-                == "instance order: several orc::ThreadSafeContext locks may be held at once only when acquired in increasing order key; order key 1 is acquired after order key 2"
-        )
-        #expect(
-            violation.hint
-                == "acquire orc::ThreadSafeContext locks in the order their order keys give (the order they were borrowed from the pool)"
-        )
-        #expect(violation.lock?.orderKey == 1)
-        #expect(violation.held.map(\.orderKey) == [2])
-        #expect(violation.missingGuard == nil)
         #expect(
             reportLine(violation, startingWith: "  lock: ")?.hasPrefix(
                 "  lock: orc::ThreadSafeContext (level 6, Mutex, order key 1) at ") == true)
@@ -125,12 +106,10 @@ struct CheckerExceptionTests {
         let late = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 2)
         early.orderKey = 4
         late.orderKey = 3
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             early.withLock { late.withLock {} }
         }
-        try #require(violations.count == 1)
-        #expect(violations[0].kind == .instanceOrder)
-        #expect(violations[0].exception?.hasSuffix("; order key 3 is acquired after order key 4") == true)
+        #expect(findings.map(\.reason) == [Self.instanceOrder(key: 3, heldKey: 4)])
     }
 
     @Test("an order key lives while its lock does: readable, removable, forgotten when the lock is destroyed")
@@ -161,22 +140,23 @@ struct CheckerExceptionTests {
     func missingOrderKeyIsReported() throws {
         let keyed = CheckedMutex(declared: "orc::ThreadSafeContext", orderKey: 1)
         let unkeyed = CheckedMutex(declared: "orc::ThreadSafeContext")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             keyed.withLock { unkeyed.withLock {} }
             unkeyed.withLock { keyed.withLock {} }
         }
-        try #require(violations.count == 2)
-        #expect(violations.map(\.kind) == [.instanceOrder, .instanceOrder])
         #expect(
-            violations[0].message
-                == "instance order: acquiring orc::ThreadSafeContext (level 6, order key none) while holding orc::ThreadSafeContext (level 6, order key 1)"
-        )
-        #expect(violations[0].exception?.hasSuffix("; the lock being acquired has no order key") == true)
-        #expect(
-            violations[1].message
-                == "instance order: acquiring orc::ThreadSafeContext (level 6, order key 1) while holding orc::ThreadSafeContext (level 6, order key none)"
-        )
-        #expect(violations[1].exception?.hasSuffix("; the held lock has no order key") == true)
+            findings.map(\.reason) == [
+                Self.instanceOrder(key: nil, heldKey: 1), Self.instanceOrder(key: 1, heldKey: nil),
+            ])
+    }
+
+    /// The finding of two orc::ThreadSafeContext locks taken out of their order keys.
+    static func instanceOrder(key: UInt64?, heldKey: UInt64?) -> Finding.Reason {
+        .sameLevelHeld(
+            level: 6, rootLevel: 7,
+            exception: .orderKeysNotIncreasing(
+                exception: "instance order", lockName: "orc::ThreadSafeContext", orderKey: key,
+                heldKey: heldKey))
     }
 
     // MARK: Exceptions are data
@@ -217,34 +197,23 @@ struct CheckerExceptionTests {
         let alice = CheckedMutex(declared: "bank.account")
         let bob = CheckedMutex(declared: "bank.account")
         let audit = CheckedMutex(declared: "bank.audit")
-        let violations = checkDeclaredRules(hierarchy: hierarchy) {
+        let findings = declaredRuleFindings(hierarchy: hierarchy) {
             alice.withLock { bob.withLock {} }
             audit.withLock { ledger.withLock {} }
             alice.withLock { LockOrder.willPerform(ThreadOperation(rawValue: "network")) }
         }
-        try #require(violations.count == 3)
-        #expect(violations.map(\.kind) == [.sameLevel, .levelInversion, .forbiddenOperation])
+        #expect(findings.map(\.kind) == [.sameLevel, .levelInversion, .forbiddenOperation])
         #expect(
-            violations[0].message
-                == "same level: acquiring bank.account (level 4) while holding bank.account (level 4)")
-        #expect(violations[0].missingGuard == "bank.ledger")
-        #expect(
-            violations[0].exception
-                == "guarded same level (bank.ledger): several bank.account locks may be held at once only while bank.ledger is held; bank.ledger is not held"
-        )
-        #expect(violations[0].hint == "acquire bank.ledger before taking several bank.account locks")
-        #expect(
-            violations[1].message
-                == "level inversion: acquiring bank.ledger (level 9) while holding bank.audit (level 2)")
-        #expect(
-            violations[1].rule
-                == "while a level 2 lock is held, only locks of a strictly lower level may be acquired; level 9 locks are roots: they may be acquired only when no other declared lock is held"
-        )
-        #expect(violations[2].message == "forbidden operation: network while holding bank.account (level 4)")
-        #expect(
-            violations[2].rule
-                == "network is forbidden while holding the lock bank.account: a slow peer would stall every transfer"
-        )
+            findings.map(\.reason) == [
+                .sameLevelHeld(
+                    level: 4, rootLevel: 9,
+                    exception: .guardNotHeld(
+                        exception: "guarded same level (bank.ledger)", lockName: "bank.account",
+                        guardName: "bank.ledger")),
+                .lowerLevelHeld(heldLevel: 2, level: 9, rootLevel: 9, lockHasExceptions: false),
+                .forbiddenOperation(hierarchy.forbiddenOperations[0]),
+            ])
+        #expect(findings.map { $0.conflicting?.name } == ["bank.account", "bank.audit", "bank.account"])
     }
 
     @Test("under a hierarchy declared in the test, the Julia names are plain undeclared locks")

@@ -26,18 +26,16 @@ struct CheckerForbiddenOperationTests {
         try #require(violations.count == 1)
         let violation = violations[0]
         #expect(violation.kind == .forbiddenOperation)
-        #expect(violation.message == "forbidden operation: io while holding typecache_lock (level 3)")
         #expect(violation.operation == "io")
         #expect(violation.lock == nil)
         #expect(violation.held.map(\.name) == ["typecache_lock"])
         #expect(violation.site == "\(siteFile()):\(operationLine)")
-        #expect(
-            violation.rule
-                == "io is forbidden while holding any lock listed before jl_uv_mutex: I/O while holding a lock listed above the iolock (jl_uv_mutex) may deadlock"
-        )
-        #expect(
-            violation.hint
-                == "release typecache_lock before the io, or move the io to where no such lock is held")
+        let findings = declaredRuleFindings {
+            typecache.withLock { LockOrder.willPerform(.io) }
+        }
+        let ioRule = try #require(LockHierarchy.julia.forbiddenOperations.first { $0.operation == .io })
+        #expect(findings.map(\.reason) == [.forbiddenOperation(ioRule)])
+        #expect(findings.map { $0.conflicting?.name } == ["typecache_lock"])
         #expect(reportLine(violation, startingWith: "  at: ") == "  at: \(siteFile()):\(operationLine)")
         #expect(reportLine(violation, startingWith: "  operation: ") == "  operation: io")
         #expect(reportLine(violation, startingWith: "  lock: ") == nil)
@@ -69,16 +67,20 @@ struct CheckerForbiddenOperationTests {
         }
         try #require(violations.count == 2)
         #expect(violations.map(\.kind) == [.forbiddenOperation, .forbiddenOperation])
-        #expect(
-            violations.map(\.message) == [
-                "forbidden operation: safepoint while holding gc_perm_lock (level 1)",
-                "forbidden operation: allocation while holding gc_perm_lock (level 1)",
-            ])
+        #expect(violations.map(\.held.first?.name) == ["gc_perm_lock", "gc_perm_lock"])
         #expect(violations.map(\.operation) == ["safepoint", "allocation"])
+        let findings = declaredRuleFindings {
+            permanent.withLock {
+                LockOrder.willPerform(.safepoint)
+                LockOrder.willPerform(.allocation)
+            }
+        }
+        let forbidden = LockHierarchy.julia.forbiddenOperations
+        let safepointRule = try #require(forbidden.first { $0.operation == .safepoint })
+        let allocationRule = try #require(forbidden.first { $0.operation == .allocation })
         #expect(
-            violations.map(\.rule) == [
-                "safepoint is forbidden while holding a level 1 lock: level 1 locks must not hit safepoints (use the _NOGC lock variants)",
-                "allocation is forbidden while holding a level 1 lock: allocation may hit a safepoint, which level 1 locks forbid",
+            findings.map(\.reason) == [
+                .forbiddenOperation(safepointRule), .forbiddenOperation(allocationRule),
             ])
     }
 
@@ -102,14 +104,8 @@ struct CheckerForbiddenOperationTests {
         }
         try #require(violations.count == 1)
         #expect(violations[0].kind == .forbiddenOperation)
-        #expect(
-            violations[0].message
-                == "forbidden operation: task_switch while holding finalizers_lock (level 1)")
         #expect(violations[0].operation == "task_switch")
-        #expect(
-            violations[0].rule
-                == "task_switch is forbidden while holding a jl_mutex_t lock: a jl_mutex_t must not be held across task switches"
-        )
+        #expect(violations[0].held.first?.name == "finalizers_lock")
         #expect(violations[0].held.first?.declaredKind == "jl_mutex_t")
         #expect(violations[0].held.first?.kind == .reentrantSpinLock)
     }

@@ -7,8 +7,13 @@ import Testing
 /// stands for the JL_LOCK variant, the same lock without it for the _NOGC one.
 @Suite("Implicit acquisitions (safepoint)", .serialized)
 struct CheckerImplicitAcquisitionTests {
-    static let leafRule =
-        "while a level 1 lock is held, only locks of a strictly lower level may be acquired; level 1 locks are leaves: no other declared lock may be acquired while one is held"
+    /// The finding of an implicit safepoint_lock acquisition under a level 1 lock.
+    static func safepoint(heldLevel: Int = 1, releasing: Bool) -> Finding.Reason {
+        .implicitAcquisition(
+            option: "safepoint", implicitLock: "safepoint_lock", implicitLevel: 1, heldLevel: heldLevel,
+            rootLevel: 7,
+            releasing: releasing)
+    }
 
     @Test("a safepoint lock acquired while holding gc_perm_lock implicitly takes safepoint_lock: reported")
     func safepointAcquisitionUnderLevelOneIsReported() throws {
@@ -16,7 +21,7 @@ struct CheckerImplicitAcquisitionTests {
         let taskQueue = CheckedMutex("task queue", options: [.safepoint])
         var acquireLine = 0
         var releaseLine = 0
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             permanent.lock()
             acquireLine = #line + 1
             taskQueue.lock()
@@ -24,30 +29,15 @@ struct CheckerImplicitAcquisitionTests {
             taskQueue.unlock()
             permanent.unlock()
         }
-        try #require(violations.count == 2)
-        #expect(violations.map(\.kind) == [.sameLevel, .sameLevel])
+        #expect(findings.map(\.kind) == [.sameLevel, .sameLevel])
         #expect(
-            violations.map(\.message) == [
-                "same level: acquiring task queue implicitly acquires safepoint_lock (level 1, option safepoint) while holding gc_perm_lock (level 1)",
-                "same level: releasing task queue implicitly acquires safepoint_lock (level 1, option safepoint) while holding gc_perm_lock (level 1)",
-            ])
-        #expect(violations.map(\.site) == ["\(siteFile()):\(acquireLine)", "\(siteFile()):\(releaseLine)"])
-        let acquiring = violations[0]
-        #expect(acquiring.lock?.name == "task queue")
-        #expect(acquiring.lock?.level == nil)
-        #expect(acquiring.held.map(\.name) == ["gc_perm_lock"])
-        #expect(
-            acquiring.rule
-                == "\(Self.leafRule); acquiring a lock with the safepoint option also acquires safepoint_lock"
-        )
-        #expect(
-            acquiring.hint
-                == "use a variant of task queue without the safepoint option (like JL_LOCK_NOGC), or release gc_perm_lock first"
-        )
-        #expect(
-            violations[1].rule
-                == "\(Self.leafRule); releasing a lock with the safepoint option also acquires safepoint_lock"
-        )
+            findings.map(\.reason) == [Self.safepoint(releasing: false), Self.safepoint(releasing: true)])
+        #expect(findings.map(\.site) == ["\(siteFile()):\(acquireLine)", "\(siteFile()):\(releaseLine)"])
+        try #require(findings.count == 2)
+        #expect(findings[0].lock?.name == "task queue")
+        #expect(findings[0].lock?.level == nil)
+        #expect(findings[0].conflicting?.name == "gc_perm_lock")
+        #expect(findings[0].held.map(\.name) == ["gc_perm_lock"])
     }
 
     @Test("the same lock without the safepoint option (the _NOGC variant) under gc_perm_lock is silent")
@@ -69,29 +59,25 @@ struct CheckerImplicitAcquisitionTests {
         }
         try #require(violations.count == 1)
         #expect(violations[0].count == 2)
-        #expect(
-            violations[0].message.hasPrefix(
-                "same level: acquiring task queue implicitly acquires safepoint_lock"))
+        #expect(violations[0].kind == .sameLevel)
+        #expect(violations[0].lock?.name == "task queue")
     }
 
     @Test("JL_UNLOCK of a level 2 lock while holding a level 1 lock taken after it: reported on release")
     func safepointReleaseUnderLevelOneIsReported() throws {
         let module = CheckedMutex(declared: "jl_module_t.lock", options: [.safepoint])
         let permanent = CheckedMutex(declared: "gc_perm_lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             module.lock()
             permanent.lock()
             module.unlock()
             permanent.unlock()
         }
-        try #require(violations.count == 1)
-        #expect(violations[0].kind == .sameLevel)
-        #expect(
-            violations[0].message
-                == "same level: releasing jl_module_t.lock implicitly acquires safepoint_lock (level 1, option safepoint) while holding gc_perm_lock (level 1)"
-        )
-        #expect(violations[0].lock?.level == 2)
-        #expect(violations[0].held.map(\.name) == ["gc_perm_lock"])
+        #expect(findings.map(\.reason) == [Self.safepoint(releasing: true)])
+        try #require(findings.count == 1)
+        #expect(findings[0].lock?.name == "jl_module_t.lock")
+        #expect(findings[0].lock?.level == 2)
+        #expect(findings[0].held.map(\.name) == ["gc_perm_lock"])
     }
 
     @Test("the same out-of-order release with the _NOGC variant is silent")
@@ -125,45 +111,40 @@ struct CheckerImplicitAcquisitionTests {
         let permanent = CheckedMutex(declared: "gc_perm_lock")
         let withSafepoint = CheckedMutex(declared: "jl_module_t.lock", options: [.safepoint])
         let withoutSafepoint = CheckedMutex(declared: "jl_module_t.lock")
-        let jlLock = checkDeclaredRules {
+        let jlLock = declaredRuleFindings {
             permanent.lock()
             withSafepoint.lock()
             withSafepoint.unlock()
             permanent.unlock()
         }
-        let noGC = checkDeclaredRules {
+        let noGC = declaredRuleFindings {
             permanent.lock()
             withoutSafepoint.lock()
             withoutSafepoint.unlock()
             permanent.unlock()
         }
+        let inversion = Finding.Reason.lowerLevelHeld(
+            heldLevel: 1, level: 2, rootLevel: 7, lockHasExceptions: false)
         #expect(jlLock.map(\.kind) == [.levelInversion, .sameLevel, .sameLevel])
         #expect(
-            jlLock.map(\.message) == [
-                "level inversion: acquiring jl_module_t.lock (level 2) while holding gc_perm_lock (level 1)",
-                "same level: acquiring jl_module_t.lock implicitly acquires safepoint_lock (level 1, option safepoint) while holding gc_perm_lock (level 1)",
-                "same level: releasing jl_module_t.lock implicitly acquires safepoint_lock (level 1, option safepoint) while holding gc_perm_lock (level 1)",
+            jlLock.map(\.reason) == [
+                inversion, Self.safepoint(releasing: false), Self.safepoint(releasing: true),
             ])
-        #expect(
-            noGC.map(\.message) == [
-                "level inversion: acquiring jl_module_t.lock (level 2) while holding gc_perm_lock (level 1)"
-            ])
+        #expect(noGC.map(\.reason) == [inversion])
     }
 
     @Test("a safepoint lock taken while holding safepoint_lock itself would take it again: reported")
     func safepointWhileHoldingSafepointLockIsReported() throws {
         let safepoint = CheckedMutex(declared: "safepoint_lock")
         let taskQueue = CheckedMutex("task queue", options: [.safepoint])
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             safepoint.lock()
             taskQueue.lock()
             taskQueue.unlock()
             safepoint.unlock()
         }
-        try #require(violations.count == 2)
         #expect(
-            violations[0].message
-                == "same level: acquiring task queue implicitly acquires safepoint_lock (level 1, option safepoint) while holding safepoint_lock (level 1)"
-        )
+            findings.map(\.reason) == [Self.safepoint(releasing: false), Self.safepoint(releasing: true)])
+        #expect(findings.map { $0.conflicting?.name } == ["safepoint_lock", "safepoint_lock"])
     }
 }

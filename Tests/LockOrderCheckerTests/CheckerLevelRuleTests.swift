@@ -6,40 +6,34 @@ import Testing
 /// levels may be acquired. Each rule is broken once and kept once.
 @Suite("Declared levels", .serialized)
 struct CheckerLevelRuleTests {
-    static let levelRule3 =
-        "while a level 3 lock is held, only locks of a strictly lower level may be acquired"
-    static let leafWords =
-        "level 1 locks are leaves: no other declared lock may be acquired while one is held"
-    static let rootWords =
-        "level 7 locks are roots: they may be acquired only when no other declared lock is held"
-
     // MARK: Level inversion
 
     @Test("L3 then L5 (typecache_lock, jl_methtable_t.writelock) is a level inversion")
     func levelInversionReported() throws {
         // The same sequence the report-text tests read line by line.
-        let (violation, heldLine, acquiredLine) = try CheckerReportTextTests.levelInversion()
-        #expect(violation.kind == .levelInversion)
+        let typecache = CheckedMutex(declared: "typecache_lock")
+        let methodTable = CheckedMutex(declared: "jl_methtable_t.writelock")
+        var (heldLine, acquiredLine) = (0, 0)
+        let findings = declaredRuleFindings {
+            heldLine = #line + 1
+            typecache.lock()
+            acquiredLine = #line + 1
+            methodTable.lock()
+            methodTable.unlock()
+            typecache.unlock()
+        }
+        try #require(findings.count == 1)
+        let finding = findings[0]
+        #expect(finding.kind == .levelInversion)
         #expect(
-            violation.message
-                == "level inversion: acquiring jl_methtable_t.writelock (level 5) while holding typecache_lock (level 3)"
-        )
-        #expect(violation.lock?.name == "jl_methtable_t.writelock")
-        #expect(violation.lock?.level == 5)
-        #expect(violation.held.map(\.name) == ["typecache_lock"])
-        #expect(violation.held.map(\.level) == [3])
-        let file = "LockOrderCheckerTests/CheckerReportTextTests.swift"
-        #expect(violation.site == "\(file):\(acquiredLine)")
-        #expect(violation.held.first?.site == "\(file):\(heldLine)")
-        #expect(violation.rule == Self.levelRule3)
-        #expect(violation.exception == nil)
-        #expect(violation.missingGuard == nil)
-        #expect(
-            violation.hint
-                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
-        )
-        #expect(violation.count == 1)
-        #expect(reportLine(violation, startingWith: "  rule: ") == "  rule: \(Self.levelRule3)")
+            finding.reason == .lowerLevelHeld(heldLevel: 3, level: 5, rootLevel: 7, lockHasExceptions: false))
+        #expect(finding.lock?.name == "jl_methtable_t.writelock")
+        #expect(finding.lock?.level == 5)
+        #expect(finding.conflicting?.name == "typecache_lock")
+        #expect(finding.held.map(\.name) == ["typecache_lock"])
+        #expect(finding.held.map(\.level) == [3])
+        #expect(finding.site == "\(siteFile()):\(acquiredLine)")
+        #expect(finding.held.first?.site == "\(siteFile()):\(heldLine)")
     }
 
     @Test("L5 then L3 (jl_methtable_t.writelock, typecache_lock) keeps the level rule")
@@ -57,16 +51,15 @@ struct CheckerLevelRuleTests {
         let iolock = CheckedMutex(declared: "jl_uv_mutex")
         let permanent = CheckedMutex(declared: "gc_perm_lock")
         let module = CheckedMutex(declared: "jl_module_t.lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             iolock.withLock { permanent.withLock { module.withLock {} } }
         }
-        try #require(violations.count == 1)
-        #expect(violations[0].kind == .levelInversion)
+        try #require(findings.count == 1)
         #expect(
-            violations[0].message
-                == "level inversion: acquiring jl_module_t.lock (level 2) while holding gc_perm_lock (level 1)"
-        )
-        #expect(violations[0].held.map(\.name) == ["gc_perm_lock", "jl_uv_mutex"])
+            findings[0].reason
+                == .lowerLevelHeld(heldLevel: 1, level: 2, rootLevel: 7, lockHasExceptions: false))
+        #expect(findings[0].conflicting?.name == "gc_perm_lock")
+        #expect(findings[0].held.map(\.name) == ["gc_perm_lock", "jl_uv_mutex"])
     }
 
     // MARK: Same level
@@ -75,25 +68,18 @@ struct CheckerLevelRuleTests {
     func sameLevelReported() throws {
         let typecache = CheckedMutex(declared: "typecache_lock")
         let libmap = CheckedMutex(declared: "libmap_lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             typecache.withLock { libmap.withLock {} }
         }
-        try #require(violations.count == 1)
-        let violation = violations[0]
-        #expect(violation.kind == .sameLevel)
+        try #require(findings.count == 1)
+        #expect(findings[0].kind == .sameLevel)
         #expect(
-            violation.message
-                == "same level: acquiring libmap_lock (level 3) while holding typecache_lock (level 3)")
-        #expect(violation.lock?.name == "libmap_lock")
-        #expect(violation.lock?.level == 3)
-        #expect(violation.held.map(\.name) == ["typecache_lock"])
-        #expect(violation.rule == Self.levelRule3)
-        #expect(violation.exception == nil, "typecache_lock and libmap_lock have no exception")
-        #expect(violation.missingGuard == nil)
-        #expect(
-            violation.hint
-                == "do not hold two level 3 locks at once: release typecache_lock before acquiring libmap_lock, or declare an exception in the hierarchy"
-        )
+            findings[0].reason == .sameLevelHeld(level: 3, rootLevel: 7, exception: .none),
+            "typecache_lock and libmap_lock have no exception")
+        #expect(findings[0].lock?.name == "libmap_lock")
+        #expect(findings[0].lock?.level == 3)
+        #expect(findings[0].conflicting?.name == "typecache_lock")
+        #expect(findings[0].held.map(\.name) == ["typecache_lock"])
     }
 
     @Test("L3 then L2 (typecache_lock, jl_module_t.lock) keeps the level rule")
@@ -113,25 +99,17 @@ struct CheckerLevelRuleTests {
         let permanent = CheckedMutex(declared: "gc_perm_lock")
         let pages = CheckedMutex(declared: "gc_pages_lock")
         let module = CheckedMutex(declared: "jl_module_t.lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             permanent.withLock { module.withLock {} }
             permanent.withLock { pages.withLock {} }
         }
-        try #require(violations.count == 2)
-        let leafRule =
-            "while a level 1 lock is held, only locks of a strictly lower level may be acquired; \(Self.leafWords)"
-        #expect(violations[0].kind == .levelInversion)
         #expect(
-            violations[0].message
-                == "level inversion: acquiring jl_module_t.lock (level 2) while holding gc_perm_lock (level 1)"
-        )
-        #expect(violations[0].rule == leafRule)
-        #expect(violations[1].kind == .sameLevel)
-        #expect(
-            violations[1].message
-                == "same level: acquiring gc_pages_lock (level 1) while holding gc_perm_lock (level 1)")
-        #expect(violations[1].rule == leafRule)
-        #expect(reportLine(violations[1], startingWith: "  rule: ") == "  rule: \(leafRule)")
+            findings.map(\.reason) == [
+                .lowerLevelHeld(heldLevel: 1, level: 2, rootLevel: 7, lockHasExceptions: false),
+                .sameLevelHeld(level: 1, rootLevel: 7, exception: .none),
+            ])
+        #expect(findings.map { $0.lock?.name } == ["jl_module_t.lock", "gc_pages_lock"])
+        #expect(findings.map { $0.conflicting?.name } == ["gc_perm_lock", "gc_perm_lock"])
     }
 
     @Test("a level 1 lock taken last, under higher levels, is silent")
@@ -152,28 +130,21 @@ struct CheckerLevelRuleTests {
         let iolock = CheckedMutex(declared: "jl_uv_mutex")
         let precompile = CheckedMutex(declared: "precomp_statement_out_lock")
         let worldCounter = CheckedMutex(declared: "world_counter_lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             typecache.withLock { worldCounter.withLock {} }
             iolock.withLock { worldCounter.withLock {} }
             precompile.withLock { worldCounter.withLock {} }
         }
-        try #require(violations.count == 3)
-        #expect(violations.map(\.kind) == [.levelInversion, .levelInversion, .sameLevel])
         #expect(
-            violations.map(\.message) == [
-                "level inversion: acquiring world_counter_lock (level 7) while holding typecache_lock (level 3)",
-                "level inversion: acquiring world_counter_lock (level 7) while holding jl_uv_mutex (level 6)",
-                "same level: acquiring world_counter_lock (level 7) while holding precomp_statement_out_lock (level 7)",
+            findings.map(\.reason) == [
+                .lowerLevelHeld(heldLevel: 3, level: 7, rootLevel: 7, lockHasExceptions: false),
+                .lowerLevelHeld(heldLevel: 6, level: 7, rootLevel: 7, lockHasExceptions: false),
+                .sameLevelHeld(level: 7, rootLevel: 7, exception: .none),
             ])
-        #expect(violations[0].rule == "\(Self.levelRule3); \(Self.rootWords)")
         #expect(
-            violations[1].rule
-                == "while a level 6 lock is held, only locks of a strictly lower level may be acquired; \(Self.rootWords)"
-        )
-        #expect(
-            violations[2].rule
-                == "while a level 7 lock is held, only locks of a strictly lower level may be acquired; \(Self.rootWords)"
-        )
+            findings.map { $0.conflicting?.name } == [
+                "typecache_lock", "jl_uv_mutex", "precomp_statement_out_lock",
+            ])
     }
 
     @Test("world_counter_lock taken first, then every level downwards, is silent")
@@ -217,15 +188,14 @@ struct CheckerLevelRuleTests {
     func twoReentrantInstancesAreSameLevel() throws {
         let first = CheckedReentrantMutex(declared: "typecache_lock")
         let second = CheckedReentrantMutex(declared: "typecache_lock")
-        let violations = checkDeclaredRules {
+        let findings = declaredRuleFindings {
             first.withLock { second.withLock {} }
         }
-        try #require(violations.count == 1)
-        #expect(violations[0].kind == .sameLevel)
-        #expect(
-            violations[0].message
-                == "same level: acquiring typecache_lock (level 3) while holding typecache_lock (level 3)")
-        #expect(violations[0].lock?.kind == .reentrantMutex)
+        try #require(findings.count == 1)
+        #expect(findings[0].reason == .sameLevelHeld(level: 3, rootLevel: 7, exception: .none))
+        #expect(findings[0].lock?.name == "typecache_lock")
+        #expect(findings[0].conflicting?.name == "typecache_lock")
+        #expect(findings[0].lock?.kind == .reentrantMutex)
     }
 
     // MARK: Locks outside the hierarchy

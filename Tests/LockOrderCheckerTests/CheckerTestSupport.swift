@@ -20,3 +20,12 @@ func reportLines(_ violation: Violation) -> [String] {
 func reportLine(_ violation: Violation, startingWith prefix: String) -> String? {
     reportLines(violation).first { $0.hasPrefix(prefix) }
 }
+
+/// `checkDeclaredRules`, answering what each rule decided (its finding) rather than its report:
+/// rule tests assert decisions, and the words are asserted once, in FindingTextTests.
+func declaredRuleFindings(hierarchy: LockHierarchy = .julia, _ body: () throws -> Void) rethrows -> [Finding]
+{
+    try LockOrder.withCheckingFindings(hierarchy: hierarchy, learnsOrder: false, body).compactMap {
+        $0.finding
+    }
+}

@@ -97,9 +97,11 @@ extension LearnedOrderSnapshot {
     /// edge's, and each run's sighting is kept (up to `EdgeSighting.limit`). Violations are
     /// matched by kind and headline, their counts added. Runs are listed once each. This graph's
     /// instance classes (`transient`, named by per-run ids) and their edges are dropped first: a
-    /// later run cannot mean the same locks by those names.
-    public func merging(_ newer: LearnedOrderSnapshot) -> LearnedOrderSnapshot {
-        var merged = self.droppingTransientClasses()
+    /// later run cannot mean the same locks by those names (unless `droppingTransient` is false:
+    /// two graphs of one process, whose instance names are the same locks).
+    public func merging(_ newer: LearnedOrderSnapshot, droppingTransient: Bool = true) -> LearnedOrderSnapshot
+    {
+        var merged = droppingTransient ? self.droppingTransientClasses() : self
         var classIndex: [String: Int] = [:]
         for (index, lockClass) in merged.classes.enumerated() { classIndex[lockClass.name] = index }
         for lockClass in newer.classes {

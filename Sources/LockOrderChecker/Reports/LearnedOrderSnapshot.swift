@@ -76,8 +76,13 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
 }
 
 extension CheckerTables {
-    /// The learned graph in its file form.
-    func learnedOrderSnapshot() -> LearnedOrderSnapshot {
+    /// The learned graph in its file form: the process's own (`learned`, the reporter's
+    /// violations), or a checked test's (`order` and `violations` given, see
+    /// `LockOrder.keepForOutputFiles`).
+    func learnedOrderSnapshot(order: ClassOrderGraph? = nil, violations kept: [Violation]? = nil)
+        -> LearnedOrderSnapshot
+    {
+        let learned = order ?? self.learned
         var classNames = Set<String>()
         var classes: [LearnedOrderSnapshot.LockClassNode] = []
         func addClass(_ classID: UInt32) -> String {
@@ -106,10 +111,13 @@ extension CheckerTables {
         }
         // Declared classes in use belong in the picture even without an edge: a level
         // violation names them, and it adds no edge.
-        for (classID, record) in registry.records.enumerated() where record.live && record.declared != nil {
-            _ = addClass(UInt32(classID))
+        if order == nil {
+            for (classID, record) in registry.records.enumerated() where record.live && record.declared != nil
+            {
+                _ = addClass(UInt32(classID))
+            }
         }
-        let violations = reporter.distinct.compactMap { $0 }.map { violation in
+        let violations = (kept ?? reporter.distinct.compactMap { $0 }).map { violation in
             LearnedOrderSnapshot.ReportedViolation(
                 kind: violation.kind, message: violation.message, count: violation.count,
                 cycle: violation.cycle?.map { [$0.from, $0.to] })
@@ -131,7 +139,11 @@ extension CheckerState {
     /// Merges this run's graph into the graph file (`OutputFiles.mergeGraphFile`: under a file
     /// lock, then an atomic rename); a problem is one line on stderr.
     func writeGraphFile(to path: String) {
-        let (file, reportFile) = tables.withLock { ($0.learnedOrderSnapshot(), $0.configuration.reportFile) }
+        let (own, fromTests, reportFile) = tables.withLock {
+            ($0.learnedOrderSnapshot(), $0.keptFromSessions, $0.configuration.reportFile)
+        }
+        // What checked tests kept (their sessions' order), then the process's own.
+        let file = fromTests?.merging(own, droppingTransient: false) ?? own
         for line in OutputFiles.mergeGraphFile(
             path: path, run: file.stamped(run: .current()), reportFile: reportFile)
         {

@@ -16,6 +16,9 @@ struct CheckerTables {
     var configuration = Configuration()
     /// The most recent violations are also collected here while a test checks (`withChecking`).
     var isCollecting = false
+    /// What checked tests kept for LOCKORDER_GRAPH_FILE (`LockOrder.keepForOutputFiles`), by
+    /// class name: their sessions' order is not the process's, and is merged in at exit.
+    var keptFromSessions: LearnedOrderSnapshot?
     /// Whether the process-exit hook is installed (once per process).
     var exitHooksInstalled = false
 

@@ -1,0 +1,281 @@
+import Testing
+
+@testable import LockOrderChecker
+
+/// The words of every finding, exactly: the one place where report sentences are asserted
+/// (rule tests assert decisions, through `LockOrder.withCheckingFindings`). Findings are built
+/// by hand here, so a change of wording fails these tests and only these.
+@Suite("The words of findings")
+struct FindingTextTests {
+    static let levelRule3 =
+        "while a level 3 lock is held, only locks of a strictly lower level may be acquired"
+    static let leafWords =
+        "level 1 locks are leaves: no other declared lock may be acquired while one is held"
+    static let rootWords =
+        "level 7 locks are roots: they may be acquired only when no other declared lock is held"
+
+    static func lock(
+        _ name: String, level: Int? = nil, kind: LockKind = .mutex, orderKey: UInt64? = nil
+    ) -> LockSnapshot {
+        LockSnapshot(
+            name: name, className: name, level: level, kind: kind, declaredKind: nil, mode: .exclusive,
+            orderKey: orderKey, site: "Here.swift:1", tryLock: false)
+    }
+
+    static func words(
+        _ reason: Finding.Reason, lock: LockSnapshot? = nil, conflicting: LockSnapshot? = nil,
+        held: [LockSnapshot] = []
+    ) -> FindingText {
+        FindingText(
+            Finding(
+                reason: reason, lock: lock, conflicting: conflicting, held: held, classIDs: [],
+                site: "Here.swift:2"))
+    }
+
+    // MARK: The level rule (R9)
+
+    @Test("a level inversion: headline, rule, hint, and no exception line unless the lock has exceptions")
+    func levelInversion() {
+        let text = Self.words(
+            .lowerLevelHeld(heldLevel: 3, level: 5, rootLevel: 7, lockHasExceptions: false),
+            lock: Self.lock("jl_methtable_t.writelock", level: 5),
+            conflicting: Self.lock("typecache_lock", level: 3))
+        #expect(
+            text.message
+                == "level inversion: acquiring jl_methtable_t.writelock (level 5) while holding typecache_lock (level 3)"
+        )
+        #expect(text.rule == Self.levelRule3)
+        #expect(text.exception == nil)
+        #expect(text.missingGuard == nil)
+        #expect(
+            text.hint
+                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
+        )
+        let withExceptions = Self.words(
+            .lowerLevelHeld(heldLevel: 3, level: 5, rootLevel: 7, lockHasExceptions: true),
+            lock: Self.lock("a", level: 5), conflicting: Self.lock("b", level: 3))
+        #expect(
+            withExceptions.exception
+                == "exceptions in the hierarchy cover locks of equal level only, never a higher level")
+    }
+
+    @Test("the level rule says what leaves (level 1) and roots (the highest level) mean")
+    func leavesAndRoots() {
+        #expect(
+            FindingText.levelRule(heldLevel: 1, acquiring: 2, rootLevel: 7)
+                == "while a level 1 lock is held, only locks of a strictly lower level may be acquired; \(Self.leafWords)"
+        )
+        #expect(
+            FindingText.levelRule(heldLevel: 3, acquiring: 7, rootLevel: 7)
+                == "\(Self.levelRule3); \(Self.rootWords)")
+        #expect(
+            FindingText.levelRule(heldLevel: 2, acquiring: 9, rootLevel: 9)
+                == "while a level 2 lock is held, only locks of a strictly lower level may be acquired; level 9 locks are roots: they may be acquired only when no other declared lock is held"
+        )
+    }
+
+    // MARK: Same level and the exceptions (R15 to R17)
+
+    @Test("a same-level acquisition that no exception names")
+    func sameLevel() {
+        let text = Self.words(
+            .sameLevelHeld(level: 3, rootLevel: 7, exception: .none),
+            lock: Self.lock("libmap_lock", level: 3), conflicting: Self.lock("typecache_lock", level: 3))
+        #expect(
+            text.message
+                == "same level: acquiring libmap_lock (level 3) while holding typecache_lock (level 3)")
+        #expect(text.rule == Self.levelRule3)
+        #expect(text.exception == nil)
+        #expect(
+            text.hint
+                == "do not hold two level 3 locks at once: release typecache_lock before acquiring libmap_lock, or declare an exception in the hierarchy"
+        )
+    }
+
+    @Test(
+        "a guarded same-level exception whose guard is not held: the exception, the missing guard, the hint")
+    func guardNotHeld() {
+        let method = Self.lock("jl_method_t.writelock", level: 3)
+        let text = Self.words(
+            .sameLevelHeld(
+                level: 3, rootLevel: 7,
+                exception: .guardNotHeld(
+                    exception: "guarded same level (world_counter_lock)", lockName: "jl_method_t.writelock",
+                    guardName: "world_counter_lock")),
+            lock: method, conflicting: method)
+        #expect(
+            text.message
+                == "same level: acquiring jl_method_t.writelock (level 3) while holding jl_method_t.writelock (level 3)"
+        )
+        #expect(
+            text.exception
+                == "guarded same level (world_counter_lock): several jl_method_t.writelock locks may be held at once only while world_counter_lock is held; world_counter_lock is not held"
+        )
+        #expect(text.missingGuard == "world_counter_lock")
+        #expect(text.hint == "acquire world_counter_lock before taking several jl_method_t.writelock locks")
+    }
+
+    @Test("an exception for several locks of one class says it does not cover another class")
+    func exceptionCoversOneClassOnly() {
+        let text = Self.words(
+            .sameLevelHeld(
+                level: 3, rootLevel: 7,
+                exception: .coversOneClassOnly(
+                    exception: "guarded same level (world_counter_lock)", lockName: "jl_method_t.writelock")),
+            lock: Self.lock("jl_method_t.writelock", level: 3),
+            conflicting: Self.lock("typecache_lock", level: 3))
+        #expect(
+            text.exception
+                == "guarded same level (world_counter_lock) covers several jl_method_t.writelock locks only, not jl_method_t.writelock with typecache_lock"
+        )
+        #expect(text.missingGuard == nil)
+    }
+
+    @Test("an instance-order exception: the keys in the headline, why the order breaks, the hint")
+    func instanceOrder() {
+        let context = "orc::ThreadSafeContext"
+        func words(orderKey: UInt64?, heldKey: UInt64?) -> FindingText {
+            Self.words(
+                .sameLevelHeld(
+                    level: 6, rootLevel: 7,
+                    exception: .orderKeysNotIncreasing(
+                        exception: "instance order", lockName: context, orderKey: orderKey, heldKey: heldKey)),
+                lock: Self.lock(context, level: 6, orderKey: orderKey),
+                conflicting: Self.lock(context, level: 6, orderKey: heldKey))
+        }
+        let decreasing = words(orderKey: 1, heldKey: 2)
+        #expect(
+            decreasing.message
+                == "instance order: acquiring orc::ThreadSafeContext (level 6, order key 1) while holding orc::ThreadSafeContext (level 6, order key 2)"
+        )
+        #expect(
+            decreasing.exception
+                == "instance order: several orc::ThreadSafeContext locks may be held at once only when acquired in increasing order key; order key 1 is acquired after order key 2"
+        )
+        #expect(
+            decreasing.hint
+                == "acquire orc::ThreadSafeContext locks in the order their order keys give (the order they were borrowed from the pool)"
+        )
+        #expect(
+            words(orderKey: nil, heldKey: 2).exception?.hasSuffix(
+                "; the lock being acquired has no order key") == true)
+        #expect(
+            words(orderKey: 1, heldKey: nil).exception?.hasSuffix("; the held lock has no order key") == true)
+        #expect(words(orderKey: nil, heldKey: 2).message.contains("(level 6, order key none) while holding"))
+    }
+
+    // MARK: Implicit acquisitions (R12) and forbidden operations (R13)
+
+    @Test("an implicit acquisition, at acquisition and at release")
+    func implicitAcquisition() {
+        let leafRule =
+            "while a level 1 lock is held, only locks of a strictly lower level may be acquired; \(Self.leafWords)"
+        for releasing in [false, true] {
+            let verb = releasing ? "releasing" : "acquiring"
+            let text = Self.words(
+                .implicitAcquisition(
+                    option: "safepoint", implicitLock: "safepoint_lock", implicitLevel: 1, heldLevel: 1,
+                    rootLevel: 7,
+                    releasing: releasing),
+                lock: Self.lock("task queue"), conflicting: Self.lock("gc_perm_lock", level: 1))
+            #expect(
+                text.message
+                    == "same level: \(verb) task queue implicitly acquires safepoint_lock (level 1, option safepoint) while holding gc_perm_lock (level 1)"
+            )
+            #expect(
+                text.rule
+                    == "\(leafRule); \(verb) a lock with the safepoint option also acquires safepoint_lock")
+            #expect(
+                text.hint
+                    == "use a variant of task queue without the safepoint option (like JL_LOCK_NOGC), or release gc_perm_lock first"
+            )
+        }
+    }
+
+    @Test("a forbidden operation names the operation, the selector and the hierarchy's reason")
+    func forbiddenOperation() {
+        let rule = ForbiddenOperation(
+            operation: .io, whileHolding: .listedBefore("jl_uv_mutex"),
+            reason: "I/O while holding a lock listed above the iolock (jl_uv_mutex) may deadlock")
+        let text = Self.words(.forbiddenOperation(rule), conflicting: Self.lock("typecache_lock", level: 3))
+        #expect(text.message == "forbidden operation: io while holding typecache_lock (level 3)")
+        #expect(text.operation == "io")
+        #expect(
+            text.rule
+                == "io is forbidden while holding any lock listed before jl_uv_mutex: I/O while holding a lock listed above the iolock (jl_uv_mutex) may deadlock"
+        )
+        #expect(
+            text.hint == "release typecache_lock before the io, or move the io to where no such lock is held")
+    }
+
+    // MARK: One lock misused (R4 to R7)
+
+    @Test("a self-deadlock, for a mutex and for each pair of read-write modes")
+    func reacquired() {
+        let mutex = Self.words(
+            .reacquired(kind: .mutex, heldShared: false, mode: .exclusive), lock: Self.lock("cache"))
+        #expect(
+            mutex.message
+                == "self deadlock: acquiring cache, which this thread already holds (Mutex is not reentrant)")
+        #expect(mutex.hint == "release cache before acquiring it again, or make it a reentrant lock")
+        let upgrade = Self.words(
+            .reacquired(kind: .readerPreferringRWLock, heldShared: true, mode: .exclusive),
+            lock: Self.lock("table"))
+        #expect(
+            upgrade.message
+                == "self deadlock: acquiring table exclusive while this thread holds it shared (an upgrade waits for itself)"
+        )
+        let readUnderWrite = Self.words(
+            .reacquired(kind: .writerPreferringRWLock, heldShared: false, mode: .shared),
+            lock: Self.lock("table"))
+        #expect(
+            readUnderWrite.hint == "the write lock already allows reading: do not take the read lock again")
+        let reread = Self.words(
+            .reacquired(kind: .writerPreferringRWLock, heldShared: true, mode: .shared),
+            lock: Self.lock("table"))
+        #expect(reread.hint == "do not re-take the read lock, or make table reader-preferring")
+    }
+
+    @Test("a release without holding, destroyed while held, held at exit")
+    func oneLockMisused() {
+        #expect(
+            Self.words(.releasedWithoutHolding(heldByAnotherThread: true), lock: Self.lock("cache")).message
+                == "unlock not owner: releasing cache, which another thread holds")
+        #expect(
+            Self.words(.releasedWithoutHolding(heldByAnotherThread: false), lock: Self.lock("cache")).message
+                == "unlock not held: releasing cache, which this thread does not hold")
+        #expect(
+            Self.words(.destroyedWhileHeld(byThisThread: false), lock: Self.lock("cache")).message
+                == "destroyed while held: cache was destroyed while another thread holds it")
+        let atExit = Self.words(.heldAtExit(untracked: 2), held: [Self.lock("a"), Self.lock("b")])
+        #expect(
+            atExit.message
+                == "held at exit: the thread ended holding 4 locks: a, b and 2 more past the held stack's capacity"
+        )
+        #expect(
+            atExit.hint
+                == "release a, b before the thread returns (withLock releases on every exit, including a throw)"
+        )
+    }
+
+    // MARK: The learned order (R10)
+
+    @Test("an order cycle names the path and the classes to order")
+    func orderCycle() {
+        let text = Self.words(
+            .orderCycle(classPath: ["A", "B", "A"], edges: []), lock: Self.lock("B"),
+            conflicting: Self.lock("A"))
+        #expect(
+            text.message
+                == "order cycle: acquiring B while holding A closes the cycle A -> B -> A (a potential deadlock)"
+        )
+        #expect(
+            text.rule
+                == "locks must be acquired in one global order; B was seen acquired before A elsewhere, and here it is acquired after"
+        )
+        #expect(
+            text.hint
+                == "pick one order for A, B and acquire them in it everywhere, or declare their levels in a hierarchy"
+        )
+    }
+}
