@@ -3,9 +3,10 @@ import LockOrderChecker
 import LockOrderTestSupport
 import Testing
 
-/// `lockorder sarif` on the JSON lines of real runs. The SARIF 2.1.0 schema itself is not
-/// vendored here (its licence could not be checked from this machine), so `SarifShape` checks
-/// what the schema requires of every object lockorder writes, by hand; see docs/report-format.md.
+/// `lockorder sarif` on the JSON lines of real runs, validated against the SARIF 2.1.0 schema
+/// vendored in Tests/SarifSchema (with its provenance and licence) by `JSONSchemaValidator`;
+/// `SarifShape` adds what the schema cannot say (ruleIndex pointing at the rule of ruleId,
+/// declared uriBaseIds, unique location ids).
 @Suite("lockorder sarif, end to end", .serialized)
 struct SarifEndToEndTests {
     static let tool = lockorderBinary()
@@ -27,6 +28,9 @@ struct SarifEndToEndTests {
         }
         let result = runChildProcess(tool, arguments: ["sarif", "--source-root", packageRoot, reports])
         try #require(result.status == 0, "\(result.standardError)")
+        let schemaErrors = try schemaValidator().errors(
+            in: JSONValue.parse(Array(result.standardOutput.utf8)))
+        #expect(schemaErrors.isEmpty, "SARIF 2.1.0 schema: \(schemaErrors.prefix(10))")
         let log = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         let lines = String(decoding: readFileBytes(reports) ?? [], as: UTF8.self).split(separator: "\n")
@@ -106,6 +110,86 @@ struct SarifEndToEndTests {
             let region = (location["physicalLocation"] as? [String: Any])?["region"] as? [String: Any]
             #expect((region?["startColumn"] as? Int ?? 0) >= 1)
         }
+    }
+
+    /// A validator for the vendored SARIF 2.1.0 schema.
+    static func schemaValidator() throws -> JSONSchemaValidator {
+        let path = packageRoot + "/Tests/SarifSchema/sarif-schema-2.1.0.json"
+        let bytes = try #require(FileManager.default.contents(atPath: path), "no schema at \(path)")
+        return JSONSchemaValidator(root: try JSONValue.parse(Array(bytes)))
+    }
+
+    @Test("The validator knows every keyword the vendored schema uses")
+    func validatorCoversTheSchema() throws {
+        let schema = try Self.schemaValidator().root
+        var unknown = Set<String>()
+        func walk(_ node: JSONValue, keysAreNames: Bool) {
+            switch node {
+            case .object(let members):
+                for (key, value) in members {
+                    if !keysAreNames && !JSONSchemaValidator.known.contains(key)
+                        && !JSONSchemaValidator.annotations.contains(key)
+                    {
+                        unknown.insert(key)
+                    }
+                    let namesBelow = !keysAreNames && (key == "properties" || key == "definitions")
+                    walk(value, keysAreNames: namesBelow)
+                }
+            case .array(let items): for item in items { walk(item, keysAreNames: false) }
+            default: break
+            }
+        }
+        walk(schema, keysAreNames: false)
+        #expect(unknown.isEmpty, "\(unknown.sorted())")
+        #expect(
+            schema["title"] == .string("Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"))
+    }
+
+    @Test("The schema refuses broken logs, each for its own reason")
+    func schemaRefusesBrokenLogs() throws {
+        let validator = try Self.schemaValidator()
+        func errors(_ text: String) throws -> [String] {
+            validator.errors(in: try JSONValue.parse(Array(text.utf8)))
+        }
+        let driver = #"{"name":"lockorder","rules":[{"id":"order_cycle"}]}"#
+        func log(result: String) -> String {
+            #"{"version":"2.1.0","runs":[{"tool":{"driver":\#(driver)},"results":[\#(result)]}]}"#
+        }
+        let good =
+            #"{"ruleId":"order_cycle","ruleIndex":0,"level":"error","message":{"text":"m"},"#
+            + #""locations":[{"physicalLocation":{"artifactLocation":{"uri":"Sources/A.swift"},"#
+            + #""region":{"startLine":3}}}]}"#
+        #expect(try errors(log(result: good)) == [])
+        #expect(try errors(#"{"runs":[]}"#) == ["$: required property 'version' is missing"])
+        #expect(
+            try errors(#"{"version":"2.0.0","runs":[]}"#) == [
+                #"$.version: "2.0.0" is not one of the allowed values"#
+            ])
+        let badLevel = good.replacingOccurrences(of: #""error""#, with: #""fatal""#)
+        #expect(
+            try errors(log(result: badLevel)) == [
+                #"$.runs[0].results[0].level: "fatal" is not one of the allowed values"#
+            ])
+        let badLine = good.replacingOccurrences(of: #""startLine":3"#, with: #""startLine":0"#)
+        #expect(
+            try errors(log(result: badLine)) == [
+                "$.runs[0].results[0].locations[0].physicalLocation.region.startLine: 0.0 is below the minimum 1.0"
+            ])
+        let extra = good.replacingOccurrences(of: #""ruleIndex":0"#, with: #""ruleIndex":0,"severity":1"#)
+        #expect(
+            try errors(log(result: extra)) == [
+                "$.runs[0].results[0]: property 'severity' is not allowed here"
+            ])
+        let badIndex = good.replacingOccurrences(of: #""ruleIndex":0"#, with: #""ruleIndex":"0""#)
+        #expect(
+            try errors(log(result: badIndex)) == [
+                "$.runs[0].results[0].ruleIndex: expected integer, found string"
+            ])
+        let noMessage = good.replacingOccurrences(of: #""message":{"text":"m"},"#, with: "")
+        #expect(
+            try errors(log(result: noMessage)) == [
+                "$.runs[0].results[0]: required property 'message' is missing"
+            ])
     }
 
     @Test("A line that is not a report: one line, exit status 2, nothing on stdout")
