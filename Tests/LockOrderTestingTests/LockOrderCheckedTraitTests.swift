@@ -1,5 +1,6 @@
 import LockCore
 import LockOrderChecker
+import LockOrderTestSupport
 import LockOrderTesting
 import Synchronization
 import Testing
@@ -242,4 +243,28 @@ func abba(_ prefix: String, line: UInt = #line) {
     let b = CheckedMutex(prefix + ".B", line: line * 2 + 1)
     nest(a, b)
     nest(b, a)
+}
+
+/// Sessions are process-wide (docs/testing.md, "Parallel tests"): what another thread does while
+/// a checked test runs is checked and recorded in that test.
+@Suite("Checked tests and other threads", .serialized)
+struct CheckedTestsAndOtherThreads {
+    @Test("A cycle made by another thread during a checked test is recorded in that test")
+    func otherThreadsViolationIsRecordedInTheCheckedTest() async throws {
+        let recorded = Mutex<[String]>([])
+        try await withKnownIssue {
+            try await LockOrderCheckedTrait.lockOrderChecked.provideScope(
+                for: Test.current!, testCase: Test.Case.current
+            ) {
+                TestThread.runAndWait { abba("OtherThread") }
+            }
+        } matching: { issue in
+            recorded.withLock { $0.append(issue.comments.map(\.rawValue).joined()) }
+            return true
+        }
+        let texts = recorded.withLock { $0 }
+        #expect(texts.count == 1)
+        #expect(texts.first?.hasPrefix("lock-order violation (order_cycle): ") == true)
+        #expect(texts.first?.contains("OtherThread.A") == true)
+    }
 }

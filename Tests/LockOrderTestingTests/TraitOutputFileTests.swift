@@ -24,10 +24,16 @@ struct TraitOutputFileTests {
     }
 
     /// Runs the child suite `name` (its suite enables itself on LOCKORDER_TRAIT_CHILD=name).
-    static func runChildSuite(_ name: String) throws -> Run {
-        let folder = NSTemporaryDirectory() + "lockorder-trait-outputs-\(getpid())-\(name)"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    static func runChildSuite(
+        _ name: String, environment extra: [String: String] = [:], keepFolder: String? = nil
+    )
+        throws -> Run
+    {
+        let folder = keepFolder ?? NSTemporaryDirectory() + "lockorder-trait-outputs-\(getpid())-\(name)"
+        if keepFolder == nil {
+            try? FileManager.default.removeItem(atPath: folder)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         try #require(count > 0)
@@ -38,7 +44,7 @@ struct TraitOutputFileTests {
                 "LOCKORDER_TRAIT_CHILD": name, "LOCKORDER_CHECK": "1",
                 "LOCKORDER_GRAPH_FILE": "\(folder)/graph.json",
                 "LOCKORDER_REPORT_FILE": "\(folder)/reports.jsonl",
-            ])
+            ].merging(extra) { $1 })
         let output = result.standardOutput + result.standardError
         let bytes = try #require(
             FileManager.default.contents(atPath: "\(folder)/graph.json").map(Array.init),
@@ -100,6 +106,46 @@ struct TraitOutputFileTests {
         #expect(run.graph.violations.isEmpty)
         #expect(run.reportKinds.isEmpty)
     }
+}
+
+extension TraitOutputFileTests {
+    @Test(
+        "With LOCKORDER_GRAPH_BASELINE, a checked test that inverts an earlier run's order fails, marked as such"
+    )
+    func baselineInsideCheckedTests() throws {
+        let first = try Self.runChildSuite("BaselineFirstChildSuite")
+        defer { try? FileManager.default.removeItem(atPath: first.folder) }
+        #expect(first.status == 0, "\(first.output)")
+        #expect(Self.edges(first.graph, prefix: "Baseline") == ["BaselineLocks.A -> BaselineLocks.B x1"])
+        // The second run, with the first run's file as its baseline, writes a file of its own.
+        try FileManager.default.moveItem(
+            atPath: "\(first.folder)/graph.json", toPath: "\(first.folder)/baseline.json")
+        let second = try Self.runChildSuite(
+            "BaselineSecondChildSuite",
+            environment: ["LOCKORDER_GRAPH_BASELINE": "\(first.folder)/baseline.json"],
+            keepFolder: first.folder)
+        #expect(second.status == 1, "\(second.output)")
+        #expect(second.output.contains("Test invertsTheEarlierOrder() failed"), "\(second.output)")
+        #expect(second.output.contains("order cycle with an earlier run"), "\(second.output)")
+    }
+}
+
+/// Locks shared by the two baseline child suites: the same classes (creation sites) in both runs.
+enum BaselineLocks {
+    static let a = CheckedMutex("BaselineLocks.A")
+    static let b = CheckedMutex("BaselineLocks.B")
+}
+
+/// Run by `TraitOutputFileTests` as a child: learns A -> B.
+@Suite(.lockOrderChecked, .enabled(if: isTraitChild("BaselineFirstChildSuite")))
+struct BaselineFirstChildSuite {
+    @Test func learnsTheOrder() { nest(BaselineLocks.a, BaselineLocks.b) }
+}
+
+/// Run by `TraitOutputFileTests` as a child, with the first run's graph as the baseline: B -> A.
+@Suite(.lockOrderChecked, .enabled(if: isTraitChild("BaselineSecondChildSuite")))
+struct BaselineSecondChildSuite {
+    @Test func invertsTheEarlierOrder() { nest(BaselineLocks.b, BaselineLocks.a) }
 }
 
 /// Whether this process is the child run of `name` (skipped in the ordinary test run).
