@@ -64,6 +64,20 @@ struct CheckerReportTextTests {
         )
     }
 
+    @Test("a violation's description is one paragraph: kind, locks, sites; the full report stays in text")
+    func descriptionIsOneParagraph() throws {
+        let (violation, heldLine, acquiredLine) = try Self.levelInversion()
+        let file = siteFile()
+        #expect(
+            violation.description
+                == "level_inversion: level inversion: acquiring jl_methtable_t.writelock (level 5) while holding "
+                + "typecache_lock (level 3); at \(file):\(acquiredLine) on \(violation.thread); holding "
+                + "typecache_lock (acquired at \(file):\(heldLine))")
+        #expect(!violation.description.contains("\n"))
+        #expect("\([violation])" == "[\(violation.description)]", "what a failed #expect prints")
+        #expect(violation.text.contains("backtrace:"))
+    }
+
     @Test("the same report as a JSON line: every field, and no field that does not apply")
     func levelInversionJSONLine() throws {
         let (violation, heldLine, acquiredLine) = try Self.levelInversion()

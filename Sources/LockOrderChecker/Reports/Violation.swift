@@ -1,5 +1,5 @@
 /// One distinct violation, as printed on stderr, written as a JSON line and returned to tests.
-public struct Violation: Sendable, Hashable, Codable {
+public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Which rule was broken.
     public let kind: ViolationKind
     /// The headline without the `lockorder: ` prefix, e.g. `level inversion: acquiring X (level
@@ -38,6 +38,23 @@ public struct Violation: Sendable, Hashable, Codable {
 
     /// The report as a person reads it on stderr (several lines, ending with a newline).
     public var text: String { ViolationText.format(self) }
+
+    /// The violation in one paragraph (kind, locks, sites), for a failed test's message:
+    /// `#expect(violations.isEmpty, "\(violations)")` prints this; `text` is the full report.
+    public var description: String {
+        var parts = ["\(kind.rawValue): \(message)", "at \(site) on \(thread)"]
+        if !held.isEmpty {
+            parts.append(
+                "holding " + held.map { "\($0.name) (acquired at \($0.site ?? "?"))" }.joined(separator: ", ")
+            )
+        }
+        if let cycle, !cycle.isEmpty {
+            parts.append(
+                "cycle " + cycle.map { "\($0.from) -> \($0.to) at \($0.acquiredAt)" }.joined(separator: ", "))
+        }
+        if count > 1 { parts.append("\(count) times") }
+        return parts.joined(separator: "; ")
+    }
 }
 
 /// One edge of a learned-order cycle, with the evidence of where it was first seen.
