@@ -59,4 +59,59 @@ struct BlockingStandardErrorTests {
         let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(standardError.contains("drained all\n"), "\(standardError.suffix(300))")
     }
+
+    @Test(
+        "the watchdog's report larger than the pipe, drained by a thread that takes checked locks: no deadlock"
+    )
+    func watchdogReportDrainedByCheckedThread() async {
+        let result = await #expect(
+            processExitsWith: .success, observing: [\.standardErrorContent],
+            "the watchdog wrote while holding the slow-path lock that the draining thread needs (SIGALRM after 20 s)"
+        ) {
+            endProcessIfStillRunning(afterSeconds: 20)
+            setenv("LOCKORDER_CHECK", "report", 1)
+            setenv("LOCKORDER_WATCHDOG", "0.05", 1)
+            setenv("LOCKORDER_WAIT_WARN", "0.2", 1)
+            unsetenv("LOCKORDER_REPORT_FILE")
+            unsetenv("LOCKORDER_GRAPH_FILE")
+            let savedError = dup(2)
+            var ends: [Int32] = [0, 0]
+            _ = pipe(&ends)
+            _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ: a one-page pipe
+            dup2(ends[1], 2)
+            close(ends[1])
+            let readEnd = ends[0]
+            let received = Atomic<Int>(0)
+            // A long wait whose report is about 60 KB: the lock's long name is in several lines.
+            let contended = CheckedMutex(String(repeating: "w", count: 20_000))
+            contended.lock()
+            let waiter = TestThread { contended.withLock {} }
+            let drainer = TestThread {
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                var text: [UInt8] = []
+                while true {
+                    let count = read(readEnd, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    text += buffer[0..<count]
+                    received.store(text.count, ordering: .relaxed)
+                    // Between reads, a new chain: the slow path, which takes the slow-path
+                    // lock, held by the watchdog if it writes under it.
+                    checkerSlowPathRound()
+                    // The hint names the lock too: read until its line is whole.
+                    let lines = String(decoding: text, as: UTF8.self).split(
+                        separator: "\n", omittingEmptySubsequences: false)
+                    if lines.dropLast().contains(where: { $0.hasPrefix("  hint: ") }) { break }
+                }
+            }
+            drainer.join()
+            contended.unlock()
+            waiter.join()
+            dup2(savedError, 2)
+            let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"
+            _ = line.withCString { write(2, $0, strlen($0)) }
+            exit(0)
+        }
+        let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(standardError.contains("drained all\n"), "\(standardError.suffix(300))")
+    }
 }

@@ -148,14 +148,19 @@ struct WatchdogRounds {
             return
         }
         // Reports are made only while no other report is printing: the watchdog never waits.
-        let reported = SlowPathLock.withLockIfFree { () -> Bool in
-            for cycle in toReport {
-                CheckerState.shared.reportDeadlock(cycle, holders: holders)
+        // Marked before the lock is taken, as every slow path (R26): the reports' text is
+        // queued and written when the outermost mark ends, after the lock is released, so a
+        // stderr that blocks stalls the watchdog alone, never a thread that needs the lock.
+        let reported = CheckerMark.inside {
+            SlowPathLock.withLockIfFree { () -> Bool in
+                for cycle in toReport {
+                    CheckerState.shared.reportDeadlock(cycle, holders: holders)
+                }
+                for wait in longWaits {
+                    CheckerState.shared.reportLongWait(wait, now: now, holders: holders)
+                }
+                return true
             }
-            for wait in longWaits {
-                CheckerState.shared.reportLongWait(wait, now: now, holders: holders)
-            }
-            return true
         }
         if reported == true {
             for cycle in toReport { reportedCycles.insert(cycle.map(\.waitID).sorted()) }
