@@ -17,6 +17,14 @@ final class CheckerState: @unchecked Sendable {
 
     /// The tables every rule reads and writes, reachable only with their lock held.
     let tables = LockedBox(CheckerTables())
+
+    private init() {
+        // Before any thread can take the tables' lock: registration takes it without
+        // configuring the checker, so installing the fork handlers at configuration left a
+        // window in which a fork copied the lock held by another thread (the interposer's
+        // fork scenario hung one run in fifteen).
+        ForkHandlers.installOnce()
+    }
     private let nextLockID = AtomicCounter()
 
     // MARK: Registration
