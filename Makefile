@@ -4,7 +4,7 @@ SWIFT ?= swift
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: demo test lint bench bench-tsan dependencies
+.PHONY: demo test lint bench bench-instructions bench-tsan dependencies
 
 dependencies:
 	@./scripts/ensure-libunwind.sh
@@ -37,6 +37,9 @@ bench: dependencies
 ## The ThreadSanitizer comparison: the nested workload of `make bench` on raw pthread mutexes,
 ## built with the toolchain's -sanitize=thread (its own scratch folder) and run with lock-order
 ## reports enabled. Compare its ns/op with the raw nested row of `make bench`.
+bench-instructions: dependencies
+	./scripts/bench-instructions.sh
+
 bench-tsan: dependencies
 	$(SWIFT) build -c release --sanitize=thread --product lockorder-bench --scratch-path .build-tsan
 	TSAN_OPTIONS=ignore_noninstrumented_modules=0 .build-tsan/release/lockorder-bench --nested-raw-only

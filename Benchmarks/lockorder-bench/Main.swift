@@ -17,10 +17,29 @@ enum LockOrderBench {
             print("nested raw pthread: \(format(raw.median)) ns (median of \(raw.samples.count))")
             return
         }
+        if let name = options.instructionsVariant {
+            InstructionCounts.runOne(name, options)
+            return
+        }
+        if options.isLaunchChild {
+            let counter = Counter()
+            let results = InterleavedRounds.measure(
+                InterleavedRounds.variants(counter), rounds: options.rounds, operations: options.operations)
+            blackHole(counter.value)
+            for line in InterleavedRounds.machineLines(results) { print(line) }
+            return
+        }
         printMachine(options)
+        if options.launches > 1 {
+            print(InterleavedRounds.section + ", \(options.launches) launches")
+            let launches = Launches.run(options.launches, options)
+            for line in InterleavedRounds.table(launches) { print(line) }
+            return
+        }
         let report = BenchReport()
         let sections: [(Int, (BenchOptions, BenchReport) -> Void)] = [
-            (1, UncontendedWorkloads.run), (2, NestedWorkloads.run), (3, ThreadScalingWorkload.run),
+            (0, InterleavedRounds.run), (1, UncontendedWorkloads.run), (2, NestedWorkloads.run),
+            (3, ThreadScalingWorkload.run),
             (4, ScaleWorkload.run), (5, FirstTimeCosts.run), (6, ContendedWorkloads.run),
             (7, ContainerWorkloads.run),
         ]
@@ -32,8 +51,8 @@ enum LockOrderBench {
 
     static func printMachine(_ options: BenchOptions) {
         print(
-            "lockorder-bench: \(options.repetitions) repetitions x \(options.operations) operations each; medians, spread min-max"
-        )
+            "lockorder-bench: section 0 in \(options.rounds) interleaved rounds, the others in \(options.repetitions) "
+                + "repetitions; \(options.operations) operations each; medians, spread min-max")
         print("machine: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpuModel())")
     }
 
@@ -64,23 +83,40 @@ extension Substring {
 }
 
 /// Command-line options: `--quick` for a fast smoke run, `--nested-raw-only` for the TSan build,
-/// `--sections 1,3` to run some sections only (while working on one; the documented figures
-/// come from a whole run).
+/// `--sections 0,3` to run some sections only (while working on one; the documented figures
+/// come from a whole run), `--rounds N` for section 0's interleaved rounds, `--launches N` to
+/// run section 0 in N fresh processes and report the median of their medians,
+/// `--instructions VARIANT --operations N` for `make bench-instructions` (one variant, counted
+/// under callgrind).
 struct BenchOptions {
     var operations = 2_000_000
     var repetitions = 7
+    var rounds = 15
+    var launches = 1
     var nestedRawOnly = false
+    var isLaunchChild = false
+    var instructionsVariant: String?
     var sections: Set<Int>?
 
     init(_ arguments: [String]) {
         if arguments.contains("--quick") {
             operations = 200_000
             repetitions = 3
+            rounds = 5
         }
         nestedRawOnly = arguments.contains("--nested-raw-only")
-        if let flag = arguments.firstIndex(of: "--sections"), flag + 1 < arguments.count {
-            sections = Set(arguments[flag + 1].split(separator: ",").compactMap { Int($0) })
+        isLaunchChild = arguments.contains("--launch-child")
+        func value(_ flag: String) -> String? {
+            guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
+            return arguments[index + 1]
         }
+        if let text = value("--sections") {
+            sections = Set(text.split(separator: ",").compactMap { Int($0) })
+        }
+        if let text = value("--rounds"), let number = Int(text), number > 0 { rounds = number }
+        if let text = value("--launches"), let number = Int(text), number > 0 { launches = number }
+        if let text = value("--operations"), let number = Int(text), number > 0 { operations = number }
+        instructionsVariant = value("--instructions")
     }
 }
 
@@ -94,6 +130,8 @@ final class BenchReport {
     }
     var rows: [Row] = []
     var notes: [String] = []
+    /// Section 0's results, printed as their own table first.
+    var interleaved: [InterleavedResult] = []
     /// The ratio column's heading for sections whose baseline is not the raw pthread mutex.
     var ratioLabels: [String: String] = [:]
 
@@ -104,6 +142,9 @@ final class BenchReport {
     }
 
     func printTables() {
+        if !interleaved.isEmpty {
+            for line in InterleavedRounds.table([interleaved]) { print(line) }
+        }
         var section = ""
         for row in rows {
             if row.section != section {
