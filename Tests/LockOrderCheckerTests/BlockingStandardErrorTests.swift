@@ -84,7 +84,7 @@ struct BlockingStandardErrorTests {
             let received = Atomic<Int>(0)
             // A long wait whose report is about 60 KB: the lock's long name is in several lines.
             let contended = CheckedMutex(String(repeating: "w", count: 20_000))
-            contended.lock()
+            contended.lockFromAsync()
             let waiter = TestThread { contended.withLock {} }
             let drainer = TestThread {
                 var buffer = [UInt8](repeating: 0, count: 1024)
@@ -104,7 +104,7 @@ struct BlockingStandardErrorTests {
                 }
             }
             drainer.join()
-            contended.unlock()
+            contended.unlockFromAsync()
             waiter.join()
             dup2(savedError, 2)
             let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"
