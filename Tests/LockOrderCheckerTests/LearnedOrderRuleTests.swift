@@ -92,6 +92,52 @@ struct LearnedOrderRuleTests {
         #expect(earlier.first?.function?.hasPrefix(takeInOrderName) == true, "\(earlier.prefix(3))")
         #expect(!earlier.contains { $0.function?.hasPrefix("$s") == true }, "no mangled name is left")
         #expect(violation.text.contains("        #0 0x"), "the edge's frames are printed under it")
+        // Both locks of every edge, by their own names, each with where it was taken.
+        #expect(cycle[1].fromLock == "A")
+        #expect(cycle[1].toLock == "B")
+        #expect(cycle[0].fromLock == "B")
+        #expect(cycle[0].toLock == "A")
+        let lines = violation.text.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains(
+                "      \(cycle[1].thread) took A at \(cycle[1].heldAt), then B at \(cycle[1].acquiredAt); its stack then:"
+            ), "\(lines)")
+        #expect(
+            lines.contains(
+                "      this thread (this acquisition) took B at \(cycle[0].heldAt), then A at \(cycle[0].acquiredAt); "
+                    + "its stack is the backtrace below"), "\(lines)")
+    }
+
+    @Test("the steady state captures no stack: only a new edge does, once however many locks are held")
+    func steadyStateCapturesNoStack() {
+        let a = CheckedMutex("A")
+        let b = CheckedMutex("B")
+        let c = CheckedMutex("C")
+        var learning = 0
+        var steady = 0
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+            let before = Backtrace.captureCount.load(ordering: .relaxed)
+            a.lock()
+            b.lock()
+            c.lock()  // two new edges at once, A -> C and B -> C: one stack
+            c.unlock()
+            b.unlock()
+            a.unlock()
+            let learned = Backtrace.captureCount.load(ordering: .relaxed)
+            learning = learned - before
+            for _ in 0..<1000 {
+                a.lock()
+                b.lock()
+                c.lock()
+                c.unlock()
+                b.unlock()
+                a.unlock()
+            }
+            steady = Backtrace.captureCount.load(ordering: .relaxed) - learned
+        }
+        #expect(violations.isEmpty, "\(violations)")
+        #expect(learning == 2, "A -> B, then A -> C and B -> C with one stack")
+        #expect(steady == 0, "1000 repeats of a learned chain capture nothing")
     }
 
     // MARK: Destroyed instance classes

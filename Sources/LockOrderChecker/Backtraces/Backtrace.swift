@@ -1,4 +1,5 @@
 internal import CLibunwind
+import Synchronization
 
 /// The return addresses of a thread's stack at one moment, captured without naming them.
 ///
@@ -17,11 +18,16 @@ package struct Backtrace: Sendable, Hashable {
         self.addresses = addresses
     }
 
+    /// How many stacks have been captured in this process: for tests that the steady state
+    /// (no new edge, no new report) captures none.
+    package static let captureCount = Atomic<Int>(0)
+
     /// Captures the calling thread's stack. The checker's own frames are dropped later, when
     /// the backtrace is symbolicated.
     @inline(never)
     package static func capture() -> Backtrace {
-        withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: capacity) { buffer in
+        captureCount.wrappingAdd(1, ordering: .relaxed)
+        return withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: capacity) { buffer in
             let count = Int(unw_backtrace(buffer.baseAddress, Int32(capacity)))
             var addresses: [UInt] = []
             addresses.reserveCapacity(count)

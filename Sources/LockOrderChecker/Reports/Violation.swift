@@ -74,4 +74,14 @@ public struct CycleEdge: Sendable, Hashable, Codable {
     /// The backtrace of the acquisition that first made the edge (empty when stack storage was
     /// full, or for the edge being added now, whose backtrace is the report's own).
     public var frames: [Frame]
+    /// The held lock's own name (not its class), when the edge records it.
+    public var fromLock: String? = nil
+    /// The acquired lock's own name, when the edge records it.
+    public var toLock: String? = nil
+
+    /// `thread 2 (tid 9) took alice at A.swift:3, then bob at A.swift:4`: who made the edge,
+    /// with both locks and where each was taken.
+    var tookBoth: String {
+        "\(thread) took \(fromLock ?? from) at \(heldAt), then \(toLock ?? to) at \(acquiredAt)"
+    }
 }

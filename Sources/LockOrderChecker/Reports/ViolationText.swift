@@ -34,6 +34,13 @@ enum ViolationText {
                 lines.append(
                     "    \(edge.from) -> \(edge.to)\(modes): \(edge.from) held at \(edge.heldAt), "
                         + "\(edge.to) acquired at \(edge.acquiredAt), \(edge.thread)")
+                if edge.frames.isEmpty {
+                    if edge.thread == "this thread (this acquisition)" {
+                        lines.append("      \(edge.tookBoth); its stack is the backtrace below")
+                    }
+                } else {
+                    lines.append("      \(edge.tookBoth); its stack then:")
+                }
                 for (index, frame) in edge.frames.enumerated() {
                     lines.append("        #\(index) \(frame.formatted)")
                 }

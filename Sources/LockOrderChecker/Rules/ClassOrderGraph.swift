@@ -162,6 +162,9 @@ extension CheckerTables {
         }
         var found: [ViolationCandidate] = []
         var threadName: String?
+        // The stack is captured once, and only when an edge is new (never in the steady state):
+        // it is the stack that holds every held lock's acquisition frame as well as this one.
+        var edgeStack: Backtrace?
         for index in 0..<depth {
             let entry = held[index]
             // Two locks of one class nested: the class graph cannot order them (docs/graph.md).
@@ -180,11 +183,12 @@ extension CheckerTables {
             let result = learned.insert(from: source, to: target) {
                 let heldSnapshot = CheckerTables.snapshot(entry, registry: registry, orderKeys: orderKeys)
                 if threadName == nil { threadName = ThreadIdentity.describeCurrent() }
+                if keepsStack && edgeStack == nil { edgeStack = Backtrace.capture() }
                 return EdgeEvidence(
                     fromName: heldSnapshot.name,
                     toName: registry.name(of: identity.nameID, classID: identity.classID),
                     heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)", thread: threadName!,
-                    backtrace: keepsStack ? Backtrace.capture() : nil)
+                    backtrace: keepsStack ? edgeStack : nil)
             }
             switch result {
             case .inserted:
@@ -260,7 +264,7 @@ extension CheckerTables {
                 from: heldSnapshot.className, to: acquiring.className, modes: newModes,
                 heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)",
                 thread: "this thread (this acquisition)",
-                frames: [])
+                frames: [], fromLock: heldSnapshot.name, toLock: acquiring.name)
         ]
         // The new edge's stack is the report's own.
         var backtraces: [Backtrace?] = [nil]
@@ -273,7 +277,8 @@ extension CheckerTables {
             edges.append(
                 CycleEdge(
                     from: className(from), to: className(to), modes: modes, heldAt: evidence.heldAt,
-                    acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: []))
+                    acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: [],
+                    fromLock: evidence.fromName, toLock: evidence.toName))
             backtraces.append(evidence.backtrace)
             classPath.append(className(to))
             if let key = learned.keyByNode[to] { classIDs.append(key.classID) }
