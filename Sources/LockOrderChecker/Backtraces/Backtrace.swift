@@ -27,7 +27,8 @@ package struct Backtrace: Sendable, Hashable {
     @inline(never)
     package static func capture() -> Backtrace {
         captureCount.wrappingAdd(1, ordering: .relaxed)
-        return withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: capacity) { buffer in
+        let slots = UnsafeMutableRawPointer?.self
+        return withUnsafeTemporaryAllocation(of: slots, capacity: capacity) { buffer in
             let count = Int(unw_backtrace(buffer.baseAddress, Int32(capacity)))
             var addresses: [UInt] = []
             addresses.reserveCapacity(count)
