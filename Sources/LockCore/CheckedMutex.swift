@@ -126,7 +126,9 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
             return tracking.acquire(
                 mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line)
             ) {
-                LockOperations.lock(mutex, timeout: timeout)
+                LockOperations.lock(
+                    mutex, timeout: timeout, as: tracking.identity,
+                    site: SourceSite(fileID: fileID, line: line))
             }
         }
         return LockOperations.lock(mutex, timeout: timeout)

@@ -213,10 +213,12 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
             switch (mode, attempt) {
             case (.shared, .blocking): return lockNotingWait(.shared, fileID: fileID, line: line)
             case (.shared, .tryLock): return LockOperations.tryReadLock(rwlock)
-            case (.shared, .timed): return LockOperations.readLock(rwlock, timeout: timeout ?? .zero)
+            case (.shared, .timed), (.exclusive, .timed):
+                return LockOperations.lock(
+                    rwlock, mode, timeout: timeout ?? .zero, as: tracking.identity,
+                    site: SourceSite(fileID: fileID, line: line))
             case (.exclusive, .blocking): return lockNotingWait(.exclusive, fileID: fileID, line: line)
             case (.exclusive, .tryLock): return LockOperations.tryWriteLock(rwlock)
-            case (.exclusive, .timed): return LockOperations.writeLock(rwlock, timeout: timeout ?? .zero)
             }
         }
     }

@@ -95,30 +95,36 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
         return acquire(attempt: .timed, timeout: timeout)
     }
 
-    /// Re-entry, or the raw acquisition followed by taking ownership.
+    /// Re-entry, or the raw acquisition followed by taking ownership. With `site` (checking on),
+    /// a blocked acquisition is published as a wait for the watchdog.
     @inlinable @inline(__always)
-    func acquire(attempt: AcquireAttempt, timeout: Duration?) -> Bool {
+    func acquire(attempt: AcquireAttempt, timeout: Duration?, publishingAt site: SourceSite? = nil) -> Bool {
         let me = ThreadIdentity.current
         if owner.load(ordering: .relaxed) == me {
             count += 1
             return true
         }
-        guard rawAcquire(attempt, timeout: timeout) else { return false }
+        guard rawAcquire(attempt, timeout: timeout, publishingAt: site) else { return false }
         owner.store(me, ordering: .relaxed)
         count = 1
         return true
     }
 
     @inlinable @inline(__always)
-    func rawAcquire(_ attempt: AcquireAttempt, timeout: Duration?) -> Bool {
+    func rawAcquire(_ attempt: AcquireAttempt, timeout: Duration?, publishingAt site: SourceSite?) -> Bool {
         switch attempt {
         case .blocking:
-            LockOperations.lock(mutex)
+            if let site {
+                LockOperations.lock(mutex, as: tracking.identity, site: site)
+            } else {
+                LockOperations.lock(mutex)
+            }
             return true
         case .tryLock:
             return LockOperations.tryLock(mutex)
         case .timed:
-            return LockOperations.lock(mutex, timeout: timeout ?? .zero)
+            guard let site else { return LockOperations.lock(mutex, timeout: timeout ?? .zero) }
+            return LockOperations.lock(mutex, timeout: timeout ?? .zero, as: tracking.identity, site: site)
         }
     }
 
@@ -126,9 +132,11 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     func acquireOnSlowPath(_ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt)
         -> Bool
     {
-        tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+        let site = SourceSite(fileID: fileID, line: line)
+        return tracking.acquire(mode: .exclusive, attempt: attempt, site: site) {
             attempt == .blocking
-                ? acquireNotingWait(fileID: fileID, line: line) : acquire(attempt: attempt, timeout: timeout)
+                ? acquireNotingWait(fileID: fileID, line: line)
+                : acquire(attempt: attempt, timeout: timeout, publishingAt: site)
         }
     }
 
@@ -137,8 +145,9 @@ public final class CheckedReentrantMutex: CheckedLock, @unchecked Sendable {
     @inlinable @inline(__always)
     func acquireNotingWait(fileID: StaticString, line: UInt) -> Bool {
         if acquire(attempt: .tryLock, timeout: nil) { return true }
-        tracking.willWait(mode: .exclusive, site: SourceSite(fileID: fileID, line: line))
-        return acquire(attempt: .blocking, timeout: nil)
+        let site = SourceSite(fileID: fileID, line: line)
+        tracking.willWait(mode: .exclusive, site: site)
+        return acquire(attempt: .blocking, timeout: nil, publishingAt: site)
     }
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread

@@ -83,9 +83,10 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
         return acquire(.timed, deadline: deadline)
     }
 
-    /// Re-entry, or the raw acquisition (the owner word is the lock).
+    /// Re-entry, or the raw acquisition (the owner word is the lock). With `site` (checking on),
+    /// a spin is published as a wait for the watchdog.
     @inlinable @inline(__always)
-    func acquire(_ attempt: AcquireAttempt, deadline: UInt64?) -> Bool {
+    func acquire(_ attempt: AcquireAttempt, deadline: UInt64?, publishingAt site: SourceSite? = nil) -> Bool {
         let me = ThreadIdentity.current
         if owner.load(ordering: .relaxed) == me {
             count += 1
@@ -95,7 +96,14 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
             switch attempt {
             case .tryLock: self.attempt(me)
             case .blocking, .timed:
-                self.attempt(me) || LockOperations.spin(until: deadline) { self.attempt(me) }
+                if let site {
+                    self.attempt(me)
+                        || LockOperations.spin(until: deadline, as: tracking.identity, site: site) {
+                            self.attempt(me)
+                        }
+                } else {
+                    self.attempt(me) || LockOperations.spin(until: deadline) { self.attempt(me) }
+                }
             }
         if taken { count = 1 }
         return taken
@@ -105,9 +113,11 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     func acquireOnSlowPath(_ attempt: AcquireAttempt, deadline: UInt64?, fileID: StaticString, line: UInt)
         -> Bool
     {
-        tracking.acquire(mode: .exclusive, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+        let site = SourceSite(fileID: fileID, line: line)
+        return tracking.acquire(mode: .exclusive, attempt: attempt, site: site) {
             attempt == .blocking
-                ? acquireNotingWait(fileID: fileID, line: line) : acquire(attempt, deadline: deadline)
+                ? acquireNotingWait(fileID: fileID, line: line)
+                : acquire(attempt, deadline: deadline, publishingAt: site)
         }
     }
 
@@ -116,8 +126,9 @@ public final class CheckedReentrantSpinLock: CheckedLock, @unchecked Sendable {
     @inlinable @inline(__always)
     func acquireNotingWait(fileID: StaticString, line: UInt) -> Bool {
         if acquire(.tryLock, deadline: nil) { return true }
-        tracking.willWait(mode: .exclusive, site: SourceSite(fileID: fileID, line: line))
-        return acquire(.blocking, deadline: nil)
+        let site = SourceSite(fileID: fileID, line: line)
+        tracking.willWait(mode: .exclusive, site: site)
+        return acquire(.blocking, deadline: nil, publishingAt: site)
     }
 
     /// Decrements the count and releases the lock when it reaches zero. An unlock by a thread

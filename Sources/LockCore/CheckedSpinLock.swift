@@ -68,8 +68,9 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     /// of it first (`blocking_in_task` inside a task), then the lock spins.
     @usableFromInline @inline(never)
     func spinNotingWait(fileID: StaticString, line: UInt) -> Bool {
-        tracking.willWait(mode: .exclusive, site: SourceSite(fileID: fileID, line: line))
-        return LockOperations.spin(attempt)
+        let site = SourceSite(fileID: fileID, line: line)
+        tracking.willWait(mode: .exclusive, site: site)
+        return LockOperations.spin(as: tracking.identity, site: site, attempt)
     }
 
     /// Takes the lock if it is free. Returns true only when the calling thread now holds it.
@@ -94,12 +95,13 @@ public final class CheckedSpinLock: CheckedLock, @unchecked Sendable {
     @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
         let deadline = LockOperations.monotonicNanoseconds() + UInt64(LockOperations.nanoseconds(timeout))
-        let take = { self.attempt() || LockOperations.spin(until: deadline, self.attempt) }
         if LockOrder.isChecking {
-            return tracking.acquire(
-                mode: .exclusive, attempt: .timed, site: SourceSite(fileID: fileID, line: line), take)
+            let site = SourceSite(fileID: fileID, line: line)
+            return tracking.acquire(mode: .exclusive, attempt: .timed, site: site) {
+                attempt() || LockOperations.spin(until: deadline, as: tracking.identity, site: site, attempt)
+            }
         }
-        return take()
+        return attempt() || LockOperations.spin(until: deadline, attempt)
     }
 
     /// Releases the lock. With checking on, a release by a thread that does not hold it is

@@ -51,3 +51,40 @@ extension LockOperations {
         }
     }
 }
+
+/// The contended paths of the timed acquisitions and the spin locks: published the same way, so
+/// that the watchdog sees every checked lock a thread blocks on (docs/watchdog.md).
+extension LockOperations {
+    /// A timed mutex acquisition: the trylock first, the published timed wait only when it fails.
+    @usableFromInline
+    static func lock(
+        _ mutex: UnsafeMutablePointer<pthread_mutex_t>, timeout: Duration, as identity: LockIdentity,
+        site: SourceSite
+    ) -> Bool {
+        if tryLock(mutex) { return true }
+        return WaitRegistry.waiting(for: .lock(identity, .exclusive), site: site) {
+            lock(mutex, timeout: timeout)
+        }
+    }
+
+    /// A timed reader-writer acquisition in `mode`, published when the trylock fails.
+    @usableFromInline
+    static func lock(
+        _ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ mode: AccessMode, timeout: Duration,
+        as identity: LockIdentity, site: SourceSite
+    ) -> Bool {
+        if mode == .shared ? tryReadLock(rwlock) : tryWriteLock(rwlock) { return true }
+        return WaitRegistry.waiting(for: .lock(identity, mode), site: site) {
+            mode == .shared ? readLock(rwlock, timeout: timeout) : writeLock(rwlock, timeout: timeout)
+        }
+    }
+
+    /// Spins on `attempt` (after a first attempt failed) as `spin(until:_:)`, published as a wait
+    /// for the spin lock `identity`.
+    @usableFromInline @inline(never)
+    static func spin(
+        until deadline: UInt64? = nil, as identity: LockIdentity, site: SourceSite, _ attempt: () -> Bool
+    ) -> Bool {
+        WaitRegistry.waiting(for: .lock(identity, .exclusive), site: site) { spin(until: deadline, attempt) }
+    }
+}

@@ -13,11 +13,14 @@ import Synchronization
 struct WaitScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait-scenario",
-        abstract: "Run a waiting scenario for the watchdog: abba, lock-wait, condition-wait, contended.")
+        abstract:
+            "Run a waiting scenario for the watchdog: abba, abba-KINDS, lock-wait, condition-wait, contended."
+    )
 
     @Argument(
         help: """
-            abba (a real two-thread deadlock), lock-wait (a long wait for a held lock), condition-wait \
+            abba (a real two-thread deadlock on two mutexes), abba-reentrant-spin, abba-rwlock-reentrant-spin, \
+            abba-timed, abba-annotated (the same through other lock types and acquisitions), lock-wait (a long wait for a held lock), condition-wait \
             (a wait nobody signals), contended (contended locking that ends normally)
             """)
     var scenario: String
@@ -29,6 +32,8 @@ struct WaitScenarioCommand: ParsableCommand {
         if getenv("LOCKORDER_CHECK") == nil { setenv("LOCKORDER_CHECK", "report", 1) }
         switch scenario {
         case "abba": WaitScenarios.abba()
+        case let name where name.hasPrefix("abba-") && WaitScenarios.abba(kinds: String(name.dropFirst(5))):
+            break
         case "lock-wait": WaitScenarios.lockWait()
         case "condition-wait": WaitScenarios.conditionWait()
         case "contended":
@@ -36,7 +41,8 @@ struct WaitScenarioCommand: ParsableCommand {
             return
         default:
             throw ValidationError(
-                "unknown scenario '\(scenario)': abba, lock-wait, condition-wait or contended")
+                "unknown scenario '\(scenario)': abba, abba-reentrant-spin, abba-rwlock-reentrant-spin, abba-timed, abba-annotated, lock-wait, condition-wait or contended"
+            )
         }
         WaitScenarios.sleep(seconds)
         print("== exiting after \(seconds) s")

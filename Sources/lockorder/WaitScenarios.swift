@@ -13,18 +13,55 @@ enum WaitScenarios {
     static func abba() {
         let first = CheckedMutex("scenario.a")
         let second = CheckedMutex("scenario.b")
+        abba(first: { first.lock() }, second: { second.lock() })
+    }
+
+    /// The same ABBA through other lock types, each blocking the way that type blocks: `kinds`
+    /// names the pair (`reentrant-spin`: a reentrant mutex and a spin lock; `rwlock-reentrant-spin`:
+    /// a reader-writer lock's write side and a reentrant spin lock; `timed`: a mutex and a
+    /// reader-writer lock's write side, both taken with a long `tryLock(for:)`; `annotated`: a
+    /// user's own lock, annotated with the three calls, and a mutex). Nil for an unknown pair.
+    static func abba(kinds: String) -> Bool {
+        switch kinds {
+        case "reentrant-spin":
+            let first = CheckedReentrantMutex("scenario.a")
+            let second = CheckedSpinLock("scenario.b")
+            abba(first: { first.lock() }, second: { second.lock() })
+        case "rwlock-reentrant-spin":
+            let first = CheckedReadWriteLock("scenario.a")
+            let second = CheckedReentrantSpinLock("scenario.b")
+            abba(first: { first.lockWrite() }, second: { second.lock() })
+        case "timed":
+            let first = CheckedMutex("scenario.a")
+            let second = CheckedReadWriteLock("scenario.b")
+            abba(
+                first: { _ = first.tryLock(for: .seconds(3600)) },
+                second: { _ = second.tryLockWrite(for: .seconds(3600)) })
+        case "annotated":
+            let first = ScenarioAnnotatedLock("scenario.a")
+            let second = CheckedMutex("scenario.b")
+            abba(first: { first.lock() }, second: { second.lock() })
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Two threads: one takes `first` then `second`, the other `second` then `first`, each after
+    /// the other took its first lock.
+    static func abba(first: @escaping @Sendable () -> Void, second: @escaping @Sendable () -> Void) {
         let holding = Atomic<Int>(0)
         startThread {
-            first.lock()
+            first()
             holding.add(1, ordering: .relaxed)
             while holding.load(ordering: .relaxed) < 2 { sched_yield() }
-            second.lock()
+            second()
         }
         startThread {
-            second.lock()
+            second()
             holding.add(1, ordering: .relaxed)
             while holding.load(ordering: .relaxed) < 2 { sched_yield() }
-            first.lock()
+            first()
         }
     }
 
@@ -84,6 +121,28 @@ enum WaitScenarios {
         precondition(result == 0, "pthread_create failed: \(result)")
         if detached { pthread_detach(thread) }
         return thread
+    }
+}
+
+/// A user's own lock on a raw pthread mutex, taking part through the checker's calls (the
+/// README's pattern), with its contended wait published for the watchdog.
+private final class ScenarioAnnotatedLock: @unchecked Sendable {
+    let identity: LockIdentity
+    let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init(_ name: String, fileID: StaticString = #fileID, line: UInt = #line) {
+        identity = LockOrder.register(name: name, kind: .mutex, site: SourceSite(fileID: fileID, line: line))
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func lock(fileID: StaticString = #fileID, line: UInt = #line) {
+        let site = SourceSite(fileID: fileID, line: line)
+        LockOrder.willAcquire(identity, site: site)
+        if pthread_mutex_trylock(mutex) != 0 {
+            LockOrder.blockedAcquisition(of: identity, site: site) { _ = pthread_mutex_lock(mutex) }
+        }
+        LockOrder.didAcquire(identity, site: site)
     }
 }
 

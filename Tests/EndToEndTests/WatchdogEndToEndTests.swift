@@ -40,6 +40,30 @@ struct WatchdogEndToEndTests {
         #expect(lines.contains("      stack when it began to wait:"))
     }
 
+    @Test(
+        "an ABBA through other lock types and acquisitions is reported as deadlock too",
+        arguments: ["abba-reentrant-spin", "abba-rwlock-reentrant-spin", "abba-timed", "abba-annotated"])
+    func abbaDeadlockThroughEveryLockType(scenario: String) throws {
+        let result = try Self.run(scenario, ["LOCKORDER_CHECK": "1", "LOCKORDER_WATCHDOG": "0.2"])
+        #expect(result.status == 0, "report mode: the process ends by itself")
+        let headlines = DemoRun.checkerLines(result)
+        let deadlocks = headlines.filter {
+            $0.hasPrefix("lockorder: deadlock: 2 threads wait for each other: ")
+        }
+        #expect(deadlocks.count == 1, "\(result.standardError)")
+        let deadlock = try #require(deadlocks.first)
+        #expect(deadlock.contains("waits for scenario.a held by thread"))
+        #expect(deadlock.contains("waits for scenario.b held by thread"))
+        let threadLines = DemoRun.lines(result.standardError).filter {
+            $0.hasPrefix("    thread ") && $0.contains(": holds ")
+        }
+        #expect(threadLines.count == 2, "\(result.standardError)")
+        #expect(
+            threadLines.allSatisfy {
+                $0.contains(", waits for scenario.") && $0.contains("WaitScenarios.swift:")
+            })
+    }
+
     @Test("abort mode: the deadlock report ends the process (SIGABRT) instead of a hung job")
     func abbaDeadlockAborts() throws {
         // The ABBA's order report would stop the process first in abort mode: learning is off,

@@ -29,6 +29,7 @@ final class RawTestMutex: RawTestLock, @unchecked Sendable {
 
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
+    func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
 }
 
 /// A lock of the user's own, taking part in checking through the three calls only: the
@@ -49,7 +50,10 @@ final class AnnotatedLock: @unchecked Sendable {
     func lock(fileID: StaticString = #fileID, line: UInt = #line) {
         let site = SourceSite(fileID: fileID, line: line)
         LockOrder.willAcquire(identity, site: site)
-        mutex.lock()
+        if !mutex.tryLock() {
+            // Contended: the blocking lock, published for the watchdog.
+            LockOrder.blockedAcquisition(of: identity, site: site) { mutex.lock() }
+        }
         LockOrder.didAcquire(identity, site: site)
     }
 
