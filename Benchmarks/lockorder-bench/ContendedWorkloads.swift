@@ -48,6 +48,16 @@ enum ContendedWorkloads {
                     "CheckedMutex, checking on, waits published (watchdog on)", operations, options, work),
                 baseline: rawRun.median)
             WaitRegistry.isPublishing.store(false, ordering: .relaxed)
+            // Timed holds and statistics: every operation then takes the full calls.
+            HoldTiming.configure(holdWarning: 3_600_000_000_000, statistics: false)
+            report.add(
+                section, measure("CheckedMutex, checking on, hold warnings on", operations, options, work),
+                baseline: rawRun.median)
+            HoldTiming.configure(holdWarning: nil, statistics: true)
+            report.add(
+                section, measure("CheckedMutex, checking on, statistics on", operations, options, work),
+                baseline: rawRun.median)
+            HoldTiming.configure(holdWarning: nil, statistics: false)
         }
         blackHole(rawCounter.total + counter.total)
     }

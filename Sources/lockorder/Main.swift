@@ -8,6 +8,6 @@ struct LockOrderCommand: ParsableCommand {
         abstract: "Catch lock-order bugs before they deadlock.",
         subcommands: [
             DemoCommand.self, GraphCommand.self, WaitScenarioCommand.self, RunCommand.self, CheckCommand.self,
-            SuggestCommand.self, DocCommand.self, SarifCommand.self,
+            SuggestCommand.self, DocCommand.self, SarifCommand.self, StatsCommand.self,
         ])
 }

@@ -81,7 +81,8 @@ enum ReportLines {
         return violations
     }
 
-    /// A summary line, or the line written when a report could not be encoded.
+    /// A summary line, a statistics line (LOCKORDER_STATS), or the line written when a report
+    /// could not be encoded.
     private struct OtherLine: Decodable {
         let schema: Int
         let summary: SummaryShape?
@@ -96,12 +97,12 @@ enum ReportLines {
             schema = try container.decode(Int.self, forKey: .schema)
             summary = try container.decodeIfPresent(SummaryShape.self, forKey: .summary)
             error = try container.decodeIfPresent(String.self, forKey: .error)
-            guard summary != nil || error != nil else {
+            guard summary != nil || error != nil || container.contains(.stats) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "neither"))
             }
         }
 
-        enum Key: String, CodingKey { case schema, summary, error }
+        enum Key: String, CodingKey { case schema, summary, error, stats }
     }
 
     /// One violation per (kind, headline, site), counts added up, in the order first seen.

@@ -14,14 +14,15 @@ struct WaitScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait-scenario",
         abstract:
-            "Run a waiting scenario for the watchdog: abba, abba-KINDS, lock-wait, condition-wait, contended."
+            "Run a waiting scenario for the watchdog: abba, abba-KINDS, lock-wait, condition-wait, contended, hold, stats."
     )
 
     @Argument(
         help: """
             abba (a real two-thread deadlock on two mutexes), abba-reentrant-spin, abba-rwlock-reentrant-spin, \
             abba-timed, abba-annotated (the same through other lock types and acquisitions), lock-wait (a long wait for a held lock), condition-wait \
-            (a wait nobody signals), contended (contended locking that ends normally)
+            (a wait nobody signals), contended (contended locking that ends normally), hold (a 300 ms hold, \
+            twice), stats (a scripted contended workload)
             """)
     var scenario: String
 
@@ -38,6 +39,12 @@ struct WaitScenarioCommand: ParsableCommand {
         case "condition-wait": WaitScenarios.conditionWait()
         case "contended":
             WaitScenarios.contended()
+            return
+        case "hold":
+            WaitScenarios.hold()
+            return
+        case "stats":
+            WaitScenarios.stats()
             return
         default:
             throw ValidationError(

@@ -102,6 +102,77 @@ enum WaitScenarios {
         print("== counted \(counter.withLock { $0 })")
     }
 
+    /// Holds one lock 300 ms, twice at the same sites, and another one briefly a hundred times
+    /// (LOCKORDER_HOLD_WARN: the long one is reported once).
+    static func hold() {
+        let slow = CheckedMutex("scenario.slow")
+        let quick = CheckedMutex("scenario.quick")
+        for _ in 0..<2 {
+            slow.lock()
+            sleep(0.3)
+            slow.unlock()
+        }
+        for _ in 0..<100 {
+            quick.lock()
+            quick.unlock()
+        }
+        print("== held")
+    }
+
+    /// A scripted workload for the contention statistics (LOCKORDER_STATS): `scenario.quiet`
+    /// taken 1001 times without contention; `scenario.contended` taken twice, once by the main
+    /// thread and once by a thread that is seen blocked on it (asleep in the kernel) before the
+    /// main thread lets it go: exactly one contended acquisition.
+    static func stats() {
+        let quiet = CheckedMutex("scenario.quiet")
+        for _ in 0..<1000 {
+            quiet.lock()
+            quiet.unlock()
+        }
+        let contended = CheckedMutex("scenario.contended")
+        let waiter = Atomic<Int>(0)
+        contended.lock()
+        let thread = startThread(detached: false) {
+            quiet.lock()
+            quiet.unlock()
+            waiter.store(ownThreadID(), ordering: .releasing)
+            contended.lock()
+            contended.unlock()
+        }
+        while waiter.load(ordering: .acquiring) == 0 { sched_yield() }
+        while !isAsleep(thread: waiter.load(ordering: .relaxed)) { sleep(0.01) }
+        sleep(0.05)
+        contended.unlock()
+        pthread_join(thread, nil)
+        print("== stats")
+    }
+
+    /// The calling thread's kernel thread id, from `/proc/thread-self` (`PID/task/TID`).
+    private static func ownThreadID() -> Int {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) {
+                readlink("/proc/thread-self", $0.baseAddress!, $0.count - 1)
+            }
+        }
+        let target = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
+        return Int(target.split(separator: "/").last ?? "") ?? -1
+    }
+
+    /// Whether the thread `tid` of this process is asleep (state S in its stat file).
+    private static func isAsleep(thread tid: Int) -> Bool {
+        let descriptor = open("/proc/self/task/\(tid)/stat", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = read(descriptor, &buffer, buffer.count)
+        guard count > 0 else { return false }
+        let text = String(decoding: buffer[0..<count], as: UTF8.self)
+        // "TID (name) S ...": the state follows the name's closing parenthesis.
+        guard let nameEnd = text.lastIndex(of: ")") else { return false }
+        return text[text.index(after: nameEnd)...].hasPrefix(" S")
+    }
+
     static func sleep(_ seconds: Double) {
         var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
         var remaining = timespec()

@@ -23,6 +23,7 @@ typedef struct lockorder_switches {
     uint64_t generation;      ///< the last epoch handed out (epochs are never reused)
     uint8_t mode;             ///< LOCKORDER_MODE_*
     uint8_t learning;         ///< see lockorder_learning()
+    uint8_t timing;           ///< see lockorder_timing()
 } lockorder_switches;
 
 /// The switches, alone on their cache line: every lock operation reads them, and no write to
@@ -34,6 +35,7 @@ extern struct lockorder_switches_line {
 
 #define lockorder_mode_storage (lockorder_switches_storage.value.mode)
 #define lockorder_learning_storage (lockorder_switches_storage.value.learning)
+#define lockorder_timing_storage (lockorder_switches_storage.value.timing)
 #define lockorder_epoch_storage (lockorder_switches_storage.value.epoch)
 #define lockorder_epoch_generation_storage (lockorder_switches_storage.value.generation)
 #define lockorder_graph_epoch_storage (lockorder_switches_storage.value.graph_epoch)
@@ -78,6 +80,19 @@ static inline uint8_t lockorder_learning(void) {
 }
 static inline void lockorder_set_learning(uint8_t learning) {
     __atomic_store_n(&lockorder_learning_storage, learning, __ATOMIC_RELAXED);
+}
+/// What is timed (LOCKORDER_HOLD_WARN, LOCKORDER_STATS), as LOCKORDER_TIMING_* bits; 0 when
+/// nothing is. While it is not 0 the fast-path calls step aside, so that every acquisition and
+/// release goes through the full calls, which take the time (docs/watchdog.md).
+enum {
+    LOCKORDER_TIMING_HOLDS = 1,  ///< holds are timed, for LOCKORDER_HOLD_WARN
+    LOCKORDER_TIMING_STATS = 2,  ///< contention statistics are kept (LOCKORDER_STATS)
+};
+static inline uint8_t lockorder_timing(void) {
+    return __atomic_load_n(&lockorder_timing_storage, __ATOMIC_RELAXED);
+}
+static inline void lockorder_set_timing(uint8_t timing) {
+    __atomic_store_n(&lockorder_timing_storage, timing, __ATOMIC_RELAXED);
 }
 /// Changes whenever edges leave the learned graph: per-thread chain caches are then stale.
 static inline uint64_t lockorder_graph_epoch(void) {

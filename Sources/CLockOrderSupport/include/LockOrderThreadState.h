@@ -86,6 +86,11 @@ typedef struct lockorder_thread_state {
     /// its gate opened). Only then does the fast path ask the runtime for the current task; until
     /// then every `held_task` slot of the thread is 0.
     uint64_t runs_tasks;
+    /// Beside each held entry, when it was acquired (monotonic nanoseconds), written only while
+    /// holds are timed (lockorder_timing()); kept out of the 64-byte entry. Moves with its entry.
+    uint64_t held_since[LOCKORDER_HELD_CAPACITY];
+    /// The thread's contention statistics (a retained Swift object), created on first use.
+    void *stats;
 } lockorder_thread_state;
 
 // initial-exec: one %fs-relative access instead of a call to __tls_get_addr. It holds for
@@ -106,6 +111,11 @@ static inline lockorder_held_lock *lockorder_held_locks(lockorder_thread_state *
 /// The first slot of a thread's held-task array (parallel to `held`).
 static inline uint64_t *lockorder_held_tasks(lockorder_thread_state *state) {
     return state->held_task;
+}
+
+/// When each held entry was acquired (see `held_since`).
+static inline uint64_t *lockorder_held_since(lockorder_thread_state *state) {
+    return state->held_since;
 }
 
 #endif

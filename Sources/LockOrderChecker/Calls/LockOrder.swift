@@ -173,6 +173,7 @@ public enum LockOrder {
         } else {
             let state = lockorder_current_thread_state()!
             lockorder_fast_note_task(state.pointee.depth &- 1)
+            if _slowPath(lockorder_timing() != 0) { HoldTiming.acquired() }
         }
     }
 
@@ -185,6 +186,7 @@ public enum LockOrder {
         if lock.kind.mayBeHeldTwice && HeldStack.countAnotherHold(of: lock, in: state) { return }
         let verdict = push(lock, flags: flags, orderKey: orderKey, site: site, mayBeHeld: false)
         if verdict == Int32(LOCKORDER_SLOW_FULL) { heldStackIsFull(state, lockID: lock.id) }
+        if verdict == 0 && lockorder_timing() != 0 { HoldTiming.acquired() }
         if verdict == 0 { noteTaskOfTopEntry() }
     }
 
@@ -234,6 +236,8 @@ public enum LockOrder {
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive,
         attempt: AcquireAttempt = .blocking, orderKey: UInt64? = nil, site: SourceSite
     ) -> FastPathAcquisition? {
+        // Timed holds (LOCKORDER_HOLD_WARN, LOCKORDER_STATS) are taken by the full calls.
+        if _slowPath(lockorder_timing() != 0) { return nil }
         let depth = lockorder_fast_prepare(
             epoch.value, lock.id, lock.classID, lock.nameID, lock.kind.rawValue, lock.optionBits,
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
@@ -260,7 +264,9 @@ public enum LockOrder {
     public static func willReleaseOnFastPath(
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive
     ) -> Bool {
-        lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
+        lockorder_timing() == 0
+            && lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits)
+                == 0
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there
@@ -331,7 +337,10 @@ public enum LockOrder {
         _ lock: LockIdentity, mode: AccessMode = .exclusive, site: SourceSite
     ) -> ReleaseVerdict {
         let verdict = lockorder_fast_will_release(lock.id, mode == .shared ? 1 : 0, lock.optionBits)
-        if _fastPath(verdict == 0) { return .release }
+        if _fastPath(verdict == 0) {
+            if _slowPath(lockorder_timing() != 0) { HoldTiming.releasedTop(site: site) }
+            return .release
+        }
         return willReleaseSlowly(lock, mode: mode, site: site)
     }
 
@@ -350,7 +359,10 @@ public enum LockOrder {
                 held[index].recursion -= 1
                 return .stillHeld
             }
+            let timed: (lockorder_held_lock, UInt64)? =
+                lockorder_timing() != 0 ? (held[index], lockorder_held_since(state)[index]) : nil
             HeldStack.remove(at: index, from: state)
+            if let timed { HoldTiming.released(timed.0, since: timed.1, site: site, state: state) }
             if lock.optionBits != 0 {
                 CheckerState.shared.checkImplicitAcquisitions(of: lock, site: site, state: state)
             }

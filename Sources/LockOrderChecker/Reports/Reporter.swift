@@ -177,6 +177,19 @@ enum ReportEncoding {
     }
 }
 
+extension ReportEncoding {
+    /// Appends the contention statistics (LOCKORDER_STATS) as one `stats` line; returns 0, or
+    /// the errno of the failed write.
+    static func appendStats(_ classes: [ClassStatistics], to fileDescriptor: Int32) -> Int32 {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = StatsLine(schema: schemaVersion, stats: .init(classes: classes))
+        guard var bytes = (try? encoder.encode(line)).map(Array.init) else { return 0 }
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes.withUnsafeBufferPointer { writeAll(fileDescriptor: fileDescriptor, $0) }
+    }
+}
+
 /// One line of the report file: the violation's fields at the top level, plus the schema.
 private struct ReportLine: Encodable {
     let schema: Int

@@ -37,6 +37,8 @@ public enum ViolationKind: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case deadlock = "deadlock"
     /// The watchdog saw a wait last longer than LOCKORDER_WAIT_WARN.
     case longWait = "long_wait"
+    /// A lock was held longer than LOCKORDER_HOLD_WARN (reported at its release).
+    case longHold = "long_hold"
     /// A Swift task released, on one thread, a lock it acquired on another: it held the lock
     /// across an `await`.
     case heldAcrossSuspension = "held_across_suspension"

@@ -216,6 +216,10 @@ final class CheckerState: @unchecked Sendable {
                 tables.configuration.graphFilePath
             )
         }
+        // The statistics before the summary, which closes a run's lines in the report file.
+        if lockorder_timing() & UInt8(LOCKORDER_TIMING_STATS) != 0 {
+            writeStatistics(printing: printsSummary, fileDescriptor: fileDescriptor)
+        }
         // The report file's summary first, so that the line on stderr counts it if it is lost.
         if fileDescriptor >= 0 {
             let error = ReportEncoding.appendSummary(

@@ -128,6 +128,13 @@ extension CheckerTables {
             waitWarning: environmentValue("LOCKORDER_WAIT_WARN"))
         messages += watchdogMessages
         if let watchdog { Watchdog.start(watchdog) }
+        let (holdWarning, holdWarningMessage) = HoldTiming.holdWarning(
+            environmentValue("LOCKORDER_HOLD_WARN"))
+        if let holdWarningMessage { messages.append(holdWarningMessage) }
+        let (statistics, statisticsWarning) = Configuration.switchValue(
+            "LOCKORDER_STATS", environmentValue("LOCKORDER_STATS"), default: false)
+        if let statisticsWarning { messages.append(statisticsWarning) }
+        HoldTiming.configure(holdWarning: holdWarning, statistics: statistics)
         return messages
     }
 }

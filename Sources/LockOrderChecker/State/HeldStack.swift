@@ -30,6 +30,8 @@ enum HeldStack {
             (held + index).update(from: held + index + 1, count: depth - index - 1)
             let tasks = lockorder_held_tasks(state)!
             (tasks + index).update(from: tasks + index + 1, count: depth - index - 1)
+            let since = lockorder_held_since(state)!
+            (since + index).update(from: since + index + 1, count: depth - index - 1)
         }
         state.pointee.depth = UInt32(depth - 1)
         recomputeSummaries(from: index, in: state)

@@ -42,10 +42,17 @@ package enum WaitRegistry {
     package static func waiting<Result>(for target: WaitTarget, site: SourceSite, _ body: () -> Result)
         -> Result
     {
-        guard isPublishing.load(ordering: .relaxed), let slot = claim(target, site: site) else {
-            return body()
+        let counting = lockorder_timing() & UInt8(LOCKORDER_TIMING_STATS) != 0
+        guard isPublishing.load(ordering: .relaxed) || counting else { return body() }
+        let slot = isPublishing.load(ordering: .relaxed) ? claim(target, site: site) : nil
+        defer { slot?.clear() }
+        guard counting, case .lock(let identity, _) = target else { return body() }
+        // Contention statistics (LOCKORDER_STATS): the wait, timed on the contended path only.
+        let start = HoldTiming.now()
+        defer {
+            ContentionStats.current(lockorder_current_thread_state()!)
+                .waited(classID: identity.classID, nanoseconds: HoldTiming.now() &- start)
         }
-        defer { slot.clear() }
         return body()
     }
 
