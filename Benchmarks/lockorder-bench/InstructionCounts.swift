@@ -7,7 +7,7 @@ enum InstructionCounts {
 
     static func runOne(_ name: String, _ options: BenchOptions) {
         let counter = Counter()
-        let variants = InterleavedRounds.variants(counter)
+        let variants = InterleavedRounds.variants(counter) + ContainerInstructionVariants.variants()
         if name == "list" {
             for variant in variants { print(variant.name) }
             return
