@@ -108,7 +108,7 @@ int lockorder_interpose_is_active(void) { return __atomic_load_n(&interpose_acti
 // MARK: The Swift runtime's own locks
 
 /// The code of the Swift runtime's libraries (libswiftCore.so and the other libswift*.so, this
-/// library too), found when the interposer starts. Their pthread locks are passed through
+/// library too) and of libunwind, found when the interposer starts. Their pthread locks are passed through
 /// unchecked: the checker is Swift code, which takes them (metadata caches), so checking one
 /// would call into Swift while holding it, and a lock the checker itself needs would then
 /// deadlock against its own thread. They are the runtime's internals, not the program's order.
@@ -121,7 +121,11 @@ static int note_runtime_module(struct dl_phdr_info *info, size_t size, void *her
     const char *name = info->dlpi_name ? info->dlpi_name : "";
     const char *slash = strrchr(name, '/');
     const char *file = slash ? slash + 1 : name;
-    int is_runtime = strncmp(file, "libswift", 8) == 0;
+    // libunwind too: the checker unwinds through it (class sites, backtraces), and it takes its
+    // own mutexes while it unwinds for someone else (the Swift runtime's fatal-error backtrace
+    // goes through its _Unwind_Backtrace once this library has loaded it). Checking one of those
+    // would unwind again from inside the unwinder and wait for the mutex its own thread holds.
+    int is_runtime = strncmp(file, "libswift", 8) == 0 || strncmp(file, "libunwind", 9) == 0;
     for (int index = 0; index < info->dlpi_phnum && !is_runtime; index++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[index];
         uintptr_t start = info->dlpi_addr + segment->p_vaddr;

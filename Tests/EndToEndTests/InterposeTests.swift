@@ -116,6 +116,21 @@ struct InterposeTests {
         #expect(result.standardError == "", "\(result.standardError)")
     }
 
+    @Test("a fatal error prints its backtrace and ends the process: the unwinder's own locks pass through")
+    func fatalErrorBacktrace() {
+        // Under `timeout -s KILL` (the stuck child blocks SIGTERM): before the fix the unwinder
+        // waited for its own mutex forever; a hang must fail this test, not stop the suite.
+        var environment = ["LD_PRELOAD": Self.library, "LOCKORDER_CHECK": "1"]
+        environment["SWIFT_BACKTRACE"] = "enable=no"  // the runtime's in-process backtrace
+        let result = runChildProcess(
+            "/usr/bin/timeout",
+            arguments: ["-s", "KILL", "120", Self.built("lockorder-interpose-fixture"), "fatal"],
+            environment: environment)
+        #expect(result.status != 128 + SIGKILL, "the child hung: \(result.standardError)")
+        #expect(result.status > 128, "a fatal error ends the process with a signal: \(result.status)")
+        #expect(result.standardError.contains("Fatal error: deliberate, with a lock held"))
+    }
+
     @Test("the same order every time from Swift: nothing reported")
     func swiftInOrder() {
         let result = Self.run("in-order")
