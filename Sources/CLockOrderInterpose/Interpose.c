@@ -653,7 +653,7 @@ int pthread_spin_unlock(pthread_spinlock_t *lock) {
 // MARK: Start-up and fork
 
 // The checker's own locks are held across fork by its own handlers (ForkHandlers, installed
-// when the checker first configures itself, so after these: their prepare runs first). These
+// when the checker's state is made, so after these: their prepare runs first). These
 // hold the table's stripes, so that the child never finds one taken by a thread it does not
 // have, and raise the forking thread's bypass meanwhile: the other libraries' fork handlers that
 // run between them take pthread locks, which must then go straight to the real functions.
