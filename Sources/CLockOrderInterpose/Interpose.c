@@ -65,6 +65,7 @@ DECLARE_REAL(int, pthread_mutex_destroy, NULL, (pthread_mutex_t *))
 DECLARE_REAL(int, pthread_mutex_lock, NULL, (pthread_mutex_t *))
 DECLARE_REAL(int, pthread_mutex_trylock, NULL, (pthread_mutex_t *))
 DECLARE_REAL(int, pthread_mutex_timedlock, NULL, (pthread_mutex_t *, const struct timespec *))
+DECLARE_REAL(int, pthread_mutex_clocklock, NULL, (pthread_mutex_t *, clockid_t, const struct timespec *))
 DECLARE_REAL(int, pthread_mutex_unlock, NULL, (pthread_mutex_t *))
 DECLARE_REAL(int, pthread_rwlock_init, NULL, (pthread_rwlock_t *, const pthread_rwlockattr_t *))
 DECLARE_REAL(int, pthread_rwlock_destroy, NULL, (pthread_rwlock_t *))
@@ -74,6 +75,8 @@ DECLARE_REAL(int, pthread_rwlock_tryrdlock, NULL, (pthread_rwlock_t *))
 DECLARE_REAL(int, pthread_rwlock_trywrlock, NULL, (pthread_rwlock_t *))
 DECLARE_REAL(int, pthread_rwlock_timedrdlock, NULL, (pthread_rwlock_t *, const struct timespec *))
 DECLARE_REAL(int, pthread_rwlock_timedwrlock, NULL, (pthread_rwlock_t *, const struct timespec *))
+DECLARE_REAL(int, pthread_rwlock_clockrdlock, NULL, (pthread_rwlock_t *, clockid_t, const struct timespec *))
+DECLARE_REAL(int, pthread_rwlock_clockwrlock, NULL, (pthread_rwlock_t *, clockid_t, const struct timespec *))
 DECLARE_REAL(int, pthread_rwlock_unlock, NULL, (pthread_rwlock_t *))
 DECLARE_REAL(int, pthread_spin_init, NULL, (pthread_spinlock_t *, int))
 DECLARE_REAL(int, pthread_spin_destroy, NULL, (pthread_spinlock_t *))
@@ -83,6 +86,16 @@ DECLARE_REAL(int, pthread_spin_unlock, NULL, (pthread_spinlock_t *))
 DECLARE_REAL(int, pthread_cond_wait, "GLIBC_2.3.2", (pthread_cond_t *, pthread_mutex_t *))
 DECLARE_REAL(int, pthread_cond_timedwait, "GLIBC_2.3.2",
              (pthread_cond_t *, pthread_mutex_t *, const struct timespec *))
+DECLARE_REAL(int, pthread_cond_clockwait, NULL, (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *))
+
+/// A timed call's deadline and the clock it is measured on: `pthread_*_timed*` take
+/// CLOCK_REALTIME implicitly (clock NO_CLOCK), glibc 2.30's `pthread_*_clock*` name theirs.
+#define NO_CLOCK ((clockid_t)-1)
+typedef struct deadline {
+    const struct timespec *time;  ///< NULL: no deadline (a blocking call)
+    clockid_t clock;
+} deadline;
+static const deadline no_deadline = {NULL, NO_CLOCK};
 
 // MARK: The switch
 
@@ -95,7 +108,7 @@ int lockorder_interpose_is_active(void) { return __atomic_load_n(&interpose_acti
 // MARK: The Swift runtime's own locks
 
 /// The code of the Swift runtime's libraries (libswiftCore.so and the other libswift*.so, this
-/// library too), found when the interposer starts. Their pthread locks are passed through
+/// library too) and of libunwind, found when the interposer starts. Their pthread locks are passed through
 /// unchecked: the checker is Swift code, which takes them (metadata caches), so checking one
 /// would call into Swift while holding it, and a lock the checker itself needs would then
 /// deadlock against its own thread. They are the runtime's internals, not the program's order.
@@ -108,7 +121,11 @@ static int note_runtime_module(struct dl_phdr_info *info, size_t size, void *her
     const char *name = info->dlpi_name ? info->dlpi_name : "";
     const char *slash = strrchr(name, '/');
     const char *file = slash ? slash + 1 : name;
-    int is_runtime = strncmp(file, "libswift", 8) == 0;
+    // libunwind too: the checker unwinds through it (class sites, backtraces), and it takes its
+    // own mutexes while it unwinds for someone else (the Swift runtime's fatal-error backtrace
+    // goes through its _Unwind_Backtrace once this library has loaded it). Checking one of those
+    // would unwind again from inside the unwinder and wait for the mutex its own thread holds.
+    int is_runtime = strncmp(file, "libswift", 8) == 0 || strncmp(file, "libunwind", 9) == 0;
     for (int index = 0; index < info->dlpi_phnum && !is_runtime; index++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[index];
         uintptr_t start = info->dlpi_addr + segment->p_vaddr;
@@ -331,7 +348,7 @@ int pthread_mutex_destroy(pthread_mutex_t *mutex) {
 }
 
 /// A mutex acquisition: intent (unless it cannot block), the real call, acquired.
-static int acquire_mutex(pthread_mutex_t *mutex, uint8_t attempt, uintptr_t site, const struct timespec *deadline) {
+static int acquire_mutex(pthread_mutex_t *mutex, uint8_t attempt, uintptr_t site, deadline until) {
     lockorder_bypass_enter();
     lockorder_foreign_identity identity;
     uint8_t flavor = mutex_flavor(mutex);
@@ -343,9 +360,10 @@ static int acquire_mutex(pthread_mutex_t *mutex, uint8_t attempt, uintptr_t site
     }
     if (tracked) lockorder_interpose_will_acquire(&identity, 0, attempt, site);
     lockorder_bypass_leave();
-    int result = attempt == 1 ? get_real_pthread_mutex_trylock()(mutex)
-                 : deadline   ? get_real_pthread_mutex_timedlock()(mutex, deadline)
-                              : get_real_pthread_mutex_lock()(mutex);
+    int result = attempt == 1                  ? get_real_pthread_mutex_trylock()(mutex)
+                 : until.time == NULL          ? get_real_pthread_mutex_lock()(mutex)
+                 : until.clock == NO_CLOCK     ? get_real_pthread_mutex_timedlock()(mutex, until.time)
+                                               : get_real_pthread_mutex_clocklock()(mutex, until.clock, until.time);
     if (tracked && result == 0) {
         lockorder_bypass_enter();
         lockorder_interpose_did_acquire(&identity, 0, attempt, site);
@@ -356,17 +374,22 @@ static int acquire_mutex(pthread_mutex_t *mutex, uint8_t attempt, uintptr_t site
 
 int pthread_mutex_lock(pthread_mutex_t *mutex) {
     if (LIKELY(!should_check())) return get_real_pthread_mutex_lock()(mutex);
-    return acquire_mutex(mutex, 0, RETURN_ADDRESS(), NULL);
+    return acquire_mutex(mutex, 0, RETURN_ADDRESS(), no_deadline);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *mutex) {
     if (LIKELY(!should_check())) return get_real_pthread_mutex_trylock()(mutex);
-    return acquire_mutex(mutex, 1, RETURN_ADDRESS(), NULL);
+    return acquire_mutex(mutex, 1, RETURN_ADDRESS(), no_deadline);
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline) {
-    if (LIKELY(!should_check())) return get_real_pthread_mutex_timedlock()(mutex, deadline);
-    return acquire_mutex(mutex, 2, RETURN_ADDRESS(), deadline);
+int pthread_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_mutex_timedlock()(mutex, time);
+    return acquire_mutex(mutex, 2, RETURN_ADDRESS(), (deadline){time, NO_CLOCK});
+}
+
+int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_mutex_clocklock()(mutex, clock, time);
+    return acquire_mutex(mutex, 2, RETURN_ADDRESS(), (deadline){time, clock});
 }
 
 /// A mutex release as the checker sees it. Returns 1 when the real unlock must be made (the
@@ -409,12 +432,12 @@ int pthread_mutex_unlock(pthread_mutex_t *mutex) {
 
 // MARK: Condition variables: the mutex is released for the checker during the wait
 
-static int wait_on(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline,
-                   uintptr_t site) {
+static int wait_on(pthread_cond_t *condition, pthread_mutex_t *mutex, deadline until, uintptr_t site) {
     int result = 0;
     if (!release_mutex(mutex, site, &result)) return result;
-    result = deadline ? get_real_pthread_cond_timedwait()(condition, mutex, deadline)
-                      : get_real_pthread_cond_wait()(condition, mutex);
+    result = until.time == NULL        ? get_real_pthread_cond_wait()(condition, mutex)
+             : until.clock == NO_CLOCK ? get_real_pthread_cond_timedwait()(condition, mutex, until.time)
+                                       : get_real_pthread_cond_clockwait()(condition, mutex, until.clock, until.time);
     // The mutex is held again (also after a timeout): checked as a blocking re-acquisition,
     // since the waiter blocked on it while holding whatever else it holds.
     lockorder_bypass_enter();
@@ -430,12 +453,18 @@ static int wait_on(pthread_cond_t *condition, pthread_mutex_t *mutex, const stru
 
 int pthread_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex) {
     if (LIKELY(!should_check())) return get_real_pthread_cond_wait()(condition, mutex);
-    return wait_on(condition, mutex, NULL, RETURN_ADDRESS());
+    return wait_on(condition, mutex, no_deadline, RETURN_ADDRESS());
 }
 
-int pthread_cond_timedwait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline) {
-    if (LIKELY(!should_check())) return get_real_pthread_cond_timedwait()(condition, mutex, deadline);
-    return wait_on(condition, mutex, deadline, RETURN_ADDRESS());
+int pthread_cond_timedwait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_cond_timedwait()(condition, mutex, time);
+    return wait_on(condition, mutex, (deadline){time, NO_CLOCK}, RETURN_ADDRESS());
+}
+
+int pthread_cond_clockwait(pthread_cond_t *condition, pthread_mutex_t *mutex, clockid_t clock,
+                           const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_cond_clockwait()(condition, mutex, clock, time);
+    return wait_on(condition, mutex, (deadline){time, clock}, RETURN_ADDRESS());
 }
 
 // MARK: Reader-writer locks
@@ -465,7 +494,7 @@ int pthread_rwlock_destroy(pthread_rwlock_t *rwlock) {
 }
 
 static int acquire_rwlock(pthread_rwlock_t *rwlock, uint8_t shared, uint8_t attempt, uintptr_t site,
-                          const struct timespec *deadline) {
+                          deadline until) {
     lockorder_bypass_enter();
     lockorder_foreign_identity identity;
     uint8_t flavor = rwlock_flavor(rwlock);
@@ -474,13 +503,15 @@ static int acquire_rwlock(pthread_rwlock_t *rwlock, uint8_t shared, uint8_t atte
     lockorder_bypass_leave();
     int result;
     if (shared) {
-        result = attempt == 1 ? get_real_pthread_rwlock_tryrdlock()(rwlock)
-                 : deadline   ? get_real_pthread_rwlock_timedrdlock()(rwlock, deadline)
-                              : get_real_pthread_rwlock_rdlock()(rwlock);
+        result = attempt == 1              ? get_real_pthread_rwlock_tryrdlock()(rwlock)
+                 : until.time == NULL      ? get_real_pthread_rwlock_rdlock()(rwlock)
+                 : until.clock == NO_CLOCK ? get_real_pthread_rwlock_timedrdlock()(rwlock, until.time)
+                                           : get_real_pthread_rwlock_clockrdlock()(rwlock, until.clock, until.time);
     } else {
-        result = attempt == 1 ? get_real_pthread_rwlock_trywrlock()(rwlock)
-                 : deadline   ? get_real_pthread_rwlock_timedwrlock()(rwlock, deadline)
-                              : get_real_pthread_rwlock_wrlock()(rwlock);
+        result = attempt == 1              ? get_real_pthread_rwlock_trywrlock()(rwlock)
+                 : until.time == NULL      ? get_real_pthread_rwlock_wrlock()(rwlock)
+                 : until.clock == NO_CLOCK ? get_real_pthread_rwlock_timedwrlock()(rwlock, until.time)
+                                           : get_real_pthread_rwlock_clockwrlock()(rwlock, until.clock, until.time);
     }
     if (tracked && result == 0) {
         lockorder_bypass_enter();
@@ -492,32 +523,42 @@ static int acquire_rwlock(pthread_rwlock_t *rwlock, uint8_t shared, uint8_t atte
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock) {
     if (LIKELY(!should_check())) return get_real_pthread_rwlock_rdlock()(rwlock);
-    return acquire_rwlock(rwlock, 1, 0, RETURN_ADDRESS(), NULL);
+    return acquire_rwlock(rwlock, 1, 0, RETURN_ADDRESS(), no_deadline);
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock) {
     if (LIKELY(!should_check())) return get_real_pthread_rwlock_wrlock()(rwlock);
-    return acquire_rwlock(rwlock, 0, 0, RETURN_ADDRESS(), NULL);
+    return acquire_rwlock(rwlock, 0, 0, RETURN_ADDRESS(), no_deadline);
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
     if (LIKELY(!should_check())) return get_real_pthread_rwlock_tryrdlock()(rwlock);
-    return acquire_rwlock(rwlock, 1, 1, RETURN_ADDRESS(), NULL);
+    return acquire_rwlock(rwlock, 1, 1, RETURN_ADDRESS(), no_deadline);
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
     if (LIKELY(!should_check())) return get_real_pthread_rwlock_trywrlock()(rwlock);
-    return acquire_rwlock(rwlock, 0, 1, RETURN_ADDRESS(), NULL);
+    return acquire_rwlock(rwlock, 0, 1, RETURN_ADDRESS(), no_deadline);
 }
 
-int pthread_rwlock_timedrdlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
-    if (LIKELY(!should_check())) return get_real_pthread_rwlock_timedrdlock()(rwlock, deadline);
-    return acquire_rwlock(rwlock, 1, 2, RETURN_ADDRESS(), deadline);
+int pthread_rwlock_timedrdlock(pthread_rwlock_t *rwlock, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_rwlock_timedrdlock()(rwlock, time);
+    return acquire_rwlock(rwlock, 1, 2, RETURN_ADDRESS(), (deadline){time, NO_CLOCK});
 }
 
-int pthread_rwlock_timedwrlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
-    if (LIKELY(!should_check())) return get_real_pthread_rwlock_timedwrlock()(rwlock, deadline);
-    return acquire_rwlock(rwlock, 0, 2, RETURN_ADDRESS(), deadline);
+int pthread_rwlock_timedwrlock(pthread_rwlock_t *rwlock, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_rwlock_timedwrlock()(rwlock, time);
+    return acquire_rwlock(rwlock, 0, 2, RETURN_ADDRESS(), (deadline){time, NO_CLOCK});
+}
+
+int pthread_rwlock_clockrdlock(pthread_rwlock_t *rwlock, clockid_t clock, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_rwlock_clockrdlock()(rwlock, clock, time);
+    return acquire_rwlock(rwlock, 1, 2, RETURN_ADDRESS(), (deadline){time, clock});
+}
+
+int pthread_rwlock_clockwrlock(pthread_rwlock_t *rwlock, clockid_t clock, const struct timespec *time) {
+    if (LIKELY(!should_check())) return get_real_pthread_rwlock_clockwrlock()(rwlock, clock, time);
+    return acquire_rwlock(rwlock, 0, 2, RETURN_ADDRESS(), (deadline){time, clock});
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
@@ -612,7 +653,7 @@ int pthread_spin_unlock(pthread_spinlock_t *lock) {
 // MARK: Start-up and fork
 
 // The checker's own locks are held across fork by its own handlers (ForkHandlers, installed
-// when the checker first configures itself, so after these: their prepare runs first). These
+// when the checker's state is made, so after these: their prepare runs first). These
 // hold the table's stripes, so that the child never finds one taken by a thread it does not
 // have, and raise the forking thread's bypass meanwhile: the other libraries' fork handlers that
 // run between them take pthread locks, which must then go straight to the real functions.
@@ -646,7 +687,8 @@ __attribute__((constructor)) static void interpose_start(void) {
     get_real_pthread_rwlock_timedrdlock(), get_real_pthread_rwlock_timedwrlock();
     get_real_pthread_rwlock_unlock(), get_real_pthread_spin_init(), get_real_pthread_spin_destroy();
     get_real_pthread_spin_lock(), get_real_pthread_spin_trylock(), get_real_pthread_spin_unlock();
-    get_real_pthread_cond_wait(), get_real_pthread_cond_timedwait();
+    get_real_pthread_cond_wait(), get_real_pthread_cond_timedwait(), get_real_pthread_cond_clockwait();
+    get_real_pthread_mutex_clocklock(), get_real_pthread_rwlock_clockrdlock(), get_real_pthread_rwlock_clockwrlock();
     if (!environment_checks()) return;
     const char *frames = getenv("LOCKORDER_INTERPOSE_FRAMES");
     if (frames != NULL && frames[0] >= '1' && frames[0] <= '8' && frames[1] == 0) class_frames = frames[0] - '0';

@@ -71,6 +71,66 @@ struct InterposeTests {
         #expect(result.standardError == "", "\(result.standardError)")
     }
 
+    @Test("timedlock then clocklock in the other order (C): a cycle, and both calls still take the lock")
+    func timedMutexCycle() {
+        let result = Self.run("timed-abba", c: true)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "timed mutexes 0 0 0 0\nc done\n")
+        let headlines = Self.headlines(result)
+        #expect(headlines.count == 1, "\(result.standardError)")
+        #expect(
+            headlines.first?.contains("order cycle: acquiring pthread mutex initialised at make_lock") == true
+        )
+        #expect(result.standardError.contains("timed_mutexes"), "the backtrace names the C caller")
+    }
+
+    @Test("timedlock and clocklock in one order (C): nothing reported")
+    func timedMutexInOrder() {
+        let result = Self.run("timed-in-order", c: true)
+        #expect(result.standardOutput == "timed mutexes 0 0 0 0\nc done\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("rwlock timed and clock variants (C): write/read in both orders is a cycle")
+    func timedRWLockCycle() {
+        let result = Self.run("timed-rwlocks", c: true)
+        #expect(result.standardOutput == "timed rwlocks 0 0 0 0\nc done\n")
+        let headlines = Self.headlines(result)
+        #expect(headlines.count == 1, "\(result.standardError)")
+        #expect(headlines.first?.contains("order cycle: acquiring pthread rwlock") == true)
+    }
+
+    @Test("pthread_cond_clockwait takes its mutex back under a lock taken after it (C): a cycle")
+    func clockWaitCycle() {
+        let result = Self.run("clock-wait", c: true)
+        #expect(result.standardOutput == "clock wait ETIMEDOUT\nc done\n")
+        let headlines = Self.headlines(result)
+        #expect(headlines.count == 1, "\(result.standardError)")
+        #expect(headlines.first?.contains("order cycle") == true)
+    }
+
+    @Test("pthread_cond_clockwait with nothing else held (C): nothing reported, ETIMEDOUT as without")
+    func clockWaitClean() {
+        let result = Self.run("clock-wait-clean", c: true)
+        #expect(result.standardOutput == "clock wait ETIMEDOUT\nc done\n")
+        #expect(result.standardError == "", "\(result.standardError)")
+    }
+
+    @Test("a fatal error prints its backtrace and ends the process: the unwinder's own locks pass through")
+    func fatalErrorBacktrace() {
+        // Under `timeout -s KILL` (the stuck child blocks SIGTERM): before the fix the unwinder
+        // waited for its own mutex forever; a hang must fail this test, not stop the suite.
+        var environment = ["LD_PRELOAD": Self.library, "LOCKORDER_CHECK": "1"]
+        environment["SWIFT_BACKTRACE"] = "enable=no"  // the runtime's in-process backtrace
+        let result = runChildProcess(
+            "/usr/bin/timeout",
+            arguments: ["-s", "KILL", "120", Self.built("lockorder-interpose-fixture"), "fatal"],
+            environment: environment)
+        #expect(result.status != 128 + SIGKILL, "the child hung: \(result.standardError)")
+        #expect(result.status > 128, "a fatal error ends the process with a signal: \(result.status)")
+        #expect(result.standardError.contains("Fatal error: deliberate, with a lock held"))
+    }
+
     @Test("the same order every time from Swift: nothing reported")
     func swiftInOrder() {
         let result = Self.run("in-order")

@@ -280,10 +280,20 @@ func staticABBA() {
     print("static done")
 }
 
+/// A fatal error with a checked lock held: the Swift runtime prints a backtrace through the
+/// unwinder (libunwind's `_Unwind_Backtrace` once the interposer has loaded it), whose own
+/// mutexes then reach the interposer from inside the unwinder.
+func fatalWithLockHeld() {
+    let mutex = makeMutex()
+    pthread_mutex_lock(mutex)
+    fatalError("deliberate, with a lock held")
+}
+
 /// Every scenario by name.
 let scenarios: [String: @Sendable () -> Void] = [
     "abba": abba, "in-order": inOrder, "trylock": tryLock, "recursive": recursiveAndErrorCheck,
     "errorcheck-unlock": errorCheckUnlockNotHeld, "rwlock": rwlockABBA, "rwlock-reads": rwlockReadsOnly,
     "spin": spinABBA, "cond-inversion": conditionWaitInversion, "cond-clean": conditionWaitClean,
     "fork": forkWhileThreaded, "static": staticABBA, "none": { print("no locks") },
+    "fatal": fatalWithLockHeld,
 ]
