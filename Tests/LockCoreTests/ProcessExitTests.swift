@@ -27,15 +27,66 @@ struct ProcessExitTests {
         #expect(stderr.hasSuffix("lockorder: 1 distinct violation, 1 occurrence\n"))
     }
 
-    @Test("a process that releases everything exits without a report or a summary")
-    func cleanExitIsSilent() async {
+    /// Two locks made on two lines, so of two classes: inside an exit test's body every
+    /// statement reports the same line.
+    static func twoLocks(_ first: String, _ second: String) -> (CheckedMutex, CheckedMutex) {
+        let firstLock = CheckedMutex(first)
+        let secondLock = CheckedMutex(second)
+        return (firstLock, secondLock)
+    }
+
+    @Test("a clean checked run says so: classes and orders checked, 0 violations")
+    func cleanExitSaysSo() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             setenv("LOCKORDER_CHECK", "report", 1)
-            let lock = CheckedMutex("released")
-            lock.withLock {}
+            let (outer, inner) = ProcessExitTests.twoLocks("outer", "inner")
+            outer.withLock { inner.withLock {} }
             exit(0)
         }
         let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(!stderr.contains("lockorder:"))
+        #expect(stderr == "lockorder: checked 2 classes, 1 order, 0 violations\n", "\(stderr)")
+    }
+
+    @Test("LOCKORDER_EXITCODE: a run that reported a violation ends with that status")
+    func exitCodeAfterViolation() async {
+        let result = await #expect(processExitsWith: .exitCode(23), observing: [\.standardErrorContent]) {
+            setenv("LOCKORDER_CHECK", "report", 1)
+            setenv("LOCKORDER_EXITCODE", "23", 1)
+            let (first, second) = ProcessExitTests.twoLocks("first", "second")
+            first.withLock { second.withLock {} }
+            second.withLock { first.withLock {} }
+            exit(0)
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("lockorder: order cycle: acquiring first while holding second"), "\(stderr)")
+        #expect(stderr.hasSuffix("lockorder: 1 distinct violation, 1 occurrence\n"), "\(stderr)")
+    }
+
+    @Test("LOCKORDER_EXITCODE: a clean run keeps the program's own status")
+    func exitCodeCleanRun() async {
+        await #expect(processExitsWith: .exitCode(0)) {
+            setenv("LOCKORDER_CHECK", "report", 1)
+            setenv("LOCKORDER_EXITCODE", "23", 1)
+            let first = CheckedMutex("first")
+            first.withLock {}
+            exit(0)
+        }
+    }
+
+    @Test("LOCKORDER_EXITCODE that is not 0 to 255: one warning line, the program's status kept")
+    func exitCodeBadValue() async {
+        let result = await #expect(processExitsWith: .exitCode(0), observing: [\.standardErrorContent]) {
+            setenv("LOCKORDER_CHECK", "report", 1)
+            setenv("LOCKORDER_EXITCODE", "300", 1)
+            let (first, second) = ProcessExitTests.twoLocks("first", "second")
+            first.withLock { second.withLock {} }
+            second.withLock { first.withLock {} }
+            exit(0)
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(
+            stderr.hasPrefix(
+                "lockorder: LOCKORDER_EXITCODE=300 is not a number from 0 to 255; the program's own exit status is kept\n"
+            ), "\(stderr)")
     }
 }

@@ -33,7 +33,8 @@ final class RawTestMutex: RawTestLock, @unchecked Sendable {
 }
 
 /// A lock of the user's own, taking part in checking through the three calls only: the
-/// pattern the README shows.
+/// pattern the README shows (its `MyLock`), `fileID`/`line` passed through `init` so that each
+/// lock is classed where its user makes it.
 final class AnnotatedLock: @unchecked Sendable {
     private let mutex = RawTestMutex()
     let identity: LockIdentity
@@ -87,6 +88,36 @@ struct AnnotatedLockTests {
         #expect(
             violations.first?.message.hasPrefix(
                 "order cycle: acquiring first while holding second closes the cycle") == true)
+    }
+
+    @Test(
+        "the README's sample classes each lock at its user's line: ABBA between two of them is an order cycle"
+    )
+    func readmeSampleClassesAtTheCallersLine() {
+        let line = #line
+        let reported = LockOrder.withCheckingFindings {
+            let first = AnnotatedLock("first")
+            let second = AnnotatedLock("second")
+            first.lock()
+            second.lock()
+            second.unlock()
+            first.unlock()
+            second.lock()
+            first.lock()
+            first.unlock()
+            second.unlock()
+        }
+        #expect(reported.map(\.violation.kind) == [.orderCycle])
+        guard case .orderCycle(let classPath, _)? = reported.first?.finding?.reason else {
+            Issue.record("no order_cycle finding: \(reported.map(\.violation.message))")
+            return
+        }
+        #expect(
+            classPath == [
+                "second (LockOrderCheckerTests/AnnotatedLockTests.swift:\(line + 3))",
+                "first (LockOrderCheckerTests/AnnotatedLockTests.swift:\(line + 2))",
+                "second (LockOrderCheckerTests/AnnotatedLockTests.swift:\(line + 3))",
+            ])
     }
 
     @Test("the same locks always taken in one order report nothing")

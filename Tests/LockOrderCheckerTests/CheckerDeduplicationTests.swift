@@ -85,7 +85,13 @@ struct CheckerDeduplicationTests {
     @Test("the summary line's words agree with its numbers")
     func summaryLineGrammar() {
         var reporter = Reporter()
-        #expect(reporter.summaryLine == nil, "nothing reported: no summary")
+        #expect(reporter.summaryLine == nil, "nothing reported: the clean-run line instead")
+        #expect(
+            Reporter.cleanRunLine(classes: 3, orders: 2)
+                == "lockorder: checked 3 classes, 2 orders, 0 violations\n")
+        #expect(
+            Reporter.cleanRunLine(classes: 1, orders: 1)
+                == "lockorder: checked 1 class, 1 order, 0 violations\n")
         let key = DeduplicationKey(kind: .sameLevel, classIDs: [1, 2], site: "A.swift:1", operation: nil)
         let slot = reporter.admit(key)
         let repeatSlot = reporter.admit(key)

@@ -194,6 +194,21 @@ struct FindingText {
         }
     }
 
+    /// R2's warning: a lock declared with a name the active hierarchy does not have. Said once
+    /// per name; the lock is then checked as undeclared.
+    static func unknownDeclaredName(_ name: String, hierarchy: String, nearest: [String], lockCount: Int)
+        -> String
+    {
+        let quoted = TerminalText.value(name)
+        let suggestion =
+            nearest.isEmpty
+            ? "no declared name is close to it among the hierarchy's \(lockCount) lock\(lockCount == 1 ? "" : "s")"
+            : "did you mean \(nearest.map { "'\($0)'" }.joined(separator: " or "))?"
+        return
+            "lockorder: declared name '\(quoted)' is not in the active hierarchy '\(TerminalText.value(hierarchy))' "
+            + "(\(suggestion)); its locks are checked as undeclared: no level, learned order only\n"
+    }
+
     /// R9 in words, with what it means for leaves and roots. Locks that are not in the hierarchy
     /// have no level and are outside it (R2).
     static func levelRule(heldLevel: Int, acquiring level: Int, rootLevel: Int) -> String {

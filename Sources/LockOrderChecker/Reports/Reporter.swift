@@ -21,6 +21,9 @@ struct Reporter {
     /// rules word their own findings), for this package's rule tests.
     private(set) var findings: [Finding?] = []
     private var indexByKey: [DeduplicationKey: Int] = [:]
+    /// Warnings said so far that are not violations (a declared name the hierarchy does not
+    /// have), for tests.
+    var warnings: [String] = []
     /// Limits the checker ran into, each announced once.
     private(set) var capacityNotices: [String] = []
     /// Lines the report file did not take (a full disk, a size limit): counted in the summary;
@@ -87,6 +90,7 @@ struct Reporter {
         indexByKey = [:]
         pendingRepeats = [:]
         capacityNotices = []
+        warnings = []
         lostReportFileLines = 0
         suppressions.resetCounts()
     }
@@ -101,6 +105,13 @@ struct Reporter {
             return ReportEncoding.appendLine(violation, to: jsonFileDescriptor)
         }
         return 0
+    }
+
+    /// The closing line of a clean checked run: nothing reported, no limit reached, nothing
+    /// lost, so that a clean run can be told from an unchecked one (which prints nothing).
+    static func cleanRunLine(classes: Int, orders: Int) -> String {
+        "lockorder: checked \(classes) class\(classes == 1 ? "" : "es"), \(orders) order\(orders == 1 ? "" : "s"), "
+            + "0 violations\n"
     }
 
     /// The closing line at process exit, nil when nothing was reported.

@@ -38,6 +38,9 @@ struct ClassOrderGraph {
     private var freeNodes: [UInt32] = []
     private var nextNode: UInt32 = 0
     private(set) var storedStacks = 0
+    /// Orders learned so far (edges between classes, each counted once when first seen; edges
+    /// forgotten with a destroyed instance class stay counted): the clean-run summary's "M orders".
+    private(set) var ordersLearned = 0
 
     /// The node an acquisition of `classID` in `mode` waits at.
     mutating func requestNode(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
@@ -98,6 +101,11 @@ struct ClassOrderGraph {
 
     /// Whether another backtrace may be kept as evidence.
     var hasStackRoom: Bool { storedStacks < Self.storedStackCapacity }
+
+    /// Counts an edge seen for the first time.
+    mutating func countLearnedOrder() {
+        ordersLearned += 1
+    }
 
     /// Counts a kept backtrace.
     mutating func countStoredStack() {
@@ -192,6 +200,7 @@ extension CheckerTables {
             }
             switch result {
             case .inserted:
+                learned.countLearnedOrder()
                 if keepsStack {
                     learned.countStoredStack()
                 } else if reporter.noteCapacity("stored stacks") {

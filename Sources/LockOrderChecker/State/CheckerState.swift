@@ -40,6 +40,7 @@ final class CheckerState: @unchecked Sendable {
                 id: id, classID: ClassRegistry.overflowClassID, nameID: 0, kind: kind, optionBits: 0)
         }
         var notices: [String] = []
+        var warnings: [String] = []
         let identity = tables.withLock { tables -> LockIdentity in
             let key: ClassRegistry.Key
             switch lockClass {
@@ -74,9 +75,15 @@ final class CheckerState: @unchecked Sendable {
                     optionBits |= bit
                 }
             }
+            if case .declared(let declaredName) = lockClass, classID != ClassRegistry.overflowClassID,
+                let warning = tables.unknownDeclaredNameWarning(declaredName, classID: classID)
+            {
+                warnings.append(warning)
+            }
             return LockIdentity(id: id, classID: classID, nameID: nameID, kind: kind, optionBits: optionBits)
         }
         for notice in notices { StandardError.write("lockorder: capacity: \(notice)\n") }
+        for warning in warnings { StandardError.write(warning) }
         return identity
     }
 
@@ -206,6 +213,17 @@ final class CheckerState: @unchecked Sendable {
         SlowPathLock.withLock { writeExitSummary() }
         // Nothing may stay queued when the process ends.
         ReportOutput.flushWaiting()
+        exitWithConfiguredCodeIfViolations()
+    }
+
+    /// LOCKORDER_EXITCODE: a report-mode run that reported a violation ends with the code given
+    /// (ThreadSanitizer's `exitcode`), whatever status the program exited with. `_exit` from the
+    /// exit hook skips the hooks not yet run, so C's buffered output is flushed first.
+    private func exitWithConfiguredCodeIfViolations() {
+        let (code, distinct) = tables.withLock { ($0.configuration.exitCode, $0.reporter.totals.distinct) }
+        guard let code, distinct > 0, lockorder_mode() == UInt8(LOCKORDER_MODE_REPORT) else { return }
+        fflush(nil)
+        _exit(code)
     }
 
     private func writeExitSummary() {
@@ -230,8 +248,9 @@ final class CheckerState: @unchecked Sendable {
         }
         let summary = tables.withLock {
             $0.reporter.summaryLine(passedThrough: CheckerMark.passedThroughCount)
+                ?? Reporter.cleanRunLine(classes: $0.registry.classesMade, orders: $0.learned.ordersLearned)
         }
-        if let summary, printsSummary { StandardError.write(summary) }
+        if printsSummary { StandardError.write(summary) }
         if let graphPath { writeGraphFile(to: graphPath) }
     }
 }

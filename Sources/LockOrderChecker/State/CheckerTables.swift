@@ -14,6 +14,8 @@ struct CheckerTables {
     /// by lock id. Few locks have one, so no lock spends 8 bytes on it; the rules look it up.
     var orderKeys: [UInt64: UInt64] = [:]
     var configuration = Configuration()
+    /// Declared names the active hierarchy did not have, each warned about once (R2).
+    var warnedUnknownNames: Set<UnknownName> = []
     /// The most recent violations are also collected here while a test checks (`withChecking`).
     var isCollecting = false
     /// What checked tests kept for LOCKORDER_GRAPH_FILE (`LockOrder.keepForOutputFiles`), by

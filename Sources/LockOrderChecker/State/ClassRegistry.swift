@@ -47,6 +47,9 @@ struct ClassRegistry {
     private(set) var creationSites: [SourceSite?] = [nil]
     private var nameIDByLabel: [Label: UInt32] = [:]
     private var optionNames: [String] = []
+    /// Classes made so far, instance classes each time one is made (the clean-run summary's
+    /// "checked N classes"); the overflow class is not counted.
+    private(set) var classesMade = 0
 
     /// The class id for a key, creating the class on first use. Returns nil when the table is
     /// full (the caller announces it and uses the overflow class).
@@ -71,6 +74,7 @@ struct ClassRegistry {
                 hierarchy.lock(named: declaredName)
             } else { nil }
         records[Int(id)] = Record(key: key, displayName: name, declared: declared, live: true)
+        classesMade += 1
         if case .instance = key {} else { idByKey[key] = id }
         lockorder_set_class_level(id, UInt16(declared?.level ?? 0))
         if case .instance = key {

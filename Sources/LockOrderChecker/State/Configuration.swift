@@ -15,6 +15,20 @@ struct Configuration {
     var baseline: BaselineOrder?
     /// LOCKORDER_SYMBOLIZE: add file:line to frames through llvm-symbolizer when present.
     var symbolizesSourceLocations = false
+    /// LOCKORDER_EXITCODE: the status a report-mode run that reported a violation ends with.
+    var exitCode: Int32?
+
+    /// A LOCKORDER_EXITCODE value (0 to 255), and a warning line for anything else (which keeps
+    /// the program's own status).
+    static func exitCode(fromValue value: String?) -> (code: Int32?, warning: String?) {
+        guard let value, !value.isEmpty else { return (nil, nil) }
+        if let code = Int32(value), (0...255).contains(code) { return (code, nil) }
+        return (
+            nil,
+            "lockorder: LOCKORDER_EXITCODE=\(TerminalText.value(value)) is not a number from 0 to 255; "
+                + "the program's own exit status is kept\n"
+        )
+    }
 
     /// The accepted values of each variable, for the warnings.
     static let checkValues = "unset, 0, off, 1, report, abort"
@@ -60,34 +74,55 @@ extension CheckerState {
     func configureFromEnvironment() {
         ForkHandlers.installOnce()
         var messages: [String] = []
+        var stops = false
         tables.withLock { tables in
             guard lockorder_mode() == UInt8(LOCKORDER_MODE_UNCONFIGURED) else { return }
             let (mode, warning) = Configuration.mode(fromCheckValue: environmentValue("LOCKORDER_CHECK"))
             if let warning { messages.append(warning) }
             if mode != UInt8(LOCKORDER_MODE_OFF) {
-                messages += tables.applyEnvironment()
-                tables.installExitHooks()
+                let applied = tables.applyEnvironment()
+                messages += applied.messages
+                stops = applied.stops
+                if !stops { tables.installExitHooks() }
             }
             lockorder_set_mode(mode)
         }
         for message in messages { StandardError.write(TerminalText.line(message)) }
+        if stops {
+            // LOCKORDER_HIERARCHY_STRICT: the hierarchy did not load; the line above said why.
+            ReportOutput.flushWaiting()
+            _exit(1)
+        }
     }
 }
 
 extension CheckerTables {
 
-    /// The variables that matter once checking is on; returns the lines to print.
-    fileprivate mutating func applyEnvironment() -> [String] {
+    /// The variables that matter once checking is on; returns the lines to print, and whether
+    /// the process must stop (a hierarchy that did not load under LOCKORDER_HIERARCHY_STRICT).
+    fileprivate mutating func applyEnvironment() -> (messages: [String], stops: Bool) {
         var messages: [String] = []
+        let (strict, strictWarning) = Configuration.switchValue(
+            "LOCKORDER_HIERARCHY_STRICT", environmentValue("LOCKORDER_HIERARCHY_STRICT"), default: false)
+        if let strictWarning { messages.append(strictWarning) }
         if let path = environmentValue("LOCKORDER_HIERARCHY"), !path.isEmpty {
             do {
                 hierarchy = try LockHierarchy.load(path: path)
                 registry.resolve(against: hierarchy)
             } catch {
-                messages.append(
-                    "\(TerminalText.value(error.description, limit: 4 * TerminalText.valueLimit)) "
-                        + "(checking goes on with the built-in julia hierarchy)\n")
+                let problem = TerminalText.value(error.description, limit: 4 * TerminalText.valueLimit)
+                if strict {
+                    messages.append(
+                        "\(problem) (LOCKORDER_HIERARCHY_STRICT=1: the process stops, exit status 1)\n")
+                    return (messages, true)
+                }
+                messages.append("\(problem) (checking goes on with the built-in julia hierarchy)\n")
             }
+        } else if strict {
+            messages.append(
+                "lockorder: LOCKORDER_HIERARCHY_STRICT=1 but LOCKORDER_HIERARCHY is not set "
+                    + "(LOCKORDER_HIERARCHY_STRICT=1: the process stops, exit status 1)\n")
+            return (messages, true)
         }
         if let path = environmentValue("LOCKORDER_REPORT_FILE"), !path.isEmpty {
             switch OutputFiles.openReportFile(path) {
@@ -123,6 +158,10 @@ extension CheckerTables {
             "LOCKORDER_SYMBOLIZE", environmentValue("LOCKORDER_SYMBOLIZE"), default: false)
         if let symbolizeWarning { messages.append(symbolizeWarning) }
         configuration.symbolizesSourceLocations = symbolize
+        let (exitCode, exitCodeWarning) = Configuration.exitCode(
+            fromValue: environmentValue("LOCKORDER_EXITCODE"))
+        if let exitCodeWarning { messages.append(exitCodeWarning) }
+        configuration.exitCode = exitCode
         let (watchdog, watchdogMessages) = Watchdog.settings(
             watchdog: environmentValue("LOCKORDER_WATCHDOG"),
             waitWarning: environmentValue("LOCKORDER_WAIT_WARN"))
@@ -135,6 +174,6 @@ extension CheckerTables {
             "LOCKORDER_STATS", environmentValue("LOCKORDER_STATS"), default: false)
         if let statisticsWarning { messages.append(statisticsWarning) }
         HoldTiming.configure(holdWarning: holdWarning, statistics: statistics)
-        return messages
+        return (messages, false)
     }
 }

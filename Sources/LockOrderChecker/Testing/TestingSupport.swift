@@ -74,6 +74,15 @@ extension LockOrder {
     }
 }
 
+extension LockOrder {
+    /// The warnings that are not violations said so far in the running session (or the
+    /// process), each once: a declared name the active hierarchy does not have. For this
+    /// package's tests.
+    package static func warningsSoFar() -> [String] {
+        CheckerState.shared.tables.withLock { $0.reporter.warnings }
+    }
+}
+
 /// The checker's configuration saved across a test session.
 struct CheckingSession {
     static let lock = RawMutex()
