@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `make bench-instructions` (scripts/bench-instructions.sh): one variant of the interleaved
 /// table, run once with a fixed warm-up, for callgrind to count. The script runs each variant
 /// with two operation counts; the difference of the two totals over the difference of the
@@ -14,7 +18,7 @@ enum InstructionCounts {
         }
         guard let variant = variants.first(where: { $0.name == name }) else {
             print("lockorder-bench: no variant named '\(name)' (--instructions list names them)")
-            return
+            exit(1)
         }
         variant.checking.run {
             let body = variant.prepare()

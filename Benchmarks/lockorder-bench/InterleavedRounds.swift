@@ -179,8 +179,9 @@ func median(_ values: [Double]) -> Double {
         ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
+/// One workload loop: `count` times acquire, increment, release (shared by every section).
 @inline(__always)
-private func lockUnlock<Lock: BenchLock>(_ lock: Lock, _ counter: Counter, _ count: Int) {
+func lockUnlock<Lock: BenchLock>(_ lock: Lock, _ counter: Counter, _ count: Int) {
     for _ in 0..<count {
         lock.acquire()
         counter.value &+= 1
@@ -188,8 +189,9 @@ private func lockUnlock<Lock: BenchLock>(_ lock: Lock, _ counter: Counter, _ cou
     }
 }
 
+/// Three locks taken in order and released in reverse, `count` times.
 @inline(__always)
-private func nested<Lock: BenchLock>(_ locks: (Lock, Lock, Lock), _ counter: Counter, _ count: Int) {
+func nested<Lock: BenchLock>(_ locks: (Lock, Lock, Lock), _ counter: Counter, _ count: Int) {
     for _ in 0..<count {
         locks.0.acquire()
         locks.1.acquire()

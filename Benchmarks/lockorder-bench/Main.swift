@@ -113,9 +113,17 @@ struct BenchOptions {
         if let text = value("--sections") {
             sections = Set(text.split(separator: ",").compactMap { Int($0) })
         }
-        if let text = value("--rounds"), let number = Int(text), number > 0 { rounds = number }
-        if let text = value("--launches"), let number = Int(text), number > 0 { launches = number }
-        if let text = value("--operations"), let number = Int(text), number > 0 { operations = number }
+        func positive(_ flag: String) -> Int? {
+            guard let text = value(flag) else { return nil }
+            guard let number = Int(text), number > 0 else {
+                print("lockorder-bench: \(flag) needs a whole number above 0, not '\(text)'")
+                exit(2)
+            }
+            return number
+        }
+        rounds = positive("--rounds") ?? rounds
+        launches = positive("--launches") ?? launches
+        operations = positive("--operations") ?? operations
         instructionsVariant = value("--instructions")
     }
 }

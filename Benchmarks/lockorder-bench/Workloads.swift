@@ -138,11 +138,7 @@ func measureLockUnlock<Lock: BenchLock>(
     _ name: String, _ lock: Lock, _ counter: Counter, _ options: BenchOptions
 ) -> Measurement {
     Measurement.run(name, operations: options.operations, repetitions: options.repetitions) { count in
-        for _ in 0..<count {
-            lock.acquire()
-            counter.value &+= 1
-            lock.release()
-        }
+        lockUnlock(lock, counter, count)
     }
 }
 
@@ -152,15 +148,7 @@ func measureNested<Lock: BenchLock>(
     _ name: String, _ locks: (Lock, Lock, Lock), _ counter: Counter, _ options: BenchOptions
 ) -> Measurement {
     Measurement.run(name, operations: options.operations, repetitions: options.repetitions) { count in
-        for _ in 0..<count {
-            locks.0.acquire()
-            locks.1.acquire()
-            locks.2.acquire()
-            counter.value &+= 1
-            locks.2.release()
-            locks.1.release()
-            locks.0.release()
-        }
+        nested(locks, counter, count)
     }
 }
 

@@ -108,6 +108,13 @@ struct CheckerForbiddenOperationTests {
         #expect(violations[0].held.first?.name == "finalizers_lock")
         #expect(violations[0].held.first?.declaredKind == "jl_mutex_t")
         #expect(violations[0].held.first?.kind == .reentrantSpinLock)
+        let findings = declaredRuleFindings {
+            finalizers.withLock { LockOrder.willPerform(.taskSwitch) }
+        }
+        let taskSwitchRule = try #require(
+            LockHierarchy.julia.forbiddenOperations.first { $0.operation == .taskSwitch })
+        #expect(findings.map(\.reason) == [.forbiddenOperation(taskSwitchRule)])
+        #expect(findings.map { $0.conflicting?.name } == ["finalizers_lock"])
     }
 
     @Test("a task switch while holding gc_perm_lock (a uv_mutex_t) or typecache_lock is silent")
