@@ -231,6 +231,45 @@ struct FindingTextTests {
         }
     }
 
+    @Test(
+        "a level 1 lock's own implicit acquisition, at acquisition and at release, names the _NOGC variants")
+    func implicitAcquisitionUnderItself() {
+        let leafRule =
+            "while a level 1 lock is held, only locks of a strictly lower level may be acquired; \(Self.leafWords)"
+        for releasing in [false, true] {
+            let verb = releasing ? "releasing" : "acquiring"
+            let finalizers = Self.lock("finalizers_lock", level: 1)
+            let text = Self.words(
+                .implicitAcquisitionUnderItself(
+                    option: "safepoint", implicitLock: "safepoint_lock", implicitLevel: 1, level: 1,
+                    rootLevel: 7,
+                    releasing: releasing),
+                lock: finalizers, conflicting: finalizers)
+            #expect(
+                text.message
+                    == "same level: \(verb) finalizers_lock (level 1) with the safepoint option implicitly acquires safepoint_lock (level 1) under finalizers_lock itself"
+            )
+            #expect(
+                text.rule
+                    == "\(leafRule); acquiring or releasing a lock with the safepoint option also acquires safepoint_lock, so a lock of level 1 or lower must never be taken or released with it"
+            )
+            #expect(
+                text.hint
+                    == "take and release finalizers_lock with the _NOGC variants (JL_LOCK_NOGC and JL_UNLOCK_NOGC, not JL_LOCK and JL_UNLOCK): make the lock without the safepoint option"
+            )
+        }
+        let other = Self.words(
+            .implicitAcquisitionUnderItself(
+                option: "gc", implicitLock: "gc_lock", implicitLevel: 2, level: 1, rootLevel: 3,
+                releasing: false),
+            lock: Self.lock("leaf", level: 1), conflicting: Self.lock("leaf", level: 1))
+        #expect(other.message.hasPrefix("level inversion: acquiring leaf (level 1) with the gc option"))
+        #expect(
+            other.hint
+                == "make leaf without the gc option, so that taking and releasing it acquire nothing implicitly"
+        )
+    }
+
     @Test("a forbidden operation names the operation, the selector and the hierarchy's reason")
     func forbiddenOperation() {
         let rule = ForbiddenOperation(

@@ -56,6 +56,14 @@ LOCKORDER_FAST_INLINE uint16_t lockorder_implicit_level(uint8_t option_bits) {
     return highest;
 }
 
+/// Whether an operation with `option_bits` on a lock of level `level` conflicts with its own
+/// implicit acquisition, which happens with the lock itself held (Julia: a level 1 lock taken or
+/// released with JL_LOCK/JL_UNLOCK takes safepoint_lock, level 1, under itself; the _NOGC
+/// variants do not). Nothing is read unless `option_bits` is non-zero.
+LOCKORDER_FAST_INLINE bool lockorder_implicit_conflicts_with_own_level(uint8_t option_bits, uint16_t level) {
+    return option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), level);
+}
+
 /// The lower of two levels, where 0 (undeclared) is no level: a held entry's `min_level`.
 LOCKORDER_FAST_INLINE uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
     if (first == 0) return second;
@@ -128,7 +136,15 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != gate, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
-    if (depth == 0) return LOCKORDER_FAST_DONE;
+    if (depth == 0) {
+        // Nothing held: only an option whose implicit acquisition conflicts with the lock's own
+        // level (a level 1 lock taken with JL_LOCK) needs the rules. A trylock is exempt, as below.
+        if (__builtin_expect(option_bits != 0, 0) && !trylock
+            && lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_class_level(class_id))) {
+            return LOCKORDER_SLOW_SCAN;
+        }
+        return LOCKORDER_FAST_DONE;
+    }
     const lockorder_held_lock *top = &state->held[depth - 1];
     // Maybe a re-entry or a self-deadlock: decided per instance, never cached.
     if ((top->id_mask & (1ull << (lock_id & 63))) != 0) return LOCKORDER_SLOW_SCAN;
@@ -136,7 +152,7 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     uint16_t class_entry = lockorder_class_entry(class_id);
     uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
     bool needs_rules = lockorder_level_conflicts(top->min_level, level)
-        || (option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), top->min_level));
+        || lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_lower_level(top->min_level, level));
     int learning = lockorder_learning();
     if (!needs_rules && !learning) return LOCKORDER_FAST_DONE;
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
@@ -257,12 +273,10 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t gate, uint64_t
         || ((top->flags & LOCKORDER_HELD_SHARED) != 0) != (shared != 0)) {
         return LOCKORDER_SLOW_RELEASE;
     }
-    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts only
-    // with what stays held.
-    if (option_bits != 0 && depth > 1
-        && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), state->held[depth - 2].min_level)) {
-        return LOCKORDER_SLOW_RELEASE;
-    }
+    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts with
+    // what stays held and with the released lock itself (a level 1 lock released with JL_UNLOCK):
+    // the top entry's lowest level covers both.
+    if (lockorder_implicit_conflicts_with_own_level(option_bits, top->min_level)) return LOCKORDER_SLOW_RELEASE;
     state->depth = depth - 1;
     return LOCKORDER_FAST_DONE;
 }

@@ -124,8 +124,16 @@ public enum LockOrder {
         TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
-        if depth == 0 { return }
         let level = lockorder_class_level(lock.classID)
+        if depth == 0 {
+            // Nothing held: only the lock's own option can break a rule (R12, a level 1 lock
+            // taken with JL_LOCK).
+            if attempt != .tryLock && lockorder_implicit_conflicts_with_own_level(lock.optionBits, level) {
+                CheckerState.shared.checkAcquisitionSlowly(
+                    lock, mode: mode, orderKey: orderKey, site: site, state: state)
+            }
+            return
+        }
         var levelConflict = false
         for index in 0..<depth {
             let entry = held + index

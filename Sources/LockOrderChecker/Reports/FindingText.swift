@@ -70,6 +70,20 @@ struct FindingText {
             hint =
                 "use a variant of \(acquiring) without the \(option) option (like JL_LOCK_NOGC), or release \(heldName) first"
 
+        case .implicitAcquisitionUnderItself(
+            let option, let implicitLock, let implicitLevel, let level, let rootLevel, let releasing):
+            let verb = releasing ? "releasing" : "acquiring"
+            message =
+                "\(finding.kind): \(verb) \(lock?.shortName ?? "?") with the \(option) option implicitly acquires \(implicitLock) (level \(implicitLevel)) under \(acquiring) itself"
+            rule =
+                Self.levelRule(heldLevel: level, acquiring: implicitLevel, rootLevel: rootLevel)
+                + "; acquiring or releasing a lock with the \(option) option also acquires \(implicitLock), "
+                + "so a lock of level \(implicitLevel) or lower must never be taken or released with it"
+            hint =
+                option == LockOption.safepoint.rawValue
+                ? "take and release \(acquiring) with the _NOGC variants (JL_LOCK_NOGC and JL_UNLOCK_NOGC, not JL_LOCK and JL_UNLOCK): make the lock without the \(option) option"
+                : "make \(acquiring) without the \(option) option, so that taking and releasing it acquire nothing implicitly"
+
         case .forbiddenOperation(let forbidden):
             let operation = forbidden.operation
             message = "forbidden operation: \(operation) while holding \(conflicting?.shortName ?? "?")"

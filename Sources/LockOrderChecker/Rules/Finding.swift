@@ -17,6 +17,12 @@ package struct Finding: Sendable, Hashable {
         case implicitAcquisition(
             option: String, implicitLock: String, implicitLevel: Int, heldLevel: Int, rootLevel: Int,
             releasing: Bool)
+        /// R12: the lock's option implicitly acquires a declared lock whose level conflicts with
+        /// the lock's own (`level`): the implicit acquisition happens under the lock itself, at
+        /// acquisition and at release (Julia: a level 1 lock taken with JL_LOCK, not JL_LOCK_NOGC).
+        case implicitAcquisitionUnderItself(
+            option: String, implicitLock: String, implicitLevel: Int, level: Int, rootLevel: Int,
+            releasing: Bool)
         /// R13: the hierarchy forbids the operation while a held lock is held.
         case forbiddenOperation(ForbiddenOperation)
         /// R4: the thread acquires a lock it already holds, in modes that wait for each other.
@@ -81,6 +87,8 @@ package struct Finding: Sendable, Hashable {
         case .sameLevelHeld: .sameLevel
         case .implicitAcquisition(_, _, let implicitLevel, let heldLevel, _, _):
             heldLevel < implicitLevel ? .levelInversion : .sameLevel
+        case .implicitAcquisitionUnderItself(_, _, let implicitLevel, let level, _, _):
+            level < implicitLevel ? .levelInversion : .sameLevel
         case .forbiddenOperation: .forbiddenOperation
         case .reacquired: .selfDeadlock
         case .releasedWithoutHolding(let heldByAnotherThread):
