@@ -106,6 +106,39 @@ struct LearnedOrderRuleTests {
             lines.contains(
                 "      this thread (this acquisition) took B at \(cycle[0].heldAt), then A at \(cycle[0].acquiredAt); "
                     + "its stack is the backtrace below"), "\(lines)")
+        // The deadlock this order allows: the earlier thread holds A and waits for B, this one
+        // holds B and waits for A.
+        let rows = try #require(violation.deadlock)
+        #expect(
+            rows == [
+                DeadlockRow(thread: cycle[1].thread, holds: "A", waitsFor: "B"),
+                DeadlockRow(thread: violation.thread, holds: "B", waitsFor: "A"),
+            ])
+        #expect(cycle[1].thread != violation.thread, "two threads made the two edges")
+        let width = max(cycle[1].thread.count, violation.thread.count)
+        let pad = { (text: String) in text + String(repeating: " ", count: width - text.count) }
+        let titleAt = try #require(lines.firstIndex { $0.hasPrefix("  deadlock (") }, "\(lines)")
+        #expect(
+            Array(lines[(titleAt + 1)...(titleAt + 2)]) == [
+                "    \(pad(cycle[1].thread))  holds A, waits for B",
+                "    \(pad(violation.thread))  holds B, waits for A",
+            ])
+    }
+
+    @Test("one thread that makes both edges of a cycle: the picture's second row is another thread")
+    func oneThreadCyclePictureNamesAnotherThread() throws {
+        let a = CheckedMutex("A")
+        let b = CheckedMutex("B")
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(a, b)
+            takeInOrder(b, a)
+        }
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        #expect(
+            violations[0].deadlock == [
+                DeadlockRow(thread: violations[0].thread, holds: "A", waitsFor: "B"),
+                DeadlockRow(thread: "another thread", holds: "B", waitsFor: "A"),
+            ])
     }
 
     @Test("the steady state captures no stack: only a new edge does, once however many locks are held")

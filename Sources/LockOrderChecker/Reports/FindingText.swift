@@ -250,3 +250,61 @@ extension ViolationCandidate {
         self.finding = finding
     }
 }
+
+/// One thread of the deadlock an order cycle allows: the lock it holds and the one it then
+/// waits for (the `deadlock:` section of an order cycle's report, the `deadlock` array of its
+/// JSON line).
+public struct DeadlockRow: Sendable, Hashable, Codable {
+    /// The thread, as the report's thread lines name it (`another thread` when one thread made
+    /// two of the cycle's edges: a second thread running the same code would do).
+    public let thread: String
+    /// The lock the thread holds (its own name).
+    public let holds: String
+    /// The lock it waits for, which the next row's thread holds.
+    public let waitsFor: String
+
+    /// Creates a row.
+    public init(thread: String, holds: String, waitsFor: String) {
+        self.thread = thread
+        self.holds = holds
+        self.waitsFor = waitsFor
+    }
+}
+
+extension FindingText {
+    /// The deadlock an order cycle allows, one row a thread, in the order the edges were first
+    /// seen (the refused acquisition last): each thread holds the first lock of its edge and
+    /// waits for the second, which the next thread holds. Nil for other reports and for a
+    /// cycle through an earlier run's order (no thread of this run made those edges).
+    static func deadlockRows(thread: String, cycle: [CycleEdge]) -> [DeadlockRow]? {
+        guard cycle.count >= 2, !cycle.contains(where: { $0.thread.hasPrefix("earlier run") }) else {
+            return nil
+        }
+        var rows: [DeadlockRow] = []
+        var threads: Set<String> = []
+        for edge in cycle.dropFirst() + cycle.prefix(1) {
+            let name = edge.thread == CycleEdge.thisAcquisition ? thread : edge.thread
+            rows.append(
+                DeadlockRow(
+                    thread: threads.insert(name).inserted ? name : "another thread",
+                    holds: edge.fromLock ?? edge.from,
+                    waitsFor: edge.toLock ?? edge.to))
+        }
+        return rows
+    }
+
+    /// The `deadlock:` section: a title, then the rows in two aligned columns.
+    static func deadlockLines(_ rows: [DeadlockRow]) -> [String] {
+        let threadWidth = rows.map(\.thread.count).max() ?? 0
+        let holdsWidth = rows.map { "holds \($0.holds),".count }.max() ?? 0
+        func padded(_ text: String, to width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        return ["  deadlock (if these threads run at once, none of them can go on):"]
+            + rows.map { row in
+                "    " + padded(row.thread, to: threadWidth) + "  "
+                    + padded("holds \(row.holds),", to: holdsWidth)
+                    + " waits for \(row.waitsFor)"
+            }
+    }
+}

@@ -35,7 +35,7 @@ enum ViolationText {
                     "    \(edge.from) -> \(edge.to)\(modes): \(edge.from) held at \(edge.heldAt), "
                         + "\(edge.to) acquired at \(edge.acquiredAt), \(edge.thread)")
                 if edge.frames.isEmpty {
-                    if edge.thread == "this thread (this acquisition)" {
+                    if edge.thread == CycleEdge.thisAcquisition {
                         lines.append("      \(edge.tookBoth); its stack is the backtrace below")
                     }
                 } else {
@@ -46,6 +46,7 @@ enum ViolationText {
                 }
             }
         }
+        if let rows = violation.deadlock { lines += FindingText.deadlockLines(rows) }
         lines.append("  backtrace:")
         if violation.frames.isEmpty { lines.append("    (no frames)") }
         for (index, frame) in violation.frames.enumerated() {
