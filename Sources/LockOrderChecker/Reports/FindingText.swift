@@ -25,7 +25,7 @@ struct FindingText {
                     "exceptions in the hierarchy cover locks of equal level only, never a higher level"
             }
             hint =
-                "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) before acquiring \(acquiring)"
+                "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) first"
 
         case .sameLevelHeld(let level, let rootLevel, let verdict):
             message =
@@ -132,24 +132,30 @@ struct FindingText {
             hint =
                 "release \(names) before the thread returns (withLock releases on every exit, including a throw)"
 
-        case .orderCycle(let classPath, _):
+        case .orderCycle(let classPath, let edges):
+            let legend = LockLegend(locks: [lock].compactMap { $0 } + finding.held, edges: edges)
+            let path = classPath.map(legend.label)
             message =
-                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle \(classPath.joined(separator: " -> ")) (a potential deadlock)"
+                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle \(path.joined(separator: " -> "))"
             rule =
-                "locks must be acquired in one global order; \(lock?.className ?? "?") was seen acquired before \(conflicting?.className ?? "?") elsewhere, and here it is acquired after"
+                "locks must be acquired in one global order; \(legend.label(lock?.className ?? "?")) was acquired before "
+                + "\(legend.label(conflicting?.className ?? "?")) elsewhere, and after it here"
             hint =
-                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
+                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
 
-        case .orderCycleAcrossRuns(let classPath, _, let earlierEdges):
+        case .orderCycleAcrossRuns(let classPath, let edges, let earlierEdges):
+            let legend = LockLegend(locks: [lock].compactMap { $0 } + finding.held, edges: edges)
+            let path = classPath.map(legend.label)
             message =
                 "order cycle with an earlier run: acquiring \(acquiring) while holding \(heldName) closes the "
-                + "cycle \(classPath.joined(separator: " -> ")), \(earlierEdges) of its edges learned in an earlier run "
-                + "(LOCKORDER_GRAPH_BASELINE) (a potential deadlock)"
+                + "cycle \(path.joined(separator: " -> ")), \(earlierEdges) of its edges learned in an earlier run "
+                + "(LOCKORDER_GRAPH_BASELINE)"
             rule =
-                "locks must be acquired in one global order, across runs too; \(lock?.className ?? "?") was seen acquired "
-                + "before \(conflicting?.className ?? "?") in an earlier run, and here it is acquired after"
+                "locks must be acquired in one global order, across runs too; \(legend.label(lock?.className ?? "?")) "
+                + "was seen acquired before \(legend.label(conflicting?.className ?? "?")) in an earlier run, and here "
+                + "it is acquired after"
             hint =
-                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
+                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
                 + "or declare their levels in a hierarchy"
 
         case .ownership(let expectedHeld, let mode):
@@ -272,6 +278,39 @@ public struct DeadlockRow: Sendable, Hashable, Codable {
 }
 
 extension FindingText {
+    /// The `locks:` section: each class whose label is not its full name, once, with what the
+    /// full name says (a creation site, an instance's own class, a declared class).
+    static func legendLines(_ legend: LockLegend) -> [String] {
+        let explained = legend.explained
+        guard !explained.isEmpty else { return [] }
+        return ["  locks (each class once):"]
+            + explained.map { entry in
+                let (label, name) = (entry.label, entry.className)
+                if name.hasPrefix(label + " ("), name.hasSuffix(")") {
+                    return
+                        "    \(label): the class of locks created at \(name.dropFirst(label.count + 2).dropLast())"
+                }
+                if name.hasPrefix(label + " #"), let id = UInt64(name.dropFirst(label.count + 2)) {
+                    return "    \(label): a class of its own, \(name) (\(id) is the lock's id)"
+                }
+                return "    \(label): class \(name)"
+            }
+    }
+
+    /// An edge of the `cycle:` section: the classes (with the modes of a read-write lock), who
+    /// made the edge, and both locks by their own names with where each was taken.
+    static func cycleEdgeLines(_ edge: CycleEdge, legend: LockLegend) -> [String] {
+        let modes = edge.modes.map { " [\($0)]" } ?? ""
+        let isThisOne = edge.thread == CycleEdge.thisAcquisition
+        let stack =
+            isThisOne ? " (its stack is the backtrace below)" : edge.frames.isEmpty ? "" : ", its stack then:"
+        return [
+            "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by \(isThisOne ? "this thread" : edge.thread)\(stack)",
+            "      took \(edge.fromLock ?? edge.from) at \(edge.heldAt)",
+            "      then \(edge.toLock ?? edge.to) at \(edge.acquiredAt)",
+        ]
+    }
+
     /// The deadlock an order cycle allows, one row a thread, in the order the edges were first
     /// seen (the refused acquisition last): each thread holds the first lock of its edge and
     /// waits for the second, which the next thread holds. Nil for other reports and for a

@@ -88,10 +88,4 @@ public struct CycleEdge: Sendable, Hashable, Codable {
 
     /// The `thread` of the edge being added now: its thread is the report's own.
     static let thisAcquisition = "this thread (this acquisition)"
-
-    /// `thread 2 (tid 9) took alice at A.swift:3, then bob at A.swift:4`: who made the edge,
-    /// with both locks and where each was taken.
-    var tookBoth: String {
-        "\(thread) took \(fromLock ?? from) at \(heldAt), then \(toLock ?? to) at \(acquiredAt)"
-    }
 }
