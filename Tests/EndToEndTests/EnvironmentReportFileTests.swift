@@ -98,7 +98,7 @@ struct EnvironmentReportFileTests {
                 == "while a level 3 lock is held, only locks of a strictly lower level may be acquired")
         #expect(
             object["hint"] as? String
-                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
+                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock first"
         )
         let lock = try #require(object["lock"] as? [String: Any])
         #expect(Set(lock.keys) == ["name", "className", "level", "kind", "mode", "site", "tryLock"])

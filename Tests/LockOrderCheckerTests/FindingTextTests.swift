@@ -88,7 +88,7 @@ struct FindingTextTests {
         #expect(text.missingGuard == nil)
         #expect(
             text.hint
-                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
+                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock first"
         )
         let withExceptions = Self.words(
             .lowerLevelHeld(heldLevel: 3, level: 5, rootLevel: 7, lockHasExceptions: true),
@@ -345,11 +345,11 @@ struct FindingTextTests {
             conflicting: Self.lock("A"))
         #expect(
             text.message
-                == "order cycle: acquiring B while holding A closes the cycle A -> B -> A (a potential deadlock)"
+                == "order cycle: acquiring B while holding A closes the cycle A -> B -> A"
         )
         #expect(
             text.rule
-                == "locks must be acquired in one global order; B was seen acquired before A elsewhere, and here it is acquired after"
+                == "locks must be acquired in one global order; B was acquired before A elsewhere, and after it here"
         )
         #expect(
             text.hint

@@ -304,7 +304,7 @@ extension CheckerTables {
             CycleEdge(
                 from: heldSnapshot.className, to: acquiring.className, modes: newModes,
                 heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)",
-                thread: "this thread (this acquisition)",
+                thread: CycleEdge.thisAcquisition,
                 frames: [], fromLock: heldSnapshot.name, toLock: acquiring.name)
         ]
         // The new edge's stack is the report's own.
