@@ -56,6 +56,14 @@ LOCKORDER_FAST_INLINE uint16_t lockorder_implicit_level(uint8_t option_bits) {
     return highest;
 }
 
+/// Whether an operation with `option_bits` on a lock of level `level` conflicts with its own
+/// implicit acquisition, which happens with the lock itself held (Julia: a level 1 lock taken or
+/// released with JL_LOCK/JL_UNLOCK takes safepoint_lock, level 1, under itself; the _NOGC
+/// variants do not). Nothing is read unless `option_bits` is non-zero.
+LOCKORDER_FAST_INLINE bool lockorder_implicit_conflicts_with_own_level(uint8_t option_bits, uint16_t level) {
+    return option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), level);
+}
+
 /// The lower of two levels, where 0 (undeclared) is no level: a held entry's `min_level`.
 LOCKORDER_FAST_INLINE uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
     if (first == 0) return second;
@@ -71,6 +79,14 @@ LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix(uint64_t hash, uint32_t class
     uint64_t value = hash ^ (((uint64_t)class_id << 1) | (shared ? 1u : 0u));
     value = (value ^ (value >> 31)) * 0x7fb5d329728ea185ull;
     return value ^ (value >> 27);
+}
+
+/// Extends a chain key by one held lock: its class, and for a class whose locks nest with each
+/// other (`entry` has LOCKORDER_CLASS_NESTS_ITSELF) the lock's id too (R32).
+LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix_lock(uint64_t hash, uint32_t class_id, uint64_t lock_id,
+                                                        uint16_t entry, int shared) {
+    if (__builtin_expect((entry & LOCKORDER_CLASS_NESTS_ITSELF) != 0, 0)) hash ^= lock_id * 0x9e3779b97f4a7c15ull;
+    return lockorder_chain_mix(hash, class_id, shared);
 }
 
 /// Whether the slow path found `chain` allowed before, in the current graph epoch (the chain
@@ -113,26 +129,36 @@ LOCKORDER_FAST_INLINE void lockorder_store_pair(void *first_field, uint32_t low,
 }
 
 /// Intent: clears an acquisition that certainly breaks no rule and whose chain was seen before,
-/// when the thread's gate is open in `epoch` (the value of `lockorder_epoch()` the caller read).
-LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t epoch, uint64_t lock_id, uint32_t class_id,
+/// when the thread's gate equals `gate`: the value of `lockorder_epoch()` an inlined call read,
+/// or `lockorder_open_gate` of it for the full calls (which also run while holds are timed).
+LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t lock_id, uint32_t class_id,
                                                          uint8_t option_bits, int shared, int trylock) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != epoch, 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != gate, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
-    if (depth == 0) return LOCKORDER_FAST_DONE;
+    if (depth == 0) {
+        // Nothing held: only an option whose implicit acquisition conflicts with the lock's own
+        // level (a level 1 lock taken with JL_LOCK) needs the rules. A trylock is exempt, as below.
+        if (__builtin_expect(option_bits != 0, 0) && !trylock
+            && lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_class_level(class_id))) {
+            return LOCKORDER_SLOW_SCAN;
+        }
+        return LOCKORDER_FAST_DONE;
+    }
     const lockorder_held_lock *top = &state->held[depth - 1];
     // Maybe a re-entry or a self-deadlock: decided per instance, never cached.
     if ((top->id_mask & (1ull << (lock_id & 63))) != 0) return LOCKORDER_SLOW_SCAN;
     if (trylock) return LOCKORDER_FAST_DONE;  // a trylock cannot deadlock: no order rule applies
-    uint16_t level = lockorder_class_level(class_id);
+    uint16_t class_entry = lockorder_class_entry(class_id);
+    uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
     bool needs_rules = lockorder_level_conflicts(top->min_level, level)
-        || (option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), top->min_level));
+        || lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_lower_level(top->min_level, level));
     int learning = lockorder_learning();
     if (!needs_rules && !learning) return LOCKORDER_FAST_DONE;
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
     // exception, or with its implicit acquisitions) needs nothing more: the verdict depends on
     // the classes held and their modes only.
-    uint64_t chain = lockorder_chain_mix(top->chain, class_id, shared);
+    uint64_t chain = lockorder_chain_mix_lock(top->chain, class_id, lock_id, class_entry, shared);
     if (lockorder_chain_is_cached(state, chain)) return LOCKORDER_FAST_DONE;
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
@@ -140,7 +166,8 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t epoch, uint64_
 /// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
 LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
                                                       int shared, int trylock) {
-    return lockorder_fast_will_acquire_in(lockorder_epoch(), lock_id, class_id, option_bits, shared, trylock);
+    return lockorder_fast_will_acquire_in(lockorder_open_gate(lockorder_epoch()), lock_id, class_id, option_bits,
+                                          shared, trylock);
 }
 
 /// Writes the entry of an acquisition into the first free slot of the held stack, with the
@@ -165,11 +192,12 @@ LOCKORDER_FAST_INLINE int lockorder_fast_write_entry(uint64_t lock_id, uint32_t 
         min_level = top->min_level;
     }
     if (__builtin_expect(depth >= LOCKORDER_HELD_CAPACITY, 0)) return LOCKORDER_SLOW_FULL;
-    uint16_t level = lockorder_class_level(class_id);
+    uint16_t class_entry = lockorder_class_entry(class_id);
+    uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
     lockorder_held_lock *entry = &state->held[depth];
     entry->lock_id = lock_id;
     entry->file = file;
-    entry->chain = lockorder_chain_mix(chain, class_id, flags & LOCKORDER_HELD_SHARED);
+    entry->chain = lockorder_chain_mix_lock(chain, class_id, lock_id, class_entry, flags & LOCKORDER_HELD_SHARED);
     entry->id_mask = id_mask | id_bit;
     // Seven stores instead of thirteen.
     lockorder_store_pair(&entry->line, line, class_id);
@@ -189,7 +217,7 @@ LOCKORDER_FAST_INLINE int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t 
                                                      const uint8_t *file, uint32_t file_length, uint32_t line,
                                                      int may_be_held_twice) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != lockorder_open_gate(lockorder_epoch()), 0)) return LOCKORDER_SLOW_GATE;
     int verdict = lockorder_fast_write_entry(lock_id, class_id, name_id, kind, flags, order_key, file, file_length,
                                              line, may_be_held_twice);
     if (verdict == LOCKORDER_FAST_DONE) state->depth += 1;
@@ -233,11 +261,11 @@ LOCKORDER_FAST_INLINE int lockorder_fast_commit(uint64_t epoch, uint32_t depth) 
 }
 
 /// Released: pops the lock when it is the most recent hold, in the same mode, held once, and
-/// the thread's gate is open in `epoch` (the value of `lockorder_epoch()` the caller read).
-LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t epoch, uint64_t lock_id, int shared,
+/// the thread's gate equals `gate` (as for `lockorder_fast_will_acquire_in`).
+LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t gate, uint64_t lock_id, int shared,
                                                          uint8_t option_bits) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != epoch, 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != gate, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_SLOW_RELEASE;
     const lockorder_held_lock *top = &state->held[depth - 1];
@@ -245,19 +273,17 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t epoch, uint64_
         || ((top->flags & LOCKORDER_HELD_SHARED) != 0) != (shared != 0)) {
         return LOCKORDER_SLOW_RELEASE;
     }
-    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts only
-    // with what stays held.
-    if (option_bits != 0 && depth > 1
-        && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), state->held[depth - 2].min_level)) {
-        return LOCKORDER_SLOW_RELEASE;
-    }
+    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts with
+    // what stays held and with the released lock itself (a level 1 lock released with JL_UNLOCK):
+    // the top entry's lowest level covers both.
+    if (lockorder_implicit_conflicts_with_own_level(option_bits, top->min_level)) return LOCKORDER_SLOW_RELEASE;
     state->depth = depth - 1;
     return LOCKORDER_FAST_DONE;
 }
 
 /// Released: `lockorder_fast_will_release_in` the current epoch.
 LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
-    return lockorder_fast_will_release_in(lockorder_epoch(), lock_id, shared, option_bits);
+    return lockorder_fast_will_release_in(lockorder_open_gate(lockorder_epoch()), lock_id, shared, option_bits);
 }
 
 /// The Swift runtime's accessor for the task the calling thread runs (what

@@ -124,8 +124,16 @@ public enum LockOrder {
         TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
-        if depth == 0 { return }
         let level = lockorder_class_level(lock.classID)
+        if depth == 0 {
+            // Nothing held: only the lock's own option can break a rule (R12, a level 1 lock
+            // taken with JL_LOCK).
+            if attempt != .tryLock && lockorder_implicit_conflicts_with_own_level(lock.optionBits, level) {
+                CheckerState.shared.checkAcquisitionSlowly(
+                    lock, mode: mode, orderKey: orderKey, site: site, state: state)
+            }
+            return
+        }
         var levelConflict = false
         for index in 0..<depth {
             let entry = held + index
@@ -150,7 +158,8 @@ public enum LockOrder {
             return
         }
         if lockorder_learning() != 0 {
-            let chain = lockorder_chain_mix(held[depth - 1].chain, lock.classID, mode == .shared ? 1 : 0)
+            let chain = ChainKey.mix(
+                held[depth - 1].chain, classID: lock.classID, lockID: lock.id, shared: mode == .shared)
             if !ChainKey.isCached(chain, in: state) {
                 CheckerState.shared.learnOrder(
                     lock, mode: mode, orderKey: orderKey, site: site, state: state, chain: chain)
@@ -236,8 +245,8 @@ public enum LockOrder {
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive,
         attempt: AcquireAttempt = .blocking, orderKey: UInt64? = nil, site: SourceSite
     ) -> FastPathAcquisition? {
-        // Timed holds (LOCKORDER_HOLD_WARN, LOCKORDER_STATS) are taken by the full calls.
-        if _slowPath(lockorder_timing() != 0) { return nil }
+        // Timed holds (LOCKORDER_HOLD_WARN, LOCKORDER_STATS) are taken by the full calls: the
+        // gate is then marked (lockorder_open_gate), so it never equals the bare epoch here.
         let depth = lockorder_fast_prepare(
             epoch.value, lock.id, lock.classID, lock.nameID, lock.kind.rawValue, lock.optionBits,
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
@@ -264,9 +273,7 @@ public enum LockOrder {
     public static func willReleaseOnFastPath(
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive
     ) -> Bool {
-        lockorder_timing() == 0
-            && lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits)
-                == 0
+        lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there
@@ -404,7 +411,7 @@ public enum LockOrder {
     @inlinable @inline(__always)
     static func checkedThreadState() -> UnsafeMutablePointer<lockorder_thread_state>? {
         let state = lockorder_current_thread_state()!
-        if _fastPath(state.pointee.gate == lockorder_epoch()) { return state }
+        if _fastPath(state.pointee.gate == lockorder_open_gate(lockorder_epoch())) { return state }
         return openGate(state)
     }
 
@@ -429,7 +436,8 @@ public enum LockOrder {
         // A thread's first checked operation of the epoch: if it runs in a task, the thread's
         // fast path records tasks from now on (lockorder_fast_note_task).
         _ = lockorder_sample_current_task()
-        state.pointee.gate = epoch
+        // Marked while holds are timed: the inlined fast-path calls step aside.
+        state.pointee.gate = lockorder_open_gate(epoch)
         return state
     }
 
@@ -448,12 +456,19 @@ public enum LockOrder {
 }
 
 /// The per-thread cache of chains of held lock classes already checked against the learned
-/// graph (lockdep's chain cache). The key is `lockorder_chain_mix` folded over the held classes
-/// and the one being acquired. The lookup and the insertion are C's (LockOrderFastPath.h), so
+/// graph (lockdep's chain cache). The key is `lockorder_chain_mix_lock` folded over the held locks
+/// (their classes, and their ids for a class that nests itself, R32) and the one being acquired.
+/// The lookup and the insertion are C's (LockOrderFastPath.h), so
 /// that the fast path and the slow path cannot disagree on what a hit is.
 enum ChainKey {
     static func isCached(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
         lockorder_chain_is_cached(state, chain)
+    }
+
+    /// Extends a chain key by one held (or acquired) lock, as the fast path does: its class, and
+    /// the lock's id too for a class whose locks nest with each other (R32).
+    static func mix(_ chain: UInt64, classID: UInt32, lockID: UInt64, shared: Bool) -> UInt64 {
+        lockorder_chain_mix_lock(chain, classID, lockID, lockorder_class_entry(classID), shared ? 1 : 0)
     }
 
     /// Remembers a chain as checked; clears the cache first when the graph lost edges since.
