@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "CLockOrderInterpose.h"
 #include "LockOrderBypass.h"
+#include "LockOrderThreadState.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -152,6 +153,22 @@ static inline int from_runtime(uintptr_t caller) {
 /// Whether this call should be checked: checking is on, neither the checker nor the interposer
 /// is already running on this thread, and the caller is not the Swift runtime.
 #define should_check() (UNLIKELY(__atomic_load_n(&interpose_active, __ATOMIC_RELAXED)) && lockorder_bypass_depth() == 0 && !from_runtime(RETURN_ADDRESS()))
+
+/// Whether the calling thread's held stack is not empty (nothing is held when checking is off).
+static inline int holds_checked_locks(void) {
+    lockorder_thread_state *state = lockorder_current_thread_state();
+    return state->depth != 0 || state->untracked != 0;
+}
+
+/// Whether a release should be checked: as `should_check`, except that a caller in the Swift
+/// runtime passes it through only while this thread holds no checked lock. A function that ends
+/// in a tail call to the release (`jmp pthread_mutex_unlock`) hands the wrapper its own caller's
+/// return address, the runtime's when the runtime called it: a `swift_once` initialiser that
+/// locks and unlocks, as Swift Testing's installer of its throw handlers does. Its lock call was
+/// checked, so its release must be told too, or the lock stays on the held stack (a false
+/// held_at_exit). The runtime's own locks are not in the table (their acquisitions pass through
+/// before they are identified): for them this costs a lookup, only while a checked lock is held.
+#define should_check_release() (UNLIKELY(__atomic_load_n(&interpose_active, __ATOMIC_RELAXED)) && lockorder_bypass_depth() == 0 && (!from_runtime(RETURN_ADDRESS()) || holds_checked_locks()))
 
 // MARK: The table: pthread object address -> identity
 
@@ -424,7 +441,7 @@ static int release_mutex(pthread_mutex_t *mutex, uintptr_t site, int *result) {
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *mutex) {
-    if (LIKELY(!should_check())) return get_real_pthread_mutex_unlock()(mutex);
+    if (LIKELY(!should_check_release())) return get_real_pthread_mutex_unlock()(mutex);
     int result = 0;
     if (!release_mutex(mutex, RETURN_ADDRESS(), &result)) return result;
     return get_real_pthread_mutex_unlock()(mutex);
@@ -562,7 +579,7 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *rwlock, clockid_t clock, const 
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
-    if (LIKELY(!should_check())) return get_real_pthread_rwlock_unlock()(rwlock);
+    if (LIKELY(!should_check_release())) return get_real_pthread_rwlock_unlock()(rwlock);
     uintptr_t site = RETURN_ADDRESS();
     lockorder_bypass_enter();
     lockorder_foreign_identity identity;
@@ -636,7 +653,7 @@ int pthread_spin_trylock(pthread_spinlock_t *lock) {
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *lock) {
-    if (LIKELY(!should_check())) return get_real_pthread_spin_unlock()(lock);
+    if (LIKELY(!should_check_release())) return get_real_pthread_spin_unlock()(lock);
     uintptr_t site = RETURN_ADDRESS();
     lockorder_bypass_enter();
     lockorder_foreign_identity identity;

@@ -116,6 +116,17 @@ struct InterposeTests {
         #expect(withoutCleanRunLine(result.standardError) == "", "\(result.standardError)")
     }
 
+    @Test(
+        "a release reached by a tail call from the Swift runtime (a swift_once initialiser) is seen: no held_at_exit"
+    )
+    func tailCallReleaseFromTheRuntime() {
+        let result = Self.run("tail-unlock-from-runtime", c: true)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "initialised once\nc done\n")
+        #expect(Self.headlines(result).isEmpty, "\(result.standardError)")
+        #expect(!result.standardError.contains("held at exit"), "\(result.standardError)")
+    }
+
     @Test("a fatal error prints its backtrace and ends the process: the unwinder's own locks pass through")
     func fatalErrorBacktrace() {
         // Under `timeout -s KILL` (the stuck child blocks SIGTERM): before the fix the unwinder

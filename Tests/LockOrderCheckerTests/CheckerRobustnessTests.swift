@@ -54,6 +54,16 @@ struct CheckerRobustnessTests {
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let headlines = lines.indices.filter { lines[$0].hasPrefix("lockorder: order cycle: ") }
         #expect(headlines.count == threads * perThread)
+        // All present: every pair's cycle has exactly one headline (none lost, none twice).
+        for thread in 0..<threads {
+            for round in 0..<perThread {
+                let pair = headlines.filter {
+                    lines[$0].contains("first \(thread)-\(round)")
+                        && lines[$0].contains("second \(thread)-\(round)")
+                }
+                #expect(pair.count == 1, "the cycle of pair \(thread)-\(round) has \(pair.count) headlines")
+            }
+        }
         // A report runs from its headline to its hint line, with nothing of another in between.
         for start in headlines {
             guard let end = lines[start...].firstIndex(where: { $0.hasPrefix("  hint: ") }) else {

@@ -104,6 +104,33 @@ struct OutputFileTests {
                 $0.hasSuffix("is a symbolic link; the graph is not written through it")
             })
         #expect(access("\(folder)/nowhere", F_OK) != 0, "nothing was created through the dangling link")
+        // A link to a graph file kept elsewhere: a merge through it would rewrite that graph.
+        let kept = LearnedOrderSnapshot(
+            schema: 1,
+            classes: [.init(name: "kept_outer", level: nil), .init(name: "kept_inner", level: nil)],
+            edges: [
+                .init(
+                    from: "kept_outer", to: "kept_inner", count: 1, heldAt: "K.swift:1",
+                    acquiredAt: "K.swift:2",
+                    thread: "main")
+            ], violations: [])
+        try Data(kept.encoded()).write(to: URL(fileURLWithPath: "\(folder)/kept.json"))
+        let keptBytes = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/kept.json"))
+        symlink("\(folder)/kept.json", "\(folder)/linked-graph.json")
+        let linkedGraph = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            OutputFileTests.runChild([
+                "LOCKORDER_GRAPH_FILE": "\(OutputFileTests.folder(parent: getppid()))/linked-graph.json"
+            ])
+        }
+        #expect(
+            Self.lines(linkedGraph).contains(
+                "lockorder: LOCKORDER_GRAPH_FILE '\(folder)/linked-graph.json' is a symbolic link; "
+                    + "the graph is not written through it"), "\(Self.lines(linkedGraph))")
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: "\(folder)/kept.json")) == keptBytes,
+            "the graph behind the link is untouched")
+        var link = stat()
+        #expect(lstat("\(folder)/linked-graph.json", &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK)
     }
 
     @Test("the graph file at the report file's path is refused; the report lines survive")

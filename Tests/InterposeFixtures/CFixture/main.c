@@ -1,9 +1,11 @@
 // A C program that locks raw pthread mutexes: the interposer sees locks used only from C.
 // Run by Tests/EndToEndTests/InterposeTests.swift with LD_PRELOAD.
 #define _GNU_SOURCE  // pthread_mutex_clocklock & co.
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -94,6 +96,31 @@ static void clock_wait(int clean) {
     printf("clock wait %s\n", result == ETIMEDOUT ? "ETIMEDOUT" : strerror(result));
 }
 
+// MARK: A release by a tail call from code the Swift runtime called
+
+/// Takes `mutex` and leaves by a tail call to its release, so that pthread_mutex_unlock
+/// returns straight to this function's caller (as an optimised Swift closure that ends in
+/// `withLock` does).
+__attribute__((noinline)) static int lock_then_unlock_by_tail_call(pthread_mutex_t *mutex) {
+    pthread_mutex_lock(mutex);
+    __attribute__((musttail)) return pthread_mutex_unlock(mutex);
+}
+
+/// Runs `lock_then_unlock_by_tail_call` as a one-time initialiser of the Swift runtime
+/// (`swift_once`, from libswiftCore.so, which the interposer loads): the release's return address
+/// is then in the runtime, the acquisition's in this program.
+static void unlock_by_tail_call_from_runtime(void) {
+    typedef void (*once_function)(uintptr_t *, void (*)(void *), void *);
+    once_function once = (once_function)dlsym(RTLD_DEFAULT, "swift_once");
+    if (once == NULL) {
+        printf("no swift_once\n");
+        return;
+    }
+    static uintptr_t token[8];
+    once(token, (void (*)(void *))lock_then_unlock_by_tail_call, cache_lock);
+    printf("initialised once\n");
+}
+
 int main(int argc, char **argv) {
     const char *scenario = argc > 1 ? argv[1] : "";
     cache_lock = make_lock();
@@ -104,6 +131,8 @@ int main(int argc, char **argv) {
         timed_rwlocks();
     } else if (strcmp(scenario, "clock-wait") == 0 || strcmp(scenario, "clock-wait-clean") == 0) {
         clock_wait(strcmp(scenario, "clock-wait-clean") == 0);
+    } else if (strcmp(scenario, "tail-unlock-from-runtime") == 0) {
+        unlock_by_tail_call_from_runtime();
     } else {
         update_cache_then_index();
         if (strcmp(scenario, "abba") == 0) rebuild_index_then_cache();
