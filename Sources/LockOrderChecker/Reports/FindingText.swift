@@ -16,23 +16,34 @@ struct FindingText {
         let acquiring = lock?.name ?? "?"
         let heldName = conflicting?.name ?? "?"
         switch finding.reason {
-        case .lowerLevelHeld(let heldLevel, let level, let rootLevel, let lockHasExceptions):
+        case .lowerLevelHeld(let heldLevel, let level, let rootLevel, _):
+            // No exception line: exceptions cover locks of one level, never a higher one, so
+            // a plain inversion has none to explain.
             message =
                 "level inversion: acquiring \(lock?.shortName ?? "?") while holding \(conflicting?.shortName ?? "?")"
-            rule = Self.levelRule(heldLevel: heldLevel, acquiring: level, rootLevel: rootLevel)
-            if lockHasExceptions {
-                exception =
-                    "exceptions in the hierarchy cover locks of equal level only, never a higher level"
-            }
+            rule = Self.levelRule(
+                heldLevel: heldLevel, acquiring: level, rootLevel: rootLevel,
+                juliaHeld: Self.isJulias(conflicting), juliaAcquired: Self.isJulias(lock))
             hint =
                 "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) first"
 
         case .sameLevelHeld(let level, let rootLevel, let verdict):
             message =
                 "same level: acquiring \(lock?.shortName ?? "?") while holding \(conflicting?.shortName ?? "?")"
-            rule = Self.levelRule(heldLevel: level, acquiring: level, rootLevel: rootLevel)
-            hint =
-                "do not hold two level \(level) locks at once: release \(heldName) before acquiring \(acquiring), or declare an exception in the hierarchy"
+            rule = Self.levelRule(
+                heldLevel: level, acquiring: level, rootLevel: rootLevel,
+                juliaHeld: Self.isJulias(conflicting),
+                juliaAcquired: Self.isJulias(lock))
+            if let lock, let conflicting, lock.className == conflicting.className {
+                // Two locks of one class: an order among them, not between classes, is needed.
+                hint =
+                    "to hold several \(lock.className) locks at once, take them in increasing order key (an "
+                    + "instanceOrder exception for \(lock.className), and LockOrder.setOrderKey on each lock) or by "
+                    + "lock id; or release \(heldName) first"
+            } else {
+                hint =
+                    "do not hold two level \(level) locks at once: release \(heldName) before acquiring \(acquiring), or declare an exception in the hierarchy"
+            }
             switch verdict {
             case .none:
                 break
@@ -56,7 +67,15 @@ struct FindingText {
                 exception =
                     "\(name): several \(lockName) locks may be held at once only when acquired in increasing order key; \(why)"
                 hint =
-                    "acquire \(lockName) locks in the order their order keys give (the order they were borrowed from the pool)"
+                    if orderKey == nil || heldKey == nil {
+                        "give every \(lockName) lock an order key (LockOrder.setOrderKey, or orderKey: at the "
+                            + "acquisition) and acquire them in increasing key order"
+                    } else if Self.isJulias(lock) {
+                        "acquire \(lockName) locks in the order their order keys give (the order they were borrowed from the pool)"
+                    } else {
+                        "acquire \(lockName) locks in increasing order key: sort them by key (or by lock id) before "
+                            + "taking them"
+                    }
             }
 
         case .implicitAcquisition(
@@ -64,11 +83,16 @@ struct FindingText {
             let verb = releasing ? "releasing" : "acquiring"
             message =
                 "\(finding.kind): \(verb) \(acquiring) implicitly acquires \(implicitLock) (level \(implicitLevel), option \(option)) while holding \(conflicting?.shortName ?? "?")"
+            let juliaHeld = Self.isJulias(conflicting)
             rule =
-                Self.levelRule(heldLevel: heldLevel, acquiring: implicitLevel, rootLevel: rootLevel)
+                Self.levelRule(
+                    heldLevel: heldLevel, acquiring: implicitLevel, rootLevel: rootLevel,
+                    juliaHeld: juliaHeld,
+                    juliaAcquired: LockHierarchy.julia.lock(named: implicitLock)?.level == implicitLevel)
                 + "; \(verb) a lock with the \(option) option also acquires \(implicitLock)"
+            let variant = juliaHeld ? " (like JL_LOCK_NOGC)" : ""
             hint =
-                "use a variant of \(acquiring) without the \(option) option (like JL_LOCK_NOGC), or release \(heldName) first"
+                "use a variant of \(acquiring) without the \(option) option\(variant), or release \(heldName) first"
 
         case .forbiddenOperation(let forbidden):
             let operation = forbidden.operation
@@ -140,8 +164,7 @@ struct FindingText {
             rule =
                 "locks must be acquired in one global order; \(legend.label(lock?.className ?? "?")) was acquired before "
                 + "\(legend.label(conflicting?.className ?? "?")) elsewhere, and after it here"
-            hint =
-                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
+            hint = Self.cycleHint(path: path, edges: edges)
 
         case .orderCycleAcrossRuns(let classPath, let edges, let earlierEdges):
             let legend = LockLegend(locks: [lock].compactMap { $0 } + finding.held, edges: edges)
@@ -154,9 +177,7 @@ struct FindingText {
                 "locks must be acquired in one global order, across runs too; \(legend.label(lock?.className ?? "?")) "
                 + "was seen acquired before \(legend.label(conflicting?.className ?? "?")) in an earlier run, and here "
                 + "it is acquired after"
-            hint =
-                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
-                + "or declare their levels in a hierarchy"
+            hint = Self.cycleHint(path: path, edges: edges)
 
         case .ownership(let expectedHeld, let mode):
             let modeWords =
@@ -215,19 +236,45 @@ struct FindingText {
             + "(\(suggestion)); its locks are checked as undeclared: no level, learned order only\n"
     }
 
-    /// R9 in words, with what it means for leaves and roots. Locks that are not in the hierarchy
-    /// have no level and are outside it (R2).
-    static func levelRule(heldLevel: Int, acquiring level: Int, rootLevel: Int) -> String {
+    /// R9 in words, with what it means for Julia's leaves and roots (said only of Julia's own
+    /// locks: a user's hierarchy has levels, not Julia's vocabulary). Locks that are not in the
+    /// hierarchy have no level and are outside it (R2).
+    static func levelRule(
+        heldLevel: Int, acquiring level: Int, rootLevel: Int, juliaHeld: Bool, juliaAcquired: Bool
+    ) -> String {
         var text =
             "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
-        if heldLevel == 1 {
+        if heldLevel == 1 && juliaHeld {
             text += "; level 1 locks are leaves: no other declared lock may be acquired while one is held"
         }
-        if level == rootLevel {
+        if level == rootLevel && juliaAcquired {
             text +=
                 "; level \(rootLevel) locks are roots: they may be acquired only when no other declared lock is held"
         }
         return text
+    }
+}
+
+extension FindingText {
+    /// Whether a lock is one of Julia's own, as the built-in table declares it (its name at its
+    /// level): only then do reports use Julia's words (pools, roots, leaves, JL_LOCK_NOGC).
+    static func isJulias(_ lock: LockSnapshot?) -> Bool {
+        guard let lock, let level = lock.level else { return false }
+        return LockHierarchy.julia.lock(named: lock.className)?.level == level
+    }
+
+    /// An order cycle's hint: among instances of one lock (every edge between locks of one
+    /// name), an order by key or by id; otherwise one order for the classes.
+    static func cycleHint(path: [String], edges: [CycleEdge]) -> String {
+        let names = Set(edges.flatMap { [$0.fromLock ?? $0.from, $0.toLock ?? $0.to] })
+        if names.count == 1, let name = names.first, Set(path).count > 1 {
+            return
+                "\(name) locks are taken in both orders: order them by a key (LockOrder.setOrderKey, and an "
+                + "instanceOrder exception in a hierarchy) or by lock id, and acquire them in that order everywhere"
+        }
+        return
+            "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
+            + "or declare their levels in a hierarchy"
     }
 }
 
