@@ -263,6 +263,38 @@ extension FindingText {
         return LockHierarchy.julia.lock(named: lock.className)?.level == level
     }
 
+    /// Where a thread began, read from the outermost frames of one of its stacks (free: the
+    /// stack is captured anyway): the outermost function that is not the C library's thread or
+    /// process start, shortened to its name (`lockorder.demoThreadMain`). Nil when the stack
+    /// may be cut short (it filled the capture) or nothing outside the C library names it.
+    static func threadEntry(_ frames: [Frame]) -> String? {
+        guard frames.count < Backtrace.capacity else { return nil }
+        let entry = frames.last { frame in
+            guard let function = frame.function, let module = frame.module else { return false }
+            return !module.hasPrefix("libc.") && !module.hasPrefix("ld-linux") && function != "_start"
+        }
+        guard var name = entry?.function else { return nil }
+        if name.hasPrefix("@objc ") { name.removeFirst("@objc ".count) }
+        // A private function's name carries a discriminator: `Module.(name in _3F2A...)`.
+        if let open = name.firstRange(of: ".("),
+            let inside = name[open.upperBound...].firstRange(of: " in _"),
+            let close = name[inside.upperBound...].firstIndex(of: ")")
+        {
+            name =
+                name[..<open.lowerBound] + "." + name[open.upperBound..<inside.lowerBound]
+                + name[name.index(after: close)...]
+        }
+        if let parenthesis = name.firstIndex(of: "(") { name = String(name[..<parenthesis]) }
+        return name.isEmpty ? nil : name
+    }
+
+    /// A thread as the report names it, with where it began when its stack says (not for the
+    /// main thread, which its name says).
+    static func thread(_ thread: String, frames: [Frame]) -> String {
+        guard !thread.hasSuffix(", main thread)"), let entry = threadEntry(frames) else { return thread }
+        return "\(thread), started in \(entry)"
+    }
+
     /// An order cycle's hint: among instances of one lock (every edge between locks of one
     /// name), an order by key or by id; otherwise one order for the classes.
     static func cycleHint(path: [String], edges: [CycleEdge]) -> String {
@@ -352,7 +384,8 @@ extension FindingText {
         let stack =
             isThisOne ? " (its stack is the backtrace below)" : edge.frames.isEmpty ? "" : ", its stack then:"
         return [
-            "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by \(isThisOne ? "this thread" : edge.thread)\(stack)",
+            "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by "
+                + "\(isThisOne ? "this thread" : thread(edge.thread, frames: edge.frames))\(stack)",
             "      took \(edge.fromLock ?? edge.from) at \(edge.heldAt)",
             "      then \(edge.toLock ?? edge.to) at \(edge.acquiredAt)",
         ]
