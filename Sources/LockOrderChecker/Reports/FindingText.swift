@@ -291,8 +291,13 @@ extension FindingText {
     /// A thread as the report names it, with where it began when its stack says (not for the
     /// main thread, which its name says).
     static func thread(_ thread: String, frames: [Frame]) -> String {
-        guard !thread.hasSuffix(", main thread)"), let entry = threadEntry(frames) else { return thread }
+        guard let entry = startedIn(thread, frames: frames) else { return thread }
         return "\(thread), started in \(entry)"
+    }
+
+    /// Where a thread started, as `thread(_:frames:)` says it (nil for the main thread).
+    static func startedIn(_ thread: String, frames: [Frame]) -> String? {
+        thread.hasSuffix(", main thread)") ? nil : threadEntry(frames)
     }
 
     /// An order cycle's hint: among instances of one lock (every edge between locks of one
@@ -381,14 +386,18 @@ extension FindingText {
     static func cycleEdgeLines(_ edge: CycleEdge, legend: LockLegend) -> [String] {
         let modes = edge.modes.map { " [\($0)]" } ?? ""
         let isThisOne = edge.thread == CycleEdge.thisAcquisition
-        let stack =
-            isThisOne ? " (its stack is the backtrace below)" : edge.frames.isEmpty ? "" : ", its stack then:"
-        return [
-            "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by "
-                + "\(isThisOne ? "this thread" : thread(edge.thread, frames: edge.frames))\(stack)",
+        let classes = "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by "
+        var lines = [
+            classes + (isThisOne ? "this thread (its stack is the backtrace below)" : edge.thread),
             "      took \(edge.fromLock ?? edge.from) at \(edge.heldAt)",
             "      then \(edge.toLock ?? edge.to) at \(edge.acquiredAt)",
         ]
+        if !isThisOne && !edge.frames.isEmpty {
+            let started =
+                startedIn(edge.thread, frames: edge.frames).map { " (the thread started in \($0))" } ?? ""
+            lines.append("      its stack then\(started):")
+        }
+        return lines
     }
 
     /// The deadlock an order cycle allows, one row a thread, in the order the edges were first
