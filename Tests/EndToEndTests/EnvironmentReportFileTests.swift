@@ -33,7 +33,7 @@ struct EnvironmentReportFileTests {
     func linesParse() throws {
         let (checkerLines, rawLines, objects) = try Self.runWithReportFile()
         #expect(rawLines.count == 8)
-        #expect(objects.map { $0["schema"] as? Int } == Array(repeating: 1, count: 8))
+        #expect(objects.map { $0["schema"] as? Int } == Array(repeating: 2, count: 8))
         let violations = objects.dropLast()
         #expect(violations.map { $0["id"] as? Int } == [1, 2, 3, 4, 5, 6, 7])
         #expect(
@@ -83,8 +83,8 @@ struct EnvironmentReportFileTests {
         let heldSite = "lockorder/DemoScenarios.swift:\(heldLine)"
         #expect(
             Set(object.keys) == [
-                "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "hint", "frames",
-                "count",
+                "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "legend", "hint",
+                "frames", "count",
             ])
         #expect(object["id"] as? Int == 2)
         #expect(
@@ -178,6 +178,6 @@ struct EnvironmentReportFileTests {
         }
         let lines = DemoRun.lines(try String(contentsOfFile: path, encoding: .utf8))
         #expect(lines.count == 16)
-        #expect(lines.filter { $0.hasPrefix(#"{"schema":1,"summary":"#) }.count == 2)
+        #expect(lines.filter { $0.hasPrefix(#"{"schema":2,"summary":"#) }.count == 2)
     }
 }

@@ -37,7 +37,7 @@ struct CheckerReportTextTests {
                 == "lockorder: level inversion: acquiring jl_methtable_t.writelock (level 5) while holding typecache_lock (level 3)"
         )
         #expect(lines[1].hasPrefix("  thread: thread "))
-        #expect(lines[1] == "  thread: \(violation.thread)")
+        #expect(lines[1] == "  thread: \(FindingText.thread(violation.thread, frames: violation.frames))")
         #expect(lines[2] == "  lock: jl_methtable_t.writelock (level 5, Mutex) at \(file):\(acquiredLine)")
         #expect(lines[3] == "  held (most recent first):")
         #expect(lines[4] == "    typecache_lock (level 3, Mutex), acquired at \(file):\(heldLine)")
@@ -88,10 +88,11 @@ struct CheckerReportTextTests {
         let file = siteFile()
         #expect(
             Set(object.keys) == [
-                "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "hint", "frames",
-                "count",
+                "schema", "id", "kind", "message", "thread", "threadStartedIn", "site", "lock", "held",
+                "rule",
+                "legend", "hint", "frames", "count",
             ])
-        #expect(object["schema"] as? Int == 1)
+        #expect(object["schema"] as? Int == 2)
         #expect(object["id"] as? Int == 1)
         #expect(object["count"] as? Int == 1)
         #expect(object["kind"] as? String == "level_inversion")
@@ -203,5 +204,46 @@ struct CheckerReportTextTests {
             FindingText.legendLines(sites) == [
                 "  locks (each class once):", "    acct: the class of locks created at A.swift:3",
             ])
+    }
+
+    @Test(
+        "a thread is named as the program named it; one it did not name is unnamed; where it began, from its stack"
+    )
+    func threadNamesAndEntry() throws {
+        let named = ThreadResult<String>()
+        let unnamed = ThreadResult<String>()
+        TestThread.runAndWait {
+            Thread.current.name = "teller-1"  // the running thread: Foundation sets the pthread name
+            named.set(ThreadIdentity.describeCurrent())
+        }
+        #expect(named.value?.hasSuffix(", \"teller-1\")") == true, "\(named.value ?? "")")
+        TestThread.runAndWait {
+            // What Linux gives a new thread of a process whose threads are unnamed: the process's name.
+            let process = String(
+                decoding: (CommandLine.arguments.first?.split(separator: "/").last ?? "").utf8.prefix(15),
+                as: UTF8.self)
+            Thread.current.name = process
+            unnamed.set(ThreadIdentity.describeCurrent())
+        }
+        #expect(unnamed.value?.hasSuffix(", unnamed)") == true, "\(unnamed.value ?? "")")
+        func frame(_ function: String, _ module: String) -> Frame {
+            Frame(address: 1, function: function, offset: 0, module: module)
+        }
+        let frames = [
+            frame("app.work() -> ()", "app"),
+            frame("app.(workerMain in _0A1B2C)(Swift.Optional<Swift.UnsafeMutableRawPointer>) -> ()", "app"),
+            frame(
+                "@objc app.(workerMain in _0A1B2C)(Swift.Optional<Swift.UnsafeMutableRawPointer>) -> ()",
+                "app"),
+            frame("start_thread", "libc.so.6"),
+        ]
+        #expect(FindingText.threadEntry(frames) == "app.workerMain")
+        #expect(
+            FindingText.thread("thread 2 (tid 9, unnamed)", frames: frames)
+                == "thread 2 (tid 9, unnamed), started in app.workerMain")
+        #expect(
+            FindingText.thread("thread 1 (tid 8, main thread)", frames: frames)
+                == "thread 1 (tid 8, main thread)")
+        #expect(FindingText.threadEntry([frame("start_thread", "libc.so.6")]) == nil)
     }
 }

@@ -45,7 +45,7 @@ struct FindingTextTests {
         #expect(
             text.message
                 == "order cycle: acquiring account alice while holding account bob closes the cycle account bob -> "
-                + "account alice -> account bob among locks of one class (made at Bank.swift:12) (a potential deadlock)"
+                + "account alice -> account bob among locks of one class (made at Bank.swift:12)"
         )
         #expect(
             text.rule
@@ -93,24 +93,63 @@ struct FindingTextTests {
         let withExceptions = Self.words(
             .lowerLevelHeld(heldLevel: 3, level: 5, rootLevel: 7, lockHasExceptions: true),
             lock: Self.lock("a", level: 5), conflicting: Self.lock("b", level: 3))
-        #expect(
-            withExceptions.exception
-                == "exceptions in the hierarchy cover locks of equal level only, never a higher level")
+        #expect(withExceptions.exception == nil, "a plain level inversion has no exception line")
     }
 
     @Test("the level rule says what leaves (level 1) and roots (the highest level) mean")
     func leavesAndRoots() {
         #expect(
-            FindingText.levelRule(heldLevel: 1, acquiring: 2, rootLevel: 7)
+            FindingText.levelRule(
+                heldLevel: 1, acquiring: 2, rootLevel: 7, juliaHeld: true, juliaAcquired: true)
                 == "while a level 1 lock is held, only locks of a strictly lower level may be acquired; \(Self.leafWords)"
         )
         #expect(
-            FindingText.levelRule(heldLevel: 3, acquiring: 7, rootLevel: 7)
+            FindingText.levelRule(
+                heldLevel: 3, acquiring: 7, rootLevel: 7, juliaHeld: true, juliaAcquired: true)
                 == "\(Self.levelRule3); \(Self.rootWords)")
         #expect(
-            FindingText.levelRule(heldLevel: 2, acquiring: 9, rootLevel: 9)
+            FindingText.levelRule(
+                heldLevel: 2, acquiring: 9, rootLevel: 9, juliaHeld: true, juliaAcquired: true)
                 == "while a level 2 lock is held, only locks of a strictly lower level may be acquired; level 9 locks are roots: they may be acquired only when no other declared lock is held"
         )
+    }
+
+    @Test("a user's hierarchy: no leaves, no roots, no JL_LOCK_NOGC; Julia's own locks keep them")
+    func userHierarchyHasNoJuliaWords() {
+        let inversion = Self.words(
+            .lowerLevelHeld(heldLevel: 1, level: 4, rootLevel: 4, lockHasExceptions: false),
+            lock: Self.lock("config", level: 4), conflicting: Self.lock("stats", level: 1))
+        #expect(
+            inversion.rule
+                == "while a level 1 lock is held, only locks of a strictly lower level may be acquired")
+        #expect(inversion.exception == nil)
+        let julia = Self.words(
+            .lowerLevelHeld(heldLevel: 1, level: 7, rootLevel: 7, lockHasExceptions: false),
+            lock: Self.lock("world_counter_lock", level: 7), conflicting: Self.lock("gc_perm_lock", level: 1))
+        #expect(
+            julia.rule
+                == "while a level 1 lock is held, only locks of a strictly lower level may be acquired; "
+                + "\(Self.leafWords); \(Self.rootWords)")
+        let implicit = Self.words(
+            .implicitAcquisition(
+                option: "flush", implicitLock: "journal", implicitLevel: 1, heldLevel: 1, rootLevel: 4,
+                releasing: false),
+            lock: Self.lock("queue"), conflicting: Self.lock("stats", level: 1))
+        #expect(implicit.hint == "use a variant of queue without the flush option, or release stats first")
+        #expect(!implicit.rule.contains("leaves"))
+    }
+
+    @Test("two locks of one class at one level: order them by key or by id")
+    func sameClassSameLevel() {
+        let text = Self.words(
+            .sameLevelHeld(level: 2, rootLevel: 4, exception: .none),
+            lock: Self.lock("shard", level: 2), conflicting: Self.lock("shard", level: 2))
+        #expect(
+            text.hint
+                == "to hold several shard locks at once, take them in increasing order key (an instanceOrder "
+                + "exception for shard, and LockOrder.setOrderKey on each lock) or by lock id; or release shard first"
+        )
+        #expect(text.exception == nil)
     }
 
     // MARK: Same level and the exceptions (R15 to R17)
@@ -201,6 +240,22 @@ struct FindingTextTests {
         #expect(
             words(orderKey: 1, heldKey: nil).exception?.hasSuffix("; the held lock has no order key") == true)
         #expect(words(orderKey: nil, heldKey: 2).message.contains("(level 6, order key none) while holding"))
+        #expect(
+            words(orderKey: nil, heldKey: 2).hint
+                == "give every orc::ThreadSafeContext lock an order key (LockOrder.setOrderKey, or orderKey: at the "
+                + "acquisition) and acquire them in increasing key order")
+        // A user's lock: no pool.
+        let user = Self.words(
+            .sameLevelHeld(
+                level: 2, rootLevel: 4,
+                exception: .orderKeysNotIncreasing(
+                    exception: "instance order", lockName: "shard", orderKey: 1, heldKey: 2)),
+            lock: Self.lock("shard", level: 2, orderKey: 1),
+            conflicting: Self.lock("shard", level: 2, orderKey: 2))
+        #expect(
+            user.hint
+                == "acquire shard locks in increasing order key: sort them by key (or by lock id) before taking them"
+        )
     }
 
     // MARK: Implicit acquisitions (R12) and forbidden operations (R13)
@@ -354,6 +409,29 @@ struct FindingTextTests {
         #expect(
             text.hint
                 == "pick one order for A, B and acquire them in it everywhere, or declare their levels in a hierarchy"
+        )
+    }
+
+    @Test("an order cycle among instances of one lock: order them by key or by id")
+    func orderCycleAmongInstances() {
+        let edges = [
+            CycleEdge(
+                from: "row #5", to: "row #4", modes: nil, heldAt: "A.swift:2", acquiredAt: "A.swift:3",
+                thread: CycleEdge.thisAcquisition, frames: [], fromLock: "row", toLock: "row"),
+            CycleEdge(
+                from: "row #4", to: "row #5", modes: nil, heldAt: "A.swift:2", acquiredAt: "A.swift:3",
+                thread: "thread 2 (tid 9, unnamed)", frames: [], fromLock: "row", toLock: "row"),
+        ]
+        let text = Self.words(
+            .orderCycle(classPath: ["row #5", "row #4", "row #5"], edges: edges), lock: Self.lock("row"),
+            conflicting: Self.lock("row"))
+        #expect(
+            text.message
+                == "order cycle: acquiring row while holding row closes the cycle row #5 -> row #4 -> row #5")
+        #expect(
+            text.hint
+                == "row locks are taken in both orders: order them by a key (LockOrder.setOrderKey, and an "
+                + "instanceOrder exception in a hierarchy) or by lock id, and acquire them in that order everywhere"
         )
     }
 }

@@ -16,23 +16,34 @@ struct FindingText {
         let acquiring = lock?.name ?? "?"
         let heldName = conflicting?.name ?? "?"
         switch finding.reason {
-        case .lowerLevelHeld(let heldLevel, let level, let rootLevel, let lockHasExceptions):
+        case .lowerLevelHeld(let heldLevel, let level, let rootLevel, _):
+            // No exception line: exceptions cover locks of one level, never a higher one, so
+            // a plain inversion has none to explain.
             message =
                 "level inversion: acquiring \(lock?.shortName ?? "?") while holding \(conflicting?.shortName ?? "?")"
-            rule = Self.levelRule(heldLevel: heldLevel, acquiring: level, rootLevel: rootLevel)
-            if lockHasExceptions {
-                exception =
-                    "exceptions in the hierarchy cover locks of equal level only, never a higher level"
-            }
+            rule = Self.levelRule(
+                heldLevel: heldLevel, acquiring: level, rootLevel: rootLevel,
+                juliaHeld: Self.isJulias(conflicting), juliaAcquired: Self.isJulias(lock))
             hint =
                 "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) first"
 
         case .sameLevelHeld(let level, let rootLevel, let verdict):
             message =
                 "same level: acquiring \(lock?.shortName ?? "?") while holding \(conflicting?.shortName ?? "?")"
-            rule = Self.levelRule(heldLevel: level, acquiring: level, rootLevel: rootLevel)
-            hint =
-                "do not hold two level \(level) locks at once: release \(heldName) before acquiring \(acquiring), or declare an exception in the hierarchy"
+            rule = Self.levelRule(
+                heldLevel: level, acquiring: level, rootLevel: rootLevel,
+                juliaHeld: Self.isJulias(conflicting),
+                juliaAcquired: Self.isJulias(lock))
+            if let lock, let conflicting, lock.className == conflicting.className {
+                // Two locks of one class: an order among them, not between classes, is needed.
+                hint =
+                    "to hold several \(lock.className) locks at once, take them in increasing order key (an "
+                    + "instanceOrder exception for \(lock.className), and LockOrder.setOrderKey on each lock) or by "
+                    + "lock id; or release \(heldName) first"
+            } else {
+                hint =
+                    "do not hold two level \(level) locks at once: release \(heldName) before acquiring \(acquiring), or declare an exception in the hierarchy"
+            }
             switch verdict {
             case .none:
                 break
@@ -56,7 +67,15 @@ struct FindingText {
                 exception =
                     "\(name): several \(lockName) locks may be held at once only when acquired in increasing order key; \(why)"
                 hint =
-                    "acquire \(lockName) locks in the order their order keys give (the order they were borrowed from the pool)"
+                    if orderKey == nil || heldKey == nil {
+                        "give every \(lockName) lock an order key (LockOrder.setOrderKey, or orderKey: at the "
+                            + "acquisition) and acquire them in increasing key order"
+                    } else if Self.isJulias(lock) {
+                        "acquire \(lockName) locks in the order their order keys give (the order they were borrowed from the pool)"
+                    } else {
+                        "acquire \(lockName) locks in increasing order key: sort them by key (or by lock id) before "
+                            + "taking them"
+                    }
             }
 
         case .implicitAcquisition(
@@ -64,11 +83,16 @@ struct FindingText {
             let verb = releasing ? "releasing" : "acquiring"
             message =
                 "\(finding.kind): \(verb) \(acquiring) implicitly acquires \(implicitLock) (level \(implicitLevel), option \(option)) while holding \(conflicting?.shortName ?? "?")"
+            let juliaHeld = Self.isJulias(conflicting)
             rule =
-                Self.levelRule(heldLevel: heldLevel, acquiring: implicitLevel, rootLevel: rootLevel)
+                Self.levelRule(
+                    heldLevel: heldLevel, acquiring: implicitLevel, rootLevel: rootLevel,
+                    juliaHeld: juliaHeld,
+                    juliaAcquired: LockHierarchy.julia.lock(named: implicitLock)?.level == implicitLevel)
                 + "; \(verb) a lock with the \(option) option also acquires \(implicitLock)"
+            let variant = juliaHeld ? " (like JL_LOCK_NOGC)" : ""
             hint =
-                "use a variant of \(acquiring) without the \(option) option (like JL_LOCK_NOGC), or release \(heldName) first"
+                "use a variant of \(acquiring) without the \(option) option\(variant), or release \(heldName) first"
 
         case .implicitAcquisitionUnderItself(
             let option, let implicitLock, let implicitLevel, let level, let rootLevel, let releasing):
@@ -76,7 +100,9 @@ struct FindingText {
             message =
                 "\(finding.kind): \(verb) \(lock?.shortName ?? "?") with the \(option) option implicitly acquires \(implicitLock) (level \(implicitLevel)) under \(acquiring) itself"
             rule =
-                Self.levelRule(heldLevel: level, acquiring: implicitLevel, rootLevel: rootLevel)
+                Self.levelRule(
+                    heldLevel: level, acquiring: implicitLevel, rootLevel: rootLevel, juliaHeld: Self.isJulias(lock),
+                    juliaAcquired: LockHierarchy.julia.lock(named: implicitLock)?.level == implicitLevel)
                 + "; acquiring or releasing a lock with the \(option) option also acquires \(implicitLock), "
                 + "so a lock of level \(implicitLevel) or lower must never be taken or released with it"
             hint =
@@ -154,8 +180,7 @@ struct FindingText {
             rule =
                 "locks must be acquired in one global order; \(legend.label(lock?.className ?? "?")) was acquired before "
                 + "\(legend.label(conflicting?.className ?? "?")) elsewhere, and after it here"
-            hint =
-                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
+            hint = Self.cycleHint(path: path, edges: edges)
 
         case .orderCycleAcrossRuns(let classPath, let edges, let earlierEdges):
             let legend = LockLegend(locks: [lock].compactMap { $0 } + finding.held, edges: edges)
@@ -168,14 +193,12 @@ struct FindingText {
                 "locks must be acquired in one global order, across runs too; \(legend.label(lock?.className ?? "?")) "
                 + "was seen acquired before \(legend.label(conflicting?.className ?? "?")) in an earlier run, and here "
                 + "it is acquired after"
-            hint =
-                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
-                + "or declare their levels in a hierarchy"
+            hint = Self.cycleHint(path: path, edges: edges)
 
         case .instanceCycle(let classSite, let instancePath, _):
             message =
                 "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle "
-                + "\(instancePath.joined(separator: " -> ")) among locks of one class (\(classSite)) (a potential deadlock)"
+                + "\(instancePath.joined(separator: " -> ")) among locks of one class (\(classSite))"
             rule =
                 "locks of one class must be acquired in one order among themselves too; \(acquiring) was seen "
                 + "acquired before \(heldName) (directly or through other locks of its class), and here it is acquired after"
@@ -250,19 +273,82 @@ struct FindingText {
             + "(class: .instance), or declare the class with an instanceOrder exception and order keys\n"
     }
 
-    /// R9 in words, with what it means for leaves and roots. Locks that are not in the hierarchy
-    /// have no level and are outside it (R2).
-    static func levelRule(heldLevel: Int, acquiring level: Int, rootLevel: Int) -> String {
+    /// R9 in words, with what it means for Julia's leaves and roots (said only of Julia's own
+    /// locks: a user's hierarchy has levels, not Julia's vocabulary). Locks that are not in the
+    /// hierarchy have no level and are outside it (R2).
+    static func levelRule(
+        heldLevel: Int, acquiring level: Int, rootLevel: Int, juliaHeld: Bool, juliaAcquired: Bool
+    ) -> String {
         var text =
             "while a level \(heldLevel) lock is held, only locks of a strictly lower level may be acquired"
-        if heldLevel == 1 {
+        if heldLevel == 1 && juliaHeld {
             text += "; level 1 locks are leaves: no other declared lock may be acquired while one is held"
         }
-        if level == rootLevel {
+        if level == rootLevel && juliaAcquired {
             text +=
                 "; level \(rootLevel) locks are roots: they may be acquired only when no other declared lock is held"
         }
         return text
+    }
+}
+
+extension FindingText {
+    /// Whether a lock is one of Julia's own, as the built-in table declares it (its name at its
+    /// level): only then do reports use Julia's words (pools, roots, leaves, JL_LOCK_NOGC).
+    static func isJulias(_ lock: LockSnapshot?) -> Bool {
+        guard let lock, let level = lock.level else { return false }
+        return LockHierarchy.julia.lock(named: lock.className)?.level == level
+    }
+
+    /// Where a thread began, read from the outermost frames of one of its stacks (free: the
+    /// stack is captured anyway): the outermost function that is not the C library's thread or
+    /// process start, shortened to its name (`lockorder.demoThreadMain`). Nil when the stack
+    /// may be cut short (it filled the capture) or nothing outside the C library names it.
+    static func threadEntry(_ frames: [Frame]) -> String? {
+        guard frames.count < Backtrace.capacity else { return nil }
+        let entry = frames.last { frame in
+            guard let function = frame.function, let module = frame.module else { return false }
+            return !module.hasPrefix("libc.") && !module.hasPrefix("ld-linux") && function != "_start"
+        }
+        guard var name = entry?.function else { return nil }
+        if name.hasPrefix("@objc ") { name.removeFirst("@objc ".count) }
+        // A private function's name carries a discriminator: `Module.(name in _3F2A...)`.
+        if let open = name.firstRange(of: ".("),
+            let inside = name[open.upperBound...].firstRange(of: " in _"),
+            let close = name[inside.upperBound...].firstIndex(of: ")")
+        {
+            name =
+                name[..<open.lowerBound] + "." + name[open.upperBound..<inside.lowerBound]
+                + name[name.index(after: close)...]
+        }
+        if let parenthesis = name.firstIndex(of: "(") { name = String(name[..<parenthesis]) }
+        return name.isEmpty ? nil : name
+    }
+
+    /// A thread as the report names it, with where it began when its stack says (not for the
+    /// main thread, which its name says).
+    static func thread(_ thread: String, frames: [Frame]) -> String {
+        guard let entry = startedIn(thread, frames: frames) else { return thread }
+        return "\(thread), started in \(entry)"
+    }
+
+    /// Where a thread started, as `thread(_:frames:)` says it (nil for the main thread).
+    static func startedIn(_ thread: String, frames: [Frame]) -> String? {
+        thread.hasSuffix(", main thread)") ? nil : threadEntry(frames)
+    }
+
+    /// An order cycle's hint: among instances of one lock (every edge between locks of one
+    /// name), an order by key or by id; otherwise one order for the classes.
+    static func cycleHint(path: [String], edges: [CycleEdge]) -> String {
+        let names = Set(edges.flatMap { [$0.fromLock ?? $0.from, $0.toLock ?? $0.to] })
+        if names.count == 1, let name = names.first, Set(path).count > 1 {
+            return
+                "\(name) locks are taken in both orders: order them by a key (LockOrder.setOrderKey, and an "
+                + "instanceOrder exception in a hierarchy) or by lock id, and acquire them in that order everywhere"
+        }
+        return
+            "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
+            + "or declare their levels in a hierarchy"
     }
 }
 
@@ -338,13 +424,18 @@ extension FindingText {
     static func cycleEdgeLines(_ edge: CycleEdge, legend: LockLegend) -> [String] {
         let modes = edge.modes.map { " [\($0)]" } ?? ""
         let isThisOne = edge.thread == CycleEdge.thisAcquisition
-        let stack =
-            isThisOne ? " (its stack is the backtrace below)" : edge.frames.isEmpty ? "" : ", its stack then:"
-        return [
-            "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by \(isThisOne ? "this thread" : edge.thread)\(stack)",
+        let classes = "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by "
+        var lines = [
+            classes + (isThisOne ? "this thread (its stack is the backtrace below)" : edge.thread),
             "      took \(edge.fromLock ?? edge.from) at \(edge.heldAt)",
             "      then \(edge.toLock ?? edge.to) at \(edge.acquiredAt)",
         ]
+        if !isThisOne && !edge.frames.isEmpty {
+            let started =
+                startedIn(edge.thread, frames: edge.frames).map { " (the thread started in \($0))" } ?? ""
+            lines.append("      its stack then\(started):")
+        }
+        return lines
     }
 
     /// The deadlock an order cycle allows, one row a thread, in the order the edges were first

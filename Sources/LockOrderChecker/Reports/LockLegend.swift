@@ -3,7 +3,7 @@
 /// creation site or id (`accounts (Bank.swift:12)`, `A #4`) is printed once, in the `locks:`
 /// section, instead of in the headline, the rule, the hint and every cycle line.
 struct LockLegend {
-    struct Entry: Equatable {
+    struct Entry: Equatable, Encodable {
         /// How the report's other lines name the class.
         var label: String
         /// The class's full name (`LockSnapshot.className`, `CycleEdge.from`).

@@ -149,14 +149,16 @@ struct Reporter {
 /// The JSON-lines form of reports (docs/report-format.md).
 enum ReportEncoding {
     /// The schema version written in every line; bump it when a field changes meaning.
-    static let schemaVersion = 1
+    /// 2: order cycles' `deadlock` rows, the `legend` of lock classes, `threadStartedIn` (also on
+    /// each cycle edge); cycle and hint wording changed.
+    static let schemaVersion = 2
 
     /// One violation as a single line of JSON, without the newline.
     static func line(_ violation: Violation) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(ReportLine(schema: schemaVersion, violation: violation)) else {
-            return Array(#"{"schema":1,"error":"could not encode report"}"#.utf8)
+            return Array(#"{"schema":\#(schemaVersion),"error":"could not encode report"}"#.utf8)
         }
         return Array(data)
     }
@@ -201,7 +203,8 @@ extension ReportEncoding {
     }
 }
 
-/// One line of the report file: the violation's fields at the top level, plus the schema.
+/// One line of the report file: the violation's fields at the top level, plus the schema and
+/// what the text computes from them (the deadlock rows, the legend, where the thread started).
 private struct ReportLine: Encodable {
     let schema: Int
     let violation: Violation
@@ -210,9 +213,15 @@ private struct ReportLine: Encodable {
         try violation.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(schema, forKey: .schema)
+        try container.encodeIfPresent(violation.deadlock, forKey: .deadlock)
+        let legend = LockLegend(
+            locks: [violation.lock].compactMap { $0 } + violation.held, edges: violation.cycle ?? [])
+        if !legend.entries.isEmpty { try container.encode(legend.entries, forKey: .legend) }
+        try container.encodeIfPresent(
+            FindingText.startedIn(violation.thread, frames: violation.frames), forKey: .threadStartedIn)
     }
 
-    enum Key: String, CodingKey { case schema }
+    enum Key: String, CodingKey { case schema, deadlock, legend, threadStartedIn }
 }
 
 /// The last line of the report file, written at exit.

@@ -88,4 +88,23 @@ public struct CycleEdge: Sendable, Hashable, Codable {
 
     /// The `thread` of the edge being added now: its thread is the report's own.
     static let thisAcquisition = "this thread (this acquisition)"
+
+    private enum StartKey: String, CodingKey { case threadStartedIn }
+
+    /// Writes the edge's JSON form: its fields, and where its thread started when its stack
+    /// says (`threadStartedIn`, schema 2).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encodeIfPresent(modes, forKey: .modes)
+        try container.encode(heldAt, forKey: .heldAt)
+        try container.encode(acquiredAt, forKey: .acquiredAt)
+        try container.encode(thread, forKey: .thread)
+        try container.encode(frames, forKey: .frames)
+        try container.encodeIfPresent(fromLock, forKey: .fromLock)
+        try container.encodeIfPresent(toLock, forKey: .toLock)
+        var started = encoder.container(keyedBy: StartKey.self)
+        try started.encodeIfPresent(FindingText.startedIn(thread, frames: frames), forKey: .threadStartedIn)
+    }
 }

@@ -10,7 +10,7 @@ enum ViolationText {
             return lock.summary(classLabel: label == lock.name ? nil : label)
         }
         var lines = ["lockorder: \(violation.message)"]
-        lines.append("  thread: \(violation.thread)")
+        lines.append("  thread: \(FindingText.thread(violation.thread, frames: violation.frames))")
         if let lock = violation.lock {
             lines.append("  lock: \(summary(lock)) at \(violation.site)")
         } else {

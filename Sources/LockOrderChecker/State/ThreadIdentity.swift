@@ -29,8 +29,10 @@ package enum ThreadIdentity {
         return serial
     }
 
-    /// A description for reports: serial, kernel thread id and the thread's name when it has one,
-    /// for example `thread 3 (tid 4711, "worker")`.
+    /// A description for reports: serial, kernel thread id and the thread's name as the program
+    /// set it, for example `thread 3 (tid 4711, "worker")`. A thread whose name is the process's
+    /// (Linux names every thread after its process until the program names it) is `unnamed`, or
+    /// `main thread` for the process's first thread.
     package static func describeCurrent() -> String {
         var nameBuffer = [CChar](repeating: 0, count: 64)
         let name =
@@ -38,6 +40,20 @@ package enum ThreadIdentity {
             ? String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             : ""
         let tid = lockorder_thread_id()
-        return name.isEmpty ? "thread \(current) (tid \(tid))" : "thread \(current) (tid \(tid), \"\(name)\")"
+        let isMain = Int64(tid) == Int64(getpid())
+        let given =
+            if name.isEmpty || name == processName {
+                isMain ? "main thread" : "unnamed"
+            } else {
+                "\"\(name)\""
+            }
+        return "thread \(current) (tid \(tid), \(given))"
     }
+
+    /// The name Linux gives a process's threads: the executable's file name, cut to 15 bytes.
+    private static let processName: String = {
+        let path = CommandLine.arguments.first ?? ""
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        return String(decoding: file.utf8.prefix(15), as: UTF8.self)
+    }()
 }

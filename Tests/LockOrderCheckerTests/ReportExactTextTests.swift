@@ -1,0 +1,260 @@
+import Foundation
+import LockCore
+import LockOrderTestSupport
+import Testing
+
+@testable import LockOrderChecker
+
+/// Whole reports, line by line (docs/report-format.md): the ABBA of two named threads, a
+/// three-thread cycle and a level inversion in a user's hierarchy, each with its JSON line's
+/// keys. What a run decides (thread numbers, tids, addresses) is taken from the violation;
+/// every word, site and the order of the lines is fixed here.
+@Suite("Reports, exact text", .serialized)
+struct ReportExactTextTests {
+    static let file = siteFile()
+
+    /// The frame lines of a stack as the report prints them, at `indent`.
+    static func frameLines(_ frames: [Frame], indent: String) -> [String] {
+        frames.enumerated().map { "\(indent)#\($0.offset) \($0.element.formatted)" }
+    }
+
+    /// The JSON line's object.
+    static func jsonObject(_ violation: Violation) throws -> [String: Any] {
+        let bytes = ReportEncoding.line(violation)
+        return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test("ABBA between two named threads: the whole report, and its JSON line")
+    func abbaBetweenNamedThreads() throws {
+        let accountsLine = #line + 1
+        let accounts = CheckedMutex("accounts")
+        let auditLine = #line + 1
+        let audit = CheckedMutex("audit log")
+        let firstLines = ThreadResult<[Int]>()
+        let secondLines = ThreadResult<[Int]>()
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+            TestThread.runAndWait {
+                Thread.current.name = "teller-1"
+                let held = #line + 1
+                accounts.lock()
+                let acquired = #line + 1
+                audit.lock()
+                audit.unlock()
+                accounts.unlock()
+                firstLines.set([held, acquired])
+            }
+            TestThread.runAndWait {
+                Thread.current.name = "teller-2"
+                let held = #line + 1
+                audit.lock()
+                let acquired = #line + 1
+                accounts.lock()
+                accounts.unlock()
+                audit.unlock()
+                secondLines.set([held, acquired])
+            }
+        }
+        try #require(violations.count == 1, "\(violations)")
+        let violation = violations[0]
+        let sites = (try #require(firstLines.value) + (try #require(secondLines.value))).map {
+            "\(Self.file):\($0)"
+        }
+        let cycle = try #require(violation.cycle)
+        try #require(cycle.count == 2)
+        let teller1 = cycle[1].thread
+        let teller2 = violation.thread
+        #expect(teller1.hasPrefix("thread ") && teller1.hasSuffix(", \"teller-1\")"), "\(teller1)")
+        #expect(teller2.hasPrefix("thread ") && teller2.hasSuffix(", \"teller-2\")"), "\(teller2)")
+        let width = max(teller1.count, teller2.count)
+        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        let entry = "started in LockOrderTestSupport.testThreadMain"
+        let expected =
+            [
+                "lockorder: order cycle: acquiring accounts while holding audit log closes the cycle audit log -> accounts -> audit log",
+                "  thread: \(teller2), \(entry)",
+                "  lock: accounts (no level, Mutex) at \(sites[3])",
+                "  held (most recent first):",
+                "    audit log (no level, Mutex), acquired at \(sites[2])",
+                "  locks (each class once):",
+                "    accounts: the class of locks created at \(Self.file):\(accountsLine)",
+                "    audit log: the class of locks created at \(Self.file):\(auditLine)",
+                "  rule: locks must be acquired in one global order; accounts was acquired before audit log elsewhere, and after it here",
+                "  cycle (each edge where it was first seen):",
+                "    audit log -> accounts by this thread (its stack is the backtrace below)",
+                "      took audit log at \(sites[2])",
+                "      then accounts at \(sites[3])",
+                "    accounts -> audit log by \(teller1)",
+                "      took accounts at \(sites[0])",
+                "      then audit log at \(sites[1])",
+                "      its stack then (the thread \(entry)):",
+            ] + Self.frameLines(cycle[1].frames, indent: "        ") + [
+                "  deadlock (if these threads run at once, none of them can go on):",
+                "    \(pad(teller1))  holds accounts,  waits for audit log",
+                "    \(pad(teller2))  holds audit log, waits for accounts",
+                "  backtrace:",
+            ] + Self.frameLines(violation.frames, indent: "    ") + [
+                "  hint: pick one order for audit log, accounts and acquire them in it everywhere, or declare their levels in a hierarchy"
+            ]
+        #expect(reportLines(violation) == expected)
+        #expect(!cycle[1].frames.isEmpty && !violation.frames.isEmpty)
+        #expect(
+            reportLines(violation).allSatisfy {
+                $0.count <= 120 || $0.hasPrefix("lockorder: ") || $0.contains("#")
+            })
+
+        let object = try Self.jsonObject(violation)
+        #expect(object["schema"] as? Int == 2)
+        #expect(
+            Set(object.keys) == [
+                "schema", "id", "kind", "message", "thread", "threadStartedIn", "site", "lock", "held",
+                "rule",
+                "cycle", "deadlock", "legend", "hint", "frames", "count",
+            ])
+        #expect(object["threadStartedIn"] as? String == "LockOrderTestSupport.testThreadMain")
+        let deadlock = try #require(object["deadlock"] as? [[String: String]])
+        #expect(
+            deadlock == [
+                ["thread": teller1, "holds": "accounts", "waitsFor": "audit log"],
+                ["thread": teller2, "holds": "audit log", "waitsFor": "accounts"],
+            ])
+        let legend = try #require(object["legend"] as? [[String: String]])
+        #expect(
+            legend == [
+                ["label": "accounts", "className": "accounts (\(Self.file):\(accountsLine))"],
+                ["label": "audit log", "className": "audit log (\(Self.file):\(auditLine))"],
+            ])
+        let edges = try #require(object["cycle"] as? [[String: Any]])
+        #expect(edges.count == 2)
+        #expect(edges[0]["threadStartedIn"] == nil, "the edge being added now is the report's own thread")
+        #expect(edges[1]["threadStartedIn"] as? String == "LockOrderTestSupport.testThreadMain")
+        #expect(
+            Set(edges[1].keys) == [
+                "from", "to", "heldAt", "acquiredAt", "thread", "threadStartedIn", "frames", "fromLock",
+                "toLock",
+            ])
+    }
+
+    @Test("ABBCCA on three threads: the whole report, three deadlock rows, and its JSON line")
+    func threeThreadCycle() throws {
+        let created = #line + 1
+        let a = CheckedMutex("A")
+        let b = CheckedMutex("B")
+        let c = CheckedMutex("C")
+        let results = [ThreadResult<Int>(), ThreadResult<Int>(), ThreadResult<Int>()]
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+            for (index, (first, second)) in [(a, b), (b, c), (c, a)].enumerated() {
+                TestThread.runAndWait {
+                    results[index].set(#line + 1)
+                    first.lock()
+                    second.lock()
+                    second.unlock()
+                    first.unlock()
+                }
+            }
+        }
+        try #require(violations.count == 1, "\(violations)")
+        let violation = violations[0]
+        let held = "\(Self.file):\(try #require(results[0].value))"
+        let acquired = "\(Self.file):\(try #require(results[0].value) + 1)"
+        let cycle = try #require(violation.cycle)
+        try #require(cycle.count == 3)
+        let (t1, t2, t3) = (cycle[1].thread, cycle[2].thread, violation.thread)
+        #expect(Set([t1, t2, t3]).count == 3)
+        let width = [t1, t2, t3].map(\.count).max() ?? 0
+        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        let entry = "started in LockOrderTestSupport.testThreadMain"
+        let expected =
+            [
+                "lockorder: order cycle: acquiring A while holding C closes the cycle C -> A -> B -> C",
+                "  thread: \(t3), \(entry)",
+                "  lock: A (no level, Mutex) at \(acquired)",
+                "  held (most recent first):",
+                "    C (no level, Mutex), acquired at \(held)",
+                "  locks (each class once):",
+                "    A: the class of locks created at \(Self.file):\(created)",
+                "    C: the class of locks created at \(Self.file):\(created + 2)",
+                "    B: the class of locks created at \(Self.file):\(created + 1)",
+                "  rule: locks must be acquired in one global order; A was acquired before C elsewhere, and after it here",
+                "  cycle (each edge where it was first seen):",
+                "    C -> A by this thread (its stack is the backtrace below)",
+                "      took C at \(held)",
+                "      then A at \(acquired)",
+                "    A -> B by \(t1)",
+                "      took A at \(held)",
+                "      then B at \(acquired)",
+                "      its stack then (the thread \(entry)):",
+            ] + Self.frameLines(cycle[1].frames, indent: "        ") + [
+                "    B -> C by \(t2)",
+                "      took B at \(held)",
+                "      then C at \(acquired)",
+                "      its stack then (the thread \(entry)):",
+            ] + Self.frameLines(cycle[2].frames, indent: "        ") + [
+                "  deadlock (if these threads run at once, none of them can go on):",
+                "    \(pad(t1))  holds A, waits for B",
+                "    \(pad(t2))  holds B, waits for C",
+                "    \(pad(t3))  holds C, waits for A",
+                "  backtrace:",
+            ] + Self.frameLines(violation.frames, indent: "    ") + [
+                "  hint: pick one order for C, A, B and acquire them in it everywhere, or declare their levels in a hierarchy"
+            ]
+        #expect(reportLines(violation) == expected)
+        let object = try Self.jsonObject(violation)
+        #expect(object["schema"] as? Int == 2)
+        let deadlock = try #require(object["deadlock"] as? [[String: String]])
+        #expect(deadlock.map { $0["thread"] } == [t1, t2, t3])
+        #expect(deadlock.map { $0["holds"] } == ["A", "B", "C"])
+        #expect(deadlock.map { $0["waitsFor"] } == ["B", "C", "A"])
+        let legend = try #require(object["legend"] as? [[String: String]])
+        #expect(legend.map { $0["label"] } == ["A", "C", "B"])
+        let edges = try #require(object["cycle"] as? [[String: Any]])
+        #expect(
+            edges.map { $0["threadStartedIn"] as? String } == [
+                nil, "LockOrderTestSupport.testThreadMain", "LockOrderTestSupport.testThreadMain",
+            ])
+    }
+
+    @Test("a level inversion in a user's hierarchy: the whole report, no Julia words, no exception line")
+    func levelInversionInUserHierarchy() throws {
+        let bank = try LockHierarchy(
+            name: "bank",
+            locks: [
+                DeclaredLock(name: "ledger", level: 3), DeclaredLock(name: "account", level: 2),
+                DeclaredLock(name: "audit", level: 1),
+            ])
+        let audit = CheckedMutex(declared: "audit")
+        let ledger = CheckedMutex(declared: "ledger")
+        var lines: [Int] = []
+        let violations = LockOrder.withChecking(hierarchy: bank, printsReports: false) {
+            lines.append(#line + 1)
+            audit.lock()
+            lines.append(#line + 1)
+            ledger.lock()
+            ledger.unlock()
+            audit.unlock()
+        }
+        try #require(violations.count == 1, "\(violations)")
+        let violation = violations[0]
+        let expected =
+            [
+                "lockorder: level inversion: acquiring ledger (level 3) while holding audit (level 1)",
+                "  thread: \(FindingText.thread(violation.thread, frames: violation.frames))",
+                "  lock: ledger (level 3, Mutex) at \(Self.file):\(lines[1])",
+                "  held (most recent first):",
+                "    audit (level 1, Mutex), acquired at \(Self.file):\(lines[0])",
+                "  rule: while a level 1 lock is held, only locks of a strictly lower level may be acquired",
+                "  backtrace:",
+            ] + Self.frameLines(violation.frames, indent: "    ") + [
+                "  hint: acquire ledger before audit (higher levels first), or release audit first"
+            ]
+        #expect(reportLines(violation) == expected)
+        let object = try Self.jsonObject(violation)
+        #expect(object["schema"] as? Int == 2)
+        #expect(object["exception"] == nil)
+        #expect(object["deadlock"] == nil)
+        #expect(
+            Set(object.keys).subtracting(["threadStartedIn"]) == [
+                "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "legend", "hint",
+                "frames", "count",
+            ])
+    }
+}
