@@ -32,6 +32,45 @@ struct FindingTextTests {
                 site: "Here.swift:2"))
     }
 
+    // MARK: Instances of one class (R32)
+
+    @Test("an instance cycle: the instances named, the class's site, the rule, the hint")
+    func instanceCycle() {
+        let text = Self.words(
+            .instanceCycle(
+                classSite: "made at Bank.swift:12",
+                instancePath: ["account bob", "account alice", "account bob"],
+                edges: []),
+            lock: Self.lock("account alice"), conflicting: Self.lock("account bob"))
+        #expect(
+            text.message
+                == "order cycle: acquiring account alice while holding account bob closes the cycle account bob -> "
+                + "account alice -> account bob among locks of one class (made at Bank.swift:12) (a potential deadlock)"
+        )
+        #expect(
+            text.rule
+                == "locks of one class must be acquired in one order among themselves too; account alice was seen "
+                + "acquired before account bob (directly or through other locks of its class), and here it is acquired after"
+        )
+        #expect(
+            text.hint
+                == "acquire locks of this class in one order everywhere (for example by a stable key, lowest first), and "
+                + "say so with an instanceOrder exception and order keys, or give each lock its own class (class: .instance)"
+        )
+    }
+
+    @Test("the instance order full: lockdep's notice, with both locks, their sites and the two fixes")
+    func unorderedNesting() {
+        #expect(
+            FindingText.unorderedNesting(
+                className: "fork (Table.swift:3)", held: "fork 1", heldAt: "Table.swift:9",
+                acquired: "fork 2",
+                acquiredAt: "Table.swift:10")
+                == "lockorder: two locks of one class nested, not ordered by instance: acquiring fork 2 (at Table.swift:10) "
+                + "while holding fork 1 (acquired at Table.swift:9), class fork (Table.swift:3); give them their own classes "
+                + "(class: .instance), or declare the class with an instanceOrder exception and order keys\n")
+    }
+
     // MARK: The level rule (R9)
 
     @Test("a level inversion: headline, rule, hint, and no exception line unless the lock has exceptions")

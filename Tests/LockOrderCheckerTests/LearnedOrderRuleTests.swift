@@ -1,7 +1,8 @@
 import LockCore
-import LockOrderChecker
 import LockOrderTestSupport
 import Testing
+
+@testable import LockOrderChecker
 
 /// The rules of the learned order (docs/graph.md), one test per rule, each with the control
 /// that shows the setup would report if the rule did not hold.
@@ -177,18 +178,28 @@ struct LearnedOrderRuleTests {
         #expect(violations[0].cycle?.map(\.from).map { $0.prefix(3) } == ["B #", "A #"])
     }
 
-    @Test("two locks of one creation-site class nested are not ordered; instance classes order them")
-    func sameClassNestingIsNotOrdered() throws {
+    @Test(
+        "two locks of one creation-site class nested: no class edge, ordered by instance (R32); instance classes: a class cycle"
+    )
+    func sameClassNestingIsOrderedByInstance() throws {
         func make(_ name: String, _ lockClass: LockClass) -> CheckedMutex {
             CheckedMutex(name, class: lockClass)  // one line: every lock made here is one class
         }
         let first = make("first", .creationSite)
         let second = make("second", .creationSite)
-        let sameClass = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+        var classEdges = -1
+        let sameClass = LockOrder.withCheckingFindings(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(first, second)
+            classEdges = CheckerState.shared.tables.withLock { $0.learned.graph.edgeCount }
             takeInOrder(second, first)
         }
-        #expect(sameClass.isEmpty, "\(sameClass.map(\.message))")
+        #expect(classEdges == 0, "a class is never ordered before itself")
+        try #require(sameClass.count == 1, "\(sameClass.map(\.violation.message))")
+        guard case .instanceCycle(_, let path, _) = sameClass[0].finding?.reason else {
+            Issue.record("not an instance cycle: \(sameClass[0].violation.message)")
+            return
+        }
+        #expect(path == ["second", "first", "second"])
         let firstInstance = make("first", .instance)
         let secondInstance = make("second", .instance)
         let instances = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {

@@ -81,6 +81,14 @@ LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix(uint64_t hash, uint32_t class
     return value ^ (value >> 27);
 }
 
+/// Extends a chain key by one held lock: its class, and for a class whose locks nest with each
+/// other (`entry` has LOCKORDER_CLASS_NESTS_ITSELF) the lock's id too (R32).
+LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix_lock(uint64_t hash, uint32_t class_id, uint64_t lock_id,
+                                                        uint16_t entry, int shared) {
+    if (__builtin_expect((entry & LOCKORDER_CLASS_NESTS_ITSELF) != 0, 0)) hash ^= lock_id * 0x9e3779b97f4a7c15ull;
+    return lockorder_chain_mix(hash, class_id, shared);
+}
+
 /// Whether the slow path found `chain` allowed before, in the current graph epoch (the chain
 /// cache's lookup).
 LOCKORDER_FAST_INLINE bool lockorder_chain_is_cached(const lockorder_thread_state *state, uint64_t chain) {
@@ -141,7 +149,8 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     // Maybe a re-entry or a self-deadlock: decided per instance, never cached.
     if ((top->id_mask & (1ull << (lock_id & 63))) != 0) return LOCKORDER_SLOW_SCAN;
     if (trylock) return LOCKORDER_FAST_DONE;  // a trylock cannot deadlock: no order rule applies
-    uint16_t level = lockorder_class_level(class_id);
+    uint16_t class_entry = lockorder_class_entry(class_id);
+    uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
     bool needs_rules = lockorder_level_conflicts(top->min_level, level)
         || lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_lower_level(top->min_level, level));
     int learning = lockorder_learning();
@@ -149,7 +158,7 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
     // exception, or with its implicit acquisitions) needs nothing more: the verdict depends on
     // the classes held and their modes only.
-    uint64_t chain = lockorder_chain_mix(top->chain, class_id, shared);
+    uint64_t chain = lockorder_chain_mix_lock(top->chain, class_id, lock_id, class_entry, shared);
     if (lockorder_chain_is_cached(state, chain)) return LOCKORDER_FAST_DONE;
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
@@ -183,11 +192,12 @@ LOCKORDER_FAST_INLINE int lockorder_fast_write_entry(uint64_t lock_id, uint32_t 
         min_level = top->min_level;
     }
     if (__builtin_expect(depth >= LOCKORDER_HELD_CAPACITY, 0)) return LOCKORDER_SLOW_FULL;
-    uint16_t level = lockorder_class_level(class_id);
+    uint16_t class_entry = lockorder_class_entry(class_id);
+    uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
     lockorder_held_lock *entry = &state->held[depth];
     entry->lock_id = lock_id;
     entry->file = file;
-    entry->chain = lockorder_chain_mix(chain, class_id, flags & LOCKORDER_HELD_SHARED);
+    entry->chain = lockorder_chain_mix_lock(chain, class_id, lock_id, class_entry, flags & LOCKORDER_HELD_SHARED);
     entry->id_mask = id_mask | id_bit;
     // Seven stores instead of thirteen.
     lockorder_store_pair(&entry->line, line, class_id);

@@ -158,7 +158,8 @@ public enum LockOrder {
             return
         }
         if lockorder_learning() != 0 {
-            let chain = lockorder_chain_mix(held[depth - 1].chain, lock.classID, mode == .shared ? 1 : 0)
+            let chain = ChainKey.mix(
+                held[depth - 1].chain, classID: lock.classID, lockID: lock.id, shared: mode == .shared)
             if !ChainKey.isCached(chain, in: state) {
                 CheckerState.shared.learnOrder(
                     lock, mode: mode, orderKey: orderKey, site: site, state: state, chain: chain)
@@ -455,12 +456,19 @@ public enum LockOrder {
 }
 
 /// The per-thread cache of chains of held lock classes already checked against the learned
-/// graph (lockdep's chain cache). The key is `lockorder_chain_mix` folded over the held classes
-/// and the one being acquired. The lookup and the insertion are C's (LockOrderFastPath.h), so
+/// graph (lockdep's chain cache). The key is `lockorder_chain_mix_lock` folded over the held locks
+/// (their classes, and their ids for a class that nests itself, R32) and the one being acquired.
+/// The lookup and the insertion are C's (LockOrderFastPath.h), so
 /// that the fast path and the slow path cannot disagree on what a hit is.
 enum ChainKey {
     static func isCached(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
         lockorder_chain_is_cached(state, chain)
+    }
+
+    /// Extends a chain key by one held (or acquired) lock, as the fast path does: its class, and
+    /// the lock's id too for a class whose locks nest with each other (R32).
+    static func mix(_ chain: UInt64, classID: UInt32, lockID: UInt64, shared: Bool) -> UInt64 {
+        lockorder_chain_mix_lock(chain, classID, lockID, lockorder_class_entry(classID), shared ? 1 : 0)
     }
 
     /// Remembers a chain as checked; clears the cache first when the graph lost edges since.

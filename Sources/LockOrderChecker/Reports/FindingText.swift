@@ -166,6 +166,17 @@ struct FindingText {
                 "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
                 + "or declare their levels in a hierarchy"
 
+        case .instanceCycle(let classSite, let instancePath, _):
+            message =
+                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle "
+                + "\(instancePath.joined(separator: " -> ")) among locks of one class (\(classSite)) (a potential deadlock)"
+            rule =
+                "locks of one class must be acquired in one order among themselves too; \(acquiring) was seen "
+                + "acquired before \(heldName) (directly or through other locks of its class), and here it is acquired after"
+            hint =
+                "acquire locks of this class in one order everywhere (for example by a stable key, lowest first), and "
+                + "say so with an instanceOrder exception and order keys, or give each lock its own class (class: .instance)"
+
         case .ownership(let expectedHeld, let mode):
             let modeWords =
                 switch mode {
@@ -223,6 +234,16 @@ struct FindingText {
             + "(\(suggestion)); its locks are checked as undeclared: no level, learned order only\n"
     }
 
+    /// R32's fallback (lockdep's notice): two locks of one class nested when the instance order
+    /// had no room left, so their order is not checked. Said once per class.
+    static func unorderedNesting(
+        className: String, held: String, heldAt: String, acquired: String, acquiredAt: String
+    ) -> String {
+        "lockorder: two locks of one class nested, not ordered by instance: acquiring \(acquired) (at \(acquiredAt)) "
+            + "while holding \(held) (acquired at \(heldAt)), class \(className); give them their own classes "
+            + "(class: .instance), or declare the class with an instanceOrder exception and order keys\n"
+    }
+
     /// R9 in words, with what it means for leaves and roots. Locks that are not in the hierarchy
     /// have no level and are outside it (R2).
     static func levelRule(heldLevel: Int, acquiring level: Int, rootLevel: Int) -> String {
@@ -246,7 +267,8 @@ extension ViolationCandidate {
         let text = FindingText(finding)
         var cycle: [PendingCycleEdge]?
         switch finding.reason {
-        case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _):
+        case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _),
+            .instanceCycle(_, _, let edges):
             cycle = edges.enumerated().map { index, edge in
                 PendingCycleEdge(
                     edge: edge, backtrace: index < edgeBacktraces.count ? edgeBacktraces[index] : nil)

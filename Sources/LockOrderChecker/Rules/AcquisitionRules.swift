@@ -32,8 +32,9 @@ extension CheckerState {
             if cacheable && state.pointee.depth > 0 {
                 let held = lockorder_held_locks(state)!
                 let depth = Int(state.pointee.depth)
-                let chain = lockorder_chain_mix(
-                    held[depth - 1].chain, identity.classID, mode == .shared ? 1 : 0)
+                let chain = ChainKey.mix(
+                    held[depth - 1].chain, classID: identity.classID, lockID: identity.id,
+                    shared: mode == .shared)
                 ChainKey.remember(chain, in: state)
             }
             report(candidates)
@@ -161,6 +162,11 @@ extension CheckerState {
                     report([ViolationCandidate(finding)])
                 }
             }
+        }
+        // A lock of a class that nests itself takes its instance edges with it (R3, R32); a lock
+        // still held elsewhere keeps them, as its id is still in use.
+        if lockorder_class_nests_itself(identity.classID) != 0 && (heldHere || !heldElsewhere) {
+            tables.withLock { $0.instances.forget(identity.id) }
         }
         // A lock another thread still holds keeps its instance class for good: the holder's
         // entry names it, so the id must not go to a new lock (the lock is never destroyed

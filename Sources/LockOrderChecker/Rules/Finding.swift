@@ -39,6 +39,11 @@ package struct Finding: Sendable, Hashable {
         /// R10 across runs: the cycle goes through `earlierEdges` edges of the stored order
         /// (LOCKORDER_GRAPH_BASELINE).
         case orderCycleAcrossRuns(classPath: [String], edges: [CycleEdge], earlierEdges: Int)
+        /// R32: the acquisition closes a cycle among locks of one class, ordered by instance.
+        /// `instancePath` runs from the held lock through the acquired one and back, each named
+        /// as the program names it (with its lock id when two share a name); `edges` starts with
+        /// the new edge. `classSite` is where the class's locks are made.
+        case instanceCycle(classSite: String, instancePath: [String], edges: [CycleEdge])
         /// R22: `assertHeld` (expected held) or `assertNotHeld` failed.
         case ownership(expectedHeld: Bool, mode: AccessMode?)
         /// R8: a wait on a condition or semaphore (`waitingOn`) while other locks are held.
@@ -90,7 +95,7 @@ package struct Finding: Sendable, Hashable {
             heldByAnotherThread ? .unlockNotOwner : .unlockNotHeld
         case .destroyedWhileHeld: .destroyedWhileHeld
         case .heldAtExit: .heldAtExit
-        case .orderCycle, .orderCycleAcrossRuns: .orderCycle
+        case .orderCycle, .orderCycleAcrossRuns, .instanceCycle: .orderCycle
         case .ownership: .ownershipAssertion
         case .waitWhileHolding: .waitWhileHolding
         case .waitNotHeld: .waitNotHeld
