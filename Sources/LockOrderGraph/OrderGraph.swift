@@ -179,6 +179,20 @@ package struct OrderGraph<Evidence> {
         edges[Self.key(from, to)]?.evidence
     }
 
+    /// Changes the evidence of the stored edge `from -> to` in place (a caller that keeps more
+    /// than the first sighting, such as what every sighting had in common). Does nothing when the
+    /// edge is not stored. O(1) expected.
+    package mutating func updateEvidence(from: UInt32, to: UInt32, _ body: (inout Evidence) -> Void) {
+        guard let index = edges.index(forKey: Self.key(from, to)) else { return }
+        body(&edges.values[index].evidence)
+    }
+
+    /// The nodes `node` has a stored edge to, unordered; empty for out-of-range ids. O(1).
+    package func successors(of node: UInt32) -> [UInt32] {
+        guard Int(node) < nodeCapacity else { return [] }
+        return outEdges[Int(node)]
+    }
+
     /// How many times `from -> to` has been inserted since it was stored.
     ///
     /// 0 when absent, 1 after the first insert, plus one per `.alreadyPresent`.

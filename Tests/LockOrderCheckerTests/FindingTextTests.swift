@@ -325,6 +325,21 @@ struct FindingTextTests {
         )
     }
 
+    @Test("the line after the exit summary counts the cycles gate locks serialised and names three")
+    func serialisedCyclesLine() {
+        typealias Cycle = LearnedOrderSnapshot.SerialisedCycle
+        #expect(Reporter.serialisedCyclesLine([]) == nil)
+        let one = Cycle(cycle: ["B", "A", "B"], gate: "G", count: 2)
+        #expect(
+            Reporter.serialisedCyclesLine([one])
+                == "lockorder: 1 cycle not reported, each edge always taken under one gate lock held exclusively: "
+                + "B -> A -> B serialised by G\n")
+        let five = (0..<5).map { Cycle(cycle: ["X\($0)", "Y", "X\($0)"], gate: "G\($0)", count: 1) }
+        let line = Reporter.serialisedCyclesLine(five) ?? ""
+        #expect(line.hasPrefix("lockorder: 5 cycles not reported, "))
+        #expect(line.hasSuffix("X2 -> Y -> X2 serialised by G2; and 2 more\n"), "\(line)")
+    }
+
     @Test("a forbidden operation names the operation, the selector and the hierarchy's reason")
     func forbiddenOperation() {
         let rule = ForbiddenOperation(

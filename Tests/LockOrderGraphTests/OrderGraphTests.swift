@@ -393,3 +393,26 @@ func edgeList<E>(_ g: OrderGraph<E>) -> [[UInt32]] {
     #expect(backward)
     #expect(!forward)
 }
+
+@Test func updateEvidenceChangesOnlyAStoredEdge() {
+    var g = OrderGraph<[Int]>(nodeCapacity: 4, edgeCapacity: 16)
+    #expect(g.insertEdge(from: 0, to: 1, evidence: [1, 2]) == .inserted)
+    g.updateEvidence(from: 0, to: 1) { $0.removeAll { $0 == 1 } }
+    g.updateEvidence(from: 1, to: 0) { $0 = [9] }
+    #expect(g.evidence(from: 0, to: 1) == [2])
+    #expect(g.evidence(from: 1, to: 0) == nil)
+    #expect(g.count(from: 0, to: 1) == 1)
+    #expect(g.invariantViolation() == nil)
+}
+
+@Test func successorsListStoredEdgesOnly() {
+    var g = OrderGraph<Int>(nodeCapacity: 4, edgeCapacity: 16)
+    #expect(g.insertEdge(from: 0, to: 1, evidence: 0) == .inserted)
+    #expect(g.insertEdge(from: 0, to: 2, evidence: 0) == .inserted)
+    #expect(g.insertEdge(from: 2, to: 0, evidence: 0) == .wouldCloseCycle(path: [0, 2]))
+    #expect(Set(g.successors(of: 0)) == [1, 2])
+    #expect(g.successors(of: 2).isEmpty)
+    #expect(g.successors(of: 9).isEmpty)
+    g.removeNode(1)
+    #expect(g.successors(of: 0) == [2])
+}

@@ -155,6 +155,17 @@ extension LearnedOrderSnapshot {
             }
         }
 
+        var serialised = merged.serialisedCycles ?? []
+        for cycle in newer.serialisedCycles ?? [] {
+            if let index = serialised.firstIndex(where: { $0.cycle == cycle.cycle && $0.gate == cycle.gate })
+            {
+                serialised[index].count += cycle.count
+            } else {
+                serialised.append(cycle)
+            }
+        }
+        merged.serialisedCycles = serialised.isEmpty ? nil : serialised
+
         var runs = merged.runs ?? []
         for run in newer.runs ?? [] where !runs.contains(where: { $0.id == run.id }) { runs.append(run) }
         merged.runs = runs.isEmpty ? nil : runs
@@ -168,6 +179,8 @@ extension LearnedOrderSnapshot {
         var file = self
         file.classes.removeAll { transient.contains($0.name) }
         file.edges.removeAll { transient.contains($0.from) || transient.contains($0.to) }
+        file.serialisedCycles?.removeAll { $0.cycle.contains(where: transient.contains) }
+        if file.serialisedCycles?.isEmpty == true { file.serialisedCycles = nil }
         return file
     }
 }

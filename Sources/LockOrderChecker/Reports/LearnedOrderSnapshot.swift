@@ -50,6 +50,17 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
         public var cycle: [[String]]?
     }
 
+    /// A cycle that was not reported because one gate lock was held exclusively at every
+    /// sighting of each of its edges (docs/graph.md §12).
+    public struct SerialisedCycle: Sendable, Codable, Equatable {
+        /// The cycle's classes, the edge refused first, back to where it started.
+        public var cycle: [String]
+        /// The name of the gate lock that serialises it.
+        public var gate: String
+        /// How many times the closing edge was refused as serialised.
+        public var count: Int
+    }
+
     /// The schema version of this file.
     public var schema: Int
     /// Every class that has an edge, plus every declared class that was used.
@@ -61,6 +72,9 @@ public struct LearnedOrderSnapshot: Sendable, Codable, Equatable {
     /// The runs merged into this file, oldest first. Nil in files written before runs were
     /// recorded.
     public var runs: [GraphRun]? = nil
+    /// The cycles a gate lock serialises, not reported; nil when there are none (and in files
+    /// written before gate locks were recognised).
+    public var serialisedCycles: [SerialisedCycle]? = nil
 
     /// Decodes a graph file's contents.
     public static func decode(_ bytes: [UInt8]) throws -> LearnedOrderSnapshot {
@@ -132,8 +146,15 @@ extension CheckerTables {
                 kind: violation.kind, message: violation.message, count: violation.count,
                 cycle: violation.cycle?.map { [$0.from, $0.to] })
         }
+        let serialised = learned.serialisedCycles
+        for cycle in serialised {
+            for name in cycle.cycle where classNames.insert(name).inserted {
+                classes.append(.init(name: name, level: nil))
+            }
+        }
         return LearnedOrderSnapshot(
-            schema: 1, classes: classes.sorted { $0.name < $1.name }, edges: edges, violations: violations)
+            schema: 1, classes: classes.sorted { $0.name < $1.name }, edges: edges, violations: violations,
+            serialisedCycles: serialised.isEmpty ? nil : serialised)
     }
 
     private static func modeWord(_ role: ClassOrderGraph.Role) -> String {

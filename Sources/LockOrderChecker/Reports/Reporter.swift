@@ -114,6 +114,17 @@ struct Reporter {
             + "0 violations\n"
     }
 
+    /// The line after the summary that counts the cycles a gate lock serialised (not reported),
+    /// naming the first few with their gates; nil when there are none.
+    static func serialisedCyclesLine(_ cycles: [LearnedOrderSnapshot.SerialisedCycle]) -> String? {
+        guard !cycles.isEmpty else { return nil }
+        let shown = cycles.prefix(3).map { "\($0.cycle.joined(separator: " -> ")) serialised by \($0.gate)" }
+        let more = cycles.count > shown.count ? "; and \(cycles.count - shown.count) more" : ""
+        return
+            "lockorder: \(cycles.count) cycle\(cycles.count == 1 ? "" : "s") not reported, each edge always taken "
+            + "under one gate lock held exclusively: \(shown.joined(separator: "; "))\(more)\n"
+    }
+
     /// The closing line at process exit, nil when nothing was reported.
     var summaryLine: String? { summaryLine(passedThrough: 0) }
 

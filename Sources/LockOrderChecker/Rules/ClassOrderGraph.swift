@@ -9,6 +9,9 @@ struct EdgeEvidence {
     var acquiredAt: String
     var thread: String
     var backtrace: Backtrace?
+    /// The gate locks (by lock id) held exclusively at every sighting of the edge so far
+    /// (docs/graph.md §12), at most `GateCandidates.perEdge`.
+    var gates: [UInt64] = []
 }
 
 /// The order in which lock classes have been acquired, learned as the program runs (lockdep,
@@ -41,6 +44,8 @@ struct ClassOrderGraph {
     /// Orders learned so far (edges between classes, each counted once when first seen; edges
     /// forgotten with a destroyed instance class stay counted): the clean-run summary's "M orders".
     private(set) var ordersLearned = 0
+    /// Cycle-closing edges a gate lock serialises, by `edgeKey` (GateLocks.swift).
+    var serialised: [UInt64: SerialisedEdge] = [:]
     /// The edges of reported cycles, kept for the graph file after their classes are forgotten.
     var cycleEvidence = CycleEvidence()
 
@@ -101,6 +106,11 @@ struct ClassOrderGraph {
         graph.insertEdge(from: from, to: to, evidence: evidence())
     }
 
+    /// Changes a stored edge's evidence in place (its gates, GateLocks.swift).
+    mutating func updateEvidence(from: UInt32, to: UInt32, _ body: (inout EdgeEvidence?) -> Void) {
+        graph.updateEvidence(from: from, to: to, body)
+    }
+
     /// Whether another backtrace may be kept as evidence.
     var hasStackRoom: Bool { storedStacks < Self.storedStackCapacity }
 
@@ -117,6 +127,8 @@ struct ClassOrderGraph {
     /// Forgets every edge of a class whose lock was destroyed (abseil's ForgetDeadlockInfo).
     mutating func forgetClass(_ classID: UInt32) {
         var removedAny = false
+        var removedNodes: Set<UInt32> = []
+        defer { forgetSerialised(touching: removedNodes) }
         for role in [Role.whole, .requestShared, .requestExclusive, .heldShared, .heldExclusive] {
             let key = NodeKey(classID: classID, role: role)
             guard let node = nodeByKey.removeValue(forKey: key) else { continue }
@@ -124,6 +136,7 @@ struct ClassOrderGraph {
             // The removed edges' backtraces go back to the budget of stored ones.
             for evidence in graph.removeNode(node) where evidence?.backtrace != nil { storedStacks -= 1 }
             freeNodes.append(node)
+            removedNodes.insert(node)
             removedAny = true
         }
         if removedAny { lockorder_advance_graph_epoch() }
@@ -191,6 +204,8 @@ extension CheckerTables {
             return []
         }
         var found: [ViolationCandidate] = []
+        // The gate locks held now (docs/graph.md §12), recorded with each edge this sighting makes.
+        let sighting = gateCandidates.gates(held: state)
         var threadName: String?
         // The stack is captured once, and only when an edge is new (never in the steady state):
         // it is the stack that holds every held lock's acquisition frame as well as this one.
@@ -228,7 +243,7 @@ extension CheckerTables {
                     fromName: heldSnapshot.name,
                     toName: registry.name(of: identity.nameID, classID: identity.classID),
                     heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)", thread: threadName!,
-                    backtrace: keepsStack ? edgeStack : nil)
+                    backtrace: keepsStack ? edgeStack : nil, gates: sighting)
             }
             switch result {
             case .inserted:
@@ -247,15 +262,32 @@ extension CheckerTables {
                 {
                     found.append(candidate)
                 }
+                if found.isEmpty,
+                    let candidate = unserialisedCycle(
+                        after: identity, mode: mode, heldEntry: entry, heldMode: heldMode, source: source,
+                        target: target, site: site, state: state)
+                {
+                    found.append(candidate)
+                }
             case .alreadyPresent:
-                break
+                // A sighting with fewer gates can unserialise a cycle through this edge.
+                if found.isEmpty,
+                    learned.narrowGates(
+                        from: source, to: target, sighting: sighting, candidates: gateCandidates),
+                    let candidate = unserialisedCycle(
+                        after: identity, mode: mode, heldEntry: entry, heldMode: heldMode, source: source,
+                        target: target, site: site, state: state)
+                {
+                    found.append(candidate)
+                }
             case .wouldCloseCycle(let path):
-                if found.isEmpty {
-                    found.append(
-                        cycleCandidate(
-                            identity, mode: mode, heldEntry: entry, heldMode: heldMode, path: path,
-                            site: site,
-                            state: state))
+                if found.isEmpty,
+                    let candidate = refusedEdge(
+                        identity, mode: mode, heldEntry: entry, heldMode: heldMode, source: source,
+                        target: target,
+                        path: path, sighting: sighting, site: site, state: state)
+                {
+                    found.append(candidate)
                 }
             case .edgeCapacityExceeded:
                 noteGraphFull("edges")
@@ -277,7 +309,7 @@ extension CheckerTables {
 
     /// R10: the order_cycle finding, worded with its edges' stored stacks: the new edge, then
     /// every edge of the path back, each with where it was first seen.
-    fileprivate mutating func cycleCandidate(
+    mutating func cycleCandidate(
         _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
         path: [UInt32], site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
     ) -> ViolationCandidate {
@@ -314,7 +346,7 @@ extension CheckerTables {
         var keptEdges: [CycleEvidence.KeptEdge] = []
         for (from, to) in zip(path, path.dropFirst()) {
             // Edges inside a split read-write class carry no evidence: they only join its modes.
-            guard let evidence = learned.graph.evidence(from: from, to: to) ?? nil else { continue }
+            guard let evidence = learned.evidence(from: from, to: to) else { continue }
             let modes = isReadWrite(from) || isReadWrite(to) ? "\(modeWord(from)) then \(modeWord(to))" : nil
             edges.append(
                 CycleEdge(

@@ -62,6 +62,11 @@ final class CheckerState: @unchecked Sendable {
                     }
                     return ClassRegistry.overflowClassID
                 }()
+            // A class's second lock ends its first lock's use as a gate: the chain caches, which
+            // key by class, must let the sightings that follow narrow the edges' gates.
+            if tables.gateCandidates.noteLock(id, classID: classID, isInstanceClass: lockClass == .instance) {
+                lockorder_advance_graph_epoch()
+            }
             let interned = tables.registry.nameID(for: name, site: site)
             let nameID = interned.id
             if interned.overflowed && tables.reporter.noteCapacity("lock names") {
@@ -250,7 +255,11 @@ final class CheckerState: @unchecked Sendable {
             $0.reporter.summaryLine(passedThrough: CheckerMark.passedThroughCount)
                 ?? Reporter.cleanRunLine(classes: $0.registry.classesMade, orders: $0.learned.ordersLearned)
         }
-        if printsSummary { StandardError.write(summary) }
+        let serialised = tables.withLock { Reporter.serialisedCyclesLine($0.learned.serialisedCycles) }
+        if printsSummary {
+            StandardError.write(summary)
+            if let serialised { StandardError.write(TerminalText.line(serialised)) }
+        }
         if let graphPath { writeGraphFile(to: graphPath) }
     }
 }

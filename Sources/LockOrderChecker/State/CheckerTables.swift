@@ -10,6 +10,8 @@ struct CheckerTables {
     var hierarchy: LockHierarchy = .julia
     var reporter = Reporter()
     var learned = ClassOrderGraph()
+    /// Which locks can be gate locks (docs/graph.md §12); kept across sessions, like the classes.
+    var gateCandidates = GateCandidates()
     /// The order among locks of one class nested with each other, by lock id (R32).
     var instances = InstanceOrderGraph()
     /// Instance-order keys given to locks that do not pass one with each acquisition (LockCore's),
