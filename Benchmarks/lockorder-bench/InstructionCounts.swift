@@ -11,7 +11,9 @@ enum InstructionCounts {
 
     static func runOne(_ name: String, _ options: BenchOptions) {
         let counter = Counter()
-        let variants = InterleavedRounds.variants(counter) + ContainerInstructionVariants.variants()
+        let variants =
+            InterleavedRounds.variants(counter) + ContainerInstructionVariants.variants()
+            + ChainWorkloads.variants(threadCounts: [1, 2])
         if name == "list" {
             for variant in variants { print(variant.name) }
             return
