@@ -82,7 +82,26 @@ enum ChainWorkloads {
         }
         return
             (["Scaling (2 cores: 2 and 8 threads do 2x and 8x the work of one in the wall time measured):"]
-            + lines).joined(separator: "\n")
+            + lines + againstOff(results)).joined(separator: "\n")
+    }
+
+    /// Each checked-on row against the checking-off row of its thread count, per round (every
+    /// variant ran in every round): what checking adds to the same lock type.
+    static func againstOff(_ results: [InterleavedResult]) -> [String] {
+        let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0.times) })
+        var lines = ["Checking on against checking off, per round (median, min-max of rounds):"]
+        for threads in threadCounts {
+            let prefix = "chains, \(threads) thread\(threads == 1 ? "" : "s"), CheckedMutex, "
+            guard let off = byName[prefix + CheckingVariant.off.label] else { continue }
+            for checking in [CheckingVariant.levels, .levelsAndGraph] {
+                guard let on = byName[prefix + checking.label] else { continue }
+                let ratios = zip(on, off).map { $0 / $1 }
+                lines.append(
+                    "- \(threads) thread\(threads == 1 ? "" : "s"), \(checking.label): \(format(median(ratios)))x "
+                        + "(\(format(ratios.min() ?? 0))–\(format(ratios.max() ?? 0)))")
+            }
+        }
+        return lines
     }
 }
 
