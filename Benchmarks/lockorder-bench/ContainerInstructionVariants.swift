@@ -9,6 +9,21 @@ enum ContainerInstructionVariants {
         var values: [Int] = []
     }
 
+    /// An array behind a check whose rare failing branch calls out of line, as `CheckedArray`'s
+    /// mutations are: the plain collection plus "one branch". The call the optimizer cannot see
+    /// into is what costs: `Array`'s append in a loop of its own keeps its buffer in registers
+    /// and checks uniqueness once, while after a possible call it must reload the buffer and ask
+    /// the runtime again (`swift_isUniquelyReferenced_nonNull_native`) on every append.
+    final class GuardedArrayBox {
+        @exclusivity(unchecked) var values: [Int] = []
+        var locks = 0
+
+        @inline(never) func mayModifySlowly() -> Bool {
+            values.reserveCapacity(values.count)
+            return locks == 0
+        }
+    }
+
     static func variants() -> [InterleavedVariant] {
         let shuffled = Array(0..<1024).shuffled()
         var variants: [InterleavedVariant] = [
@@ -16,6 +31,19 @@ enum ContainerInstructionVariants {
                 let box = ArrayBox()
                 return { count in
                     for index in 0..<count { box.values.append(index) }
+                    blackHole(box.values.count)
+                    box.values.removeAll(keepingCapacity: true)
+                }
+            },
+            InterleavedVariant(
+                name: "append, Array behind a rare out-of-line check", baseline: "append, Array",
+                checking: .off
+            ) {
+                let box = GuardedArrayBox()
+                return { count in
+                    for index in 0..<count where _fastPath(box.locks == 0) || box.mayModifySlowly() {
+                        box.values.append(index)
+                    }
                     blackHole(box.values.count)
                     box.values.removeAll(keepingCapacity: true)
                 }

@@ -18,6 +18,10 @@ public class CheckedContainer {
     /// `HoldsCheckedContainers` without `skipsFieldLockCheck`): only then do mutations look
     /// into the elements.
     @usableFromInline final let checksElements: Bool
+    /// Why a mutation must verify locks: the locks held on this container, plus one when its
+    /// elements can hold checked containers. Zero is the fast path of every mutation: one load
+    /// and one compare (`lockCount` and `checksElements` folded, so not two of each).
+    @exclusivity(unchecked) @usableFromInline final var verificationReasons: Int
     /// The container's own switch (`set_verify_array_locks` / `set_verify_table_locks`).
     final var ownVerification = true
     /// The switch of the context the container was created in (`options skip_lock_checks`,
@@ -32,6 +36,7 @@ public class CheckedContainer {
     init(name: String?, checksElements: Bool, context: ContextVerification?) {
         self.name = name
         self.checksElements = checksElements
+        self.verificationReasons = checksElements ? 1 : 0
         self.contextVerification = context
     }
 
@@ -101,11 +106,13 @@ public class CheckedContainer {
     private func addHolder(_ holder: LockHolder) {
         holders.append(holder)
         lockCount += 1
+        verificationReasons += 1
         ContainerLockChecks.lockedContainers.add(1, ordering: .relaxed)
     }
 
     private func releaseCount() {
         lockCount -= 1
+        verificationReasons -= 1
         ContainerLockChecks.lockedContainers.subtract(1, ordering: .relaxed)
     }
 
@@ -115,7 +122,7 @@ public class CheckedContainer {
     /// compare when the elements cannot hold checked containers.
     @inlinable @inline(__always)
     final func mayModify(_ operation: StaticString, fileID: StaticString, line: UInt) -> Bool {
-        if _fastPath(lockCount == 0 && !checksElements) { return true }
+        if _fastPath(verificationReasons == 0) { return true }
         return verifyLocks(operation, site: SourceSite(fileID: fileID, line: line), rule: .modification)
     }
 

@@ -131,11 +131,12 @@ LOCKORDER_FAST_INLINE void lockorder_store_pair(void *first_field, uint32_t low,
 }
 
 /// Intent: clears an acquisition that certainly breaks no rule and whose chain was seen before,
-/// when the thread's gate is open in `epoch` (the value of `lockorder_epoch()` the caller read).
-LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t epoch, uint64_t lock_id, uint32_t class_id,
+/// when the thread's gate equals `gate`: the value of `lockorder_epoch()` an inlined call read,
+/// or `lockorder_open_gate` of it for the full calls (which also run while holds are timed).
+LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t lock_id, uint32_t class_id,
                                                          uint8_t option_bits, int shared, int trylock) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != epoch, 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != gate, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_FAST_DONE;
     const lockorder_held_lock *top = &state->held[depth - 1];
@@ -167,7 +168,8 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t epoch, uint64_
 /// Intent: clears an acquisition that breaks no rule and whose chain was seen before.
 LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire(uint64_t lock_id, uint32_t class_id, uint8_t option_bits,
                                                       int shared, int trylock) {
-    return lockorder_fast_will_acquire_in(lockorder_epoch(), lock_id, class_id, option_bits, shared, trylock);
+    return lockorder_fast_will_acquire_in(lockorder_open_gate(lockorder_epoch()), lock_id, class_id, option_bits,
+                                          shared, trylock);
 }
 
 /// Writes the entry of an acquisition into the first free slot of the held stack, with the
@@ -216,7 +218,7 @@ LOCKORDER_FAST_INLINE int lockorder_fast_did_acquire(uint64_t lock_id, uint32_t 
                                                      const uint8_t *file, uint32_t file_length, uint32_t line,
                                                      int may_be_held_twice) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != lockorder_epoch(), 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != lockorder_open_gate(lockorder_epoch()), 0)) return LOCKORDER_SLOW_GATE;
     int verdict = lockorder_fast_write_entry(lock_id, class_id, name_id, kind, flags, order_key, file, file_length,
                                              line, may_be_held_twice);
     if (verdict == LOCKORDER_FAST_DONE) state->depth += 1;
@@ -260,11 +262,11 @@ LOCKORDER_FAST_INLINE int lockorder_fast_commit(uint64_t epoch, uint32_t depth) 
 }
 
 /// Released: pops the lock when it is the most recent hold, in the same mode, held once, and
-/// the thread's gate is open in `epoch` (the value of `lockorder_epoch()` the caller read).
-LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t epoch, uint64_t lock_id, int shared,
+/// the thread's gate equals `gate` (as for `lockorder_fast_will_acquire_in`).
+LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t gate, uint64_t lock_id, int shared,
                                                          uint8_t option_bits) {
     lockorder_thread_state *state = &lockorder_thread_state_storage;
-    if (__builtin_expect(state->gate != epoch, 0)) return LOCKORDER_SLOW_GATE;
+    if (__builtin_expect(state->gate != gate, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
     if (depth == 0) return LOCKORDER_SLOW_RELEASE;
     const lockorder_held_lock *top = &state->held[depth - 1];
@@ -284,7 +286,7 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t epoch, uint64_
 
 /// Released: `lockorder_fast_will_release_in` the current epoch.
 LOCKORDER_FAST_INLINE int lockorder_fast_will_release(uint64_t lock_id, int shared, uint8_t option_bits) {
-    return lockorder_fast_will_release_in(lockorder_epoch(), lock_id, shared, option_bits);
+    return lockorder_fast_will_release_in(lockorder_open_gate(lockorder_epoch()), lock_id, shared, option_bits);
 }
 
 /// The Swift runtime's accessor for the task the calling thread runs (what

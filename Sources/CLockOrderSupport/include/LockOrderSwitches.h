@@ -82,8 +82,11 @@ static inline void lockorder_set_learning(uint8_t learning) {
     __atomic_store_n(&lockorder_learning_storage, learning, __ATOMIC_RELAXED);
 }
 /// What is timed (LOCKORDER_HOLD_WARN, LOCKORDER_STATS), as LOCKORDER_TIMING_* bits; 0 when
-/// nothing is. While it is not 0 the fast-path calls step aside, so that every acquisition and
-/// release goes through the full calls, which take the time (docs/watchdog.md).
+/// nothing is. While it is not 0 the inlined fast-path calls step aside, so that every
+/// acquisition and release goes through the full calls, which take the time (docs/watchdog.md):
+/// open gates then hold the epoch marked with LOCKORDER_GATE_TIMED (`lockorder_open_gate`), which
+/// the inlined calls, comparing the gate with the bare epoch, never match. So they read no
+/// switch of their own for it.
 enum {
     LOCKORDER_TIMING_HOLDS = 1,  ///< holds are timed, for LOCKORDER_HOLD_WARN
     LOCKORDER_TIMING_STATS = 2,  ///< contention statistics are kept (LOCKORDER_STATS)
@@ -93,6 +96,15 @@ static inline uint8_t lockorder_timing(void) {
 }
 static inline void lockorder_set_timing(uint8_t timing) {
     __atomic_store_n(&lockorder_timing_storage, timing, __ATOMIC_RELAXED);
+}
+/// The mark on an open gate while holds are timed. Epochs are counters that never come near
+/// it, so a marked gate never equals an epoch, nor LOCKORDER_EPOCH_OFF.
+#define LOCKORDER_GATE_TIMED (1ull << 62)
+/// The value a thread's gate holds while it is open in `epoch`: the epoch itself, or the epoch
+/// marked while holds are timed. The full calls compare gates with this; the inlined fast-path
+/// calls with the bare epoch, so they step aside while holds are timed.
+static inline uint64_t lockorder_open_gate(uint64_t epoch) {
+    return lockorder_timing() != 0 ? (epoch ^ LOCKORDER_GATE_TIMED) : epoch;
 }
 /// Changes whenever edges leave the learned graph: per-thread chain caches are then stale.
 static inline uint64_t lockorder_graph_epoch(void) {

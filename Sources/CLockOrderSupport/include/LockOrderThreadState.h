@@ -66,7 +66,9 @@ typedef struct lockorder_thread_state {
     uint64_t serial;            ///< this thread's checker serial (0 until first use)
     /// Equal to the global checking epoch exactly when the fast path may run: checking is on,
     /// the held stack belongs to this epoch, and the checker is not running on this thread
-    /// (the slow path zeroes it meanwhile). One compare instead of three.
+    /// (the slow path zeroes it meanwhile). One compare instead of three. While holds are timed
+    /// it holds the epoch marked (`lockorder_open_gate`): the full calls still pass, the inlined
+    /// fast-path calls do not.
     uint64_t gate;
     uint64_t epoch;             ///< the checking epoch the held stack belongs to
     uint32_t in_checker;        ///< nesting depth of the checker's own slow paths on this thread

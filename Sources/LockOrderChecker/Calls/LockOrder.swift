@@ -236,8 +236,8 @@ public enum LockOrder {
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive,
         attempt: AcquireAttempt = .blocking, orderKey: UInt64? = nil, site: SourceSite
     ) -> FastPathAcquisition? {
-        // Timed holds (LOCKORDER_HOLD_WARN, LOCKORDER_STATS) are taken by the full calls.
-        if _slowPath(lockorder_timing() != 0) { return nil }
+        // Timed holds (LOCKORDER_HOLD_WARN, LOCKORDER_STATS) are taken by the full calls: the
+        // gate is then marked (lockorder_open_gate), so it never equals the bare epoch here.
         let depth = lockorder_fast_prepare(
             epoch.value, lock.id, lock.classID, lock.nameID, lock.kind.rawValue, lock.optionBits,
             heldFlags(mode: mode, attempt: attempt, orderKey: orderKey), orderKey ?? 0, site.fileID.utf8Start,
@@ -264,9 +264,7 @@ public enum LockOrder {
     public static func willReleaseOnFastPath(
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive
     ) -> Bool {
-        lockorder_timing() == 0
-            && lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits)
-                == 0
+        lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there
@@ -404,7 +402,7 @@ public enum LockOrder {
     @inlinable @inline(__always)
     static func checkedThreadState() -> UnsafeMutablePointer<lockorder_thread_state>? {
         let state = lockorder_current_thread_state()!
-        if _fastPath(state.pointee.gate == lockorder_epoch()) { return state }
+        if _fastPath(state.pointee.gate == lockorder_open_gate(lockorder_epoch())) { return state }
         return openGate(state)
     }
 
@@ -429,7 +427,8 @@ public enum LockOrder {
         // A thread's first checked operation of the epoch: if it runs in a task, the thread's
         // fast path records tasks from now on (lockorder_fast_note_task).
         _ = lockorder_sample_current_task()
-        state.pointee.gate = epoch
+        // Marked while holds are timed: the inlined fast-path calls step aside.
+        state.pointee.gate = lockorder_open_gate(epoch)
         return state
     }
 

@@ -44,7 +44,12 @@ import Synchronization
         self.holdWarning.store(holdWarning ?? 0, ordering: .relaxed)
         var timing = holdWarning != nil ? UInt8(LOCKORDER_TIMING_HOLDS) : 0
         if statistics { timing |= UInt8(LOCKORDER_TIMING_HOLDS | LOCKORDER_TIMING_STATS) }
+        guard timing != lockorder_timing() else { return }
         lockorder_set_timing(timing)
+        // Open gates were opened for the old switch; a new epoch closes them all, so that from
+        // now on the inlined fast-path calls step aside (or run again). Held stacks of the old
+        // epoch are discarded: configure before locks are held.
+        lockorder_advance_epoch()
     }
 
     static func now() -> UInt64 {
