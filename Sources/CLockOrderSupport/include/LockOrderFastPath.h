@@ -156,12 +156,13 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
     // exception, or with its implicit acquisitions) needs nothing more: the verdict depends on
     // the classes held and their modes, and the configuration the caches are stamped with
-    // (checking epoch, graph epoch, learning) only.
-    // A miss of the thread's own cache asks the process-wide set, without a lock: only a chain no
-    // thread has found allowed, or one that breaks a rule, takes the slow path.
+    // (checking epoch, graph epoch, learning) only. A miss of the thread's own cache asks the
+    // process-wide set, without a lock, in the epoch the thread's stack belongs to (its gate is
+    // open, so that is the current one): only a chain no thread has found allowed, or one that
+    // breaks a rule, takes the slow path.
     uint64_t chain = lockorder_chain_mix(top->chain, class_id, shared);
     if (__builtin_expect(lockorder_chain_is_cached(state, chain), 1)) return LOCKORDER_FAST_DONE;
-    if (lockorder_chain_is_shared(state, chain, epoch, (uint8_t)learning)) return LOCKORDER_FAST_DONE;
+    if (lockorder_chain_is_shared(state, chain, state->epoch, (uint8_t)learning)) return LOCKORDER_FAST_DONE;
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
 
