@@ -189,6 +189,18 @@ func lockUnlock<Lock: BenchLock>(_ lock: Lock, _ counter: Counter, _ count: Int)
     }
 }
 
+/// Two locks taken in order and released in reverse, `count` times.
+@inline(__always)
+func nestedPair<Lock: BenchLock>(_ locks: (Lock, Lock), _ counter: Counter, _ count: Int) {
+    for _ in 0..<count {
+        locks.0.acquire()
+        locks.1.acquire()
+        counter.value &+= 1
+        locks.1.release()
+        locks.0.release()
+    }
+}
+
 /// Three locks taken in order and released in reverse, `count` times.
 @inline(__always)
 func nested<Lock: BenchLock>(_ locks: (Lock, Lock, Lock), _ counter: Counter, _ count: Int) {

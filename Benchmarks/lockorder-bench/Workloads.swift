@@ -152,6 +152,16 @@ func measureNested<Lock: BenchLock>(
     }
 }
 
+/// Measures two locks taken in order and released in reverse, in a loop.
+@inline(__always)
+func measurePair<Lock: BenchLock>(
+    _ name: String, _ locks: (Lock, Lock), _ counter: Counter, _ options: BenchOptions
+) -> Measurement {
+    Measurement.run(name, operations: options.operations, repetitions: options.repetitions) { count in
+        nestedPair(locks, counter, count)
+    }
+}
+
 enum UncontendedWorkloads {
     static let section = "1. Uncontended lock + unlock"
 
@@ -238,6 +248,24 @@ enum NestedWorkloads {
                 report.add(
                     section, measureNested("CheckedMutex x3, \(variant.label)", locks, counter, options),
                     baseline: baseline.median)
+            }
+        }
+        // Two locks made at one line (one class), always nested in one order: the steady state of
+        // the instance order (R32), which the chain cache must cover. Its own raw baseline.
+        let pairBaseline = measurePair(
+            "raw pthread_mutex_t x2 (the pair rows' own baseline)", (RawPthreadMutex(), RawPthreadMutex()),
+            counter,
+            options)
+        report.add(section, pairBaseline, baseline: pairBaseline.median)
+        for variant in CheckingVariant.allCases {
+            variant.run {
+                let pair = (0..<2).map { _ in CheckedMutex("bench.account") }
+                report.add(
+                    section,
+                    measurePair(
+                        "CheckedMutex x2 of one class, \(variant.label)", (pair[0], pair[1]), counter, options
+                    ),
+                    baseline: pairBaseline.median)
             }
         }
         blackHole(counter.value)

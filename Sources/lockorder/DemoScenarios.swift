@@ -60,6 +60,21 @@ enum DemoScenarios {
                 }
             }
         },
+        DemoScenario(
+            title:
+                "bank transfer: accounts made in one init, alice to bob on one thread, bob to alice on another"
+        ) {
+            let alice = DemoAccount("alice", number: 1)
+            let bob = DemoAccount("bob", number: 2)
+            runOnThread { DemoAccount.transfer(10, from: alice, to: bob) }
+            runOnThread { DemoAccount.transfer(5, from: bob, to: alice) }
+        },
+        DemoScenario(title: "bank transfer in one order: the lower account number's lock first (silent)") {
+            let carol = DemoAccount("carol", number: 3)
+            let dave = DemoAccount("dave", number: 4)
+            runOnThread { DemoAccount.orderedTransfer(10, from: carol, to: dave) }
+            runOnThread { DemoAccount.orderedTransfer(5, from: dave, to: carol) }
+        },
     ]
 
     /// Runs `body` on a new thread and waits for it; the threads run one after another, so the
@@ -87,4 +102,41 @@ func demoThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPoin
     guard let context else { return nil }
     Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().body()
     return nil
+}
+
+/// The textbook account: its lock is made in `init`, so every account's lock has one class (that
+/// line), and only the instance order (docs/graph.md §6) can tell two accounts' locks apart.
+final class DemoAccount: @unchecked Sendable {
+    let number: Int
+    let lock: CheckedMutex
+    /// Guarded by `lock`.
+    var balance = 100
+
+    init(_ name: String, number: Int) {
+        self.number = number
+        lock = CheckedMutex("account \(name)")
+    }
+
+    /// The source account's lock, then the destination's: both ways round, a deadlock waiting to
+    /// happen.
+    static func transfer(_ amount: Int, from source: DemoAccount, to destination: DemoAccount) {
+        source.lock.withLock {
+            destination.lock.withLock {
+                source.balance -= amount
+                destination.balance += amount
+            }
+        }
+    }
+
+    /// The fix: the lower account number's lock first, whichever way the money goes.
+    static func orderedTransfer(_ amount: Int, from source: DemoAccount, to destination: DemoAccount) {
+        let (first, second) =
+            source.number < destination.number ? (source, destination) : (destination, source)
+        first.lock.withLock {
+            second.lock.withLock {
+                source.balance -= amount
+                destination.balance += amount
+            }
+        }
+    }
 }

@@ -22,6 +22,6 @@ struct AsyncDemoEndToEndTests {
                     == true
         )
         #expect(!result.standardError.contains("unlock not owner"))
-        #expect(headlines.last == "lockorder: 7 distinct violations, 7 occurrences")
+        #expect(headlines.last == "lockorder: 8 distinct violations, 8 occurrences")
     }
 }

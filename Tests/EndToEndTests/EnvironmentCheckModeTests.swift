@@ -87,7 +87,7 @@ struct EnvironmentCheckModeTests {
         DemoRun.expectJuliaReports(Array(lines.dropFirst()))
     }
 
-    @Test("LOCKORDER_LEARN=0: the declared rules only; the learned-order cycle is gone")
+    @Test("LOCKORDER_LEARN=0: the declared rules only; the learned-order cycle and the bank's are gone")
     func learningOff() throws {
         let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "LOCKORDER_LEARN": "0"])
         #expect(result.status == 0)

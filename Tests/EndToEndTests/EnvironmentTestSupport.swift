@@ -29,9 +29,11 @@ enum DemoRun {
         lines(result.standardError).filter { $0.hasPrefix("lockorder: ") }
     }
 
-    /// The headlines the demo's five scenarios produce on the Julia table, in order: scenario 1
+    /// The headlines the demo's lock scenarios produce on the Julia table, in order: scenario 1
     /// keeps the world_counter_lock exception (silent), 2 breaks it, 3 is a level inversion,
-    /// 4 is I/O under typecache_lock, 5 is a learned-order cycle between two undeclared locks.
+    /// 4 is I/O under typecache_lock, 5 is a learned-order cycle between two undeclared locks,
+    /// 6 is the bank transfer both ways (a cycle among instances of one class), 7 the bank
+    /// transfer in one order (silent).
     static let juliaHeadlines = [
         "lockorder: same level: acquiring jl_method_t.writelock (level 3) while holding jl_method_t.writelock (level 3)",
         "lockorder: level inversion: acquiring jl_methtable_t.writelock (level 5) while holding typecache_lock (level 3)",
@@ -40,23 +42,30 @@ enum DemoRun {
     /// The start of the fourth headline (the rest names creation sites in the demo's source).
     static let cycleHeadlineStart =
         "lockorder: order cycle: acquiring accounts while holding audit log closes the cycle "
+    /// The start of the bank transfer's headline (the rest names the accounts' creation site).
+    static let bankHeadlineStart =
+        "lockorder: order cycle: acquiring account alice while holding account bob closes the cycle "
+        + "account bob -> account alice -> account bob among locks of one class (made at lockorder/DemoScenarios.swift:"
     /// The headlines of the demo's container and context scenarios, after the lock scenarios
     /// (docs/containers.md).
     static let containerHeadlines = [
         "lockorder: container locked: push on pending (CheckedArray<String>) while it is locked by iteration",
         "lockorder: context locked: restart of script while it is locked by lock()",
     ]
-    /// The closing line after those six reports, one occurrence each.
-    static let juliaSummary = "lockorder: 6 distinct violations, 6 occurrences"
+    /// The closing line after those seven reports, one occurrence each.
+    static let juliaSummary = "lockorder: 7 distinct violations, 7 occurrences"
 
-    /// Checks that `lines` are the demo's four reports on the Julia table, its two container
+    /// Checks that `lines` are the demo's five reports on the Julia table, its two container
     /// and context reports, and its summary.
     static func expectJuliaReports(_ lines: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(Array(lines.prefix(3)) == juliaHeadlines, sourceLocation: sourceLocation)
-        #expect(lines.count == 7, "\(lines)", sourceLocation: sourceLocation)
-        #expect(Array(lines.dropFirst(4).prefix(2)) == containerHeadlines, sourceLocation: sourceLocation)
+        #expect(lines.count == 8, "\(lines)", sourceLocation: sourceLocation)
+        #expect(Array(lines.dropFirst(5).prefix(2)) == containerHeadlines, sourceLocation: sourceLocation)
         #expect(
             lines.dropFirst(3).first?.hasPrefix(cycleHeadlineStart) == true, sourceLocation: sourceLocation)
+        #expect(
+            lines.dropFirst(4).first?.hasPrefix(bankHeadlineStart) == true, "\(lines)",
+            sourceLocation: sourceLocation)
         #expect(lines.last == juliaSummary, sourceLocation: sourceLocation)
     }
 

@@ -80,18 +80,29 @@ struct GraphCommandEndToEndTests {
         #expect(guardEdge.attributes["label"]?.contains("held at lockorder/DemoScenarios.swift:") == true)
         #expect(guardEdge.attributes["color"] == nil, "an edge on no cycle is not red")
 
-        // The reported cycle: the learned edge red, the refused one red and dashed.
+        // The reported cycles: the learned edge red, the refused one red and dashed.
         let cycleViolations = recorded.violations.filter { $0.kind == .orderCycle }
-        #expect(cycleViolations.count == 1)
+        #expect(cycleViolations.count == 2)
         let red = dot.edges.filter { $0.attributes["color"] == "red" }
-        #expect(red.count == 2)
+        #expect(red.count == 4)
         let learnedRed = try #require(red.first { $0.from == accounts && $0.to == audit })
         #expect(learnedRed.attributes["style"] == nil)
         #expect(learnedRed.attributes["xlabel"] == "order cycle 1")
         let refused = try #require(red.first { $0.from == audit && $0.to == accounts })
         #expect(refused.attributes["style"] == "dashed")
         #expect(refused.attributes["label"]?.hasPrefix("order cycle 1\n") == true)
-        #expect(dot.defaults["graph"]?["label"]?.contains("1 reported order cycle") == true)
+        // The bank's cycle among instances of one class: its accounts were gone before exit, and
+        // the edge learned from them is still drawn as learned, with where it was seen.
+        let alice = try #require(dot.node(named: "account alice"))
+        let bob = try #require(dot.node(named: "account bob"))
+        #expect(recorded.classes.first { $0.name == "account alice" }?.transient == true)
+        let bankLearned = try #require(red.first { $0.from == alice && $0.to == bob })
+        #expect(bankLearned.attributes["style"] == nil, "learned, not 'not learned'")
+        #expect(bankLearned.attributes["xlabel"] == "order cycle 2")
+        #expect(bankLearned.attributes["label"]?.contains("held at lockorder/DemoScenarios.swift:") == true)
+        let bankRefused = try #require(red.first { $0.from == bob && $0.to == alice })
+        #expect(bankRefused.attributes["style"] == "dashed")
+        #expect(dot.defaults["graph"]?["label"]?.contains("2 reported order cycles") == true)
     }
 
     @Test(

@@ -54,7 +54,7 @@ struct WatchdogEndToEndTests {
         let deadlock = try #require(deadlocks.first)
         #expect(deadlock.contains("waits for scenario.a held by thread"))
         #expect(deadlock.contains("waits for scenario.b held by thread"))
-        let threadLines = DemoRun.lines(result.standardError).filter {
+        let threadLines = DemoRun.lines(unwrappedReport(result.standardError)).filter {
             $0.hasPrefix("    thread ") && $0.contains(": holds ")
         }
         #expect(threadLines.count == 2, "\(result.standardError)")

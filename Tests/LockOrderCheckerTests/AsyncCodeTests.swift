@@ -16,8 +16,9 @@ import Testing
 /// a closing line of its own; the parent reads them.
 @Suite("Async code: locks and tasks", .serialized)
 struct AsyncCodeTests {
+    /// The child's stderr, its reports' wrapped lines joined.
     static func standardError(_ result: ExitTest.Result?) -> String {
-        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        unwrappedReport(String(decoding: result?.standardErrorContent ?? [], as: UTF8.self))
     }
 
     static func headlines(_ stderr: String) -> [String] {
@@ -58,7 +59,10 @@ struct AsyncCodeTests {
         #expect(headline.hasSuffix("and suspended while holding it"))
         #expect(
             stderr.contains(
-                "  lock: cache (no level, Mutex, class cache (LockOrderCheckerTests/AsyncCodeTests.swift:"))
+                "  lock: cache (no level, Mutex) at LockOrderCheckerTests/AsyncCodeTests.swift:"))
+        #expect(
+            stderr.contains(
+                "    cache: the class of locks created at LockOrderCheckerTests/AsyncCodeTests.swift:"))
         #expect(stderr.contains("  hint: release cache before the await: take it with withLock"))
         #expect(stderr.contains("(the lock was released)"))
     }

@@ -82,7 +82,8 @@ struct BlockingStandardErrorTests {
             close(ends[1])
             let readEnd = ends[0]
             let received = Atomic<Int>(0)
-            // A long wait whose report is about 60 KB: the lock's long name is in several lines.
+            let sawHint = Atomic<Bool>(false)
+            // A long wait whose report is about 80 KB: the lock's long name is in several lines.
             let contended = CheckedMutex(String(repeating: "w", count: 20_000))
             contended.lockFromAsync()
             let waiter = TestThread { contended.withLock {} }
@@ -97,16 +98,24 @@ struct BlockingStandardErrorTests {
                     // Between reads, a new chain: the slow path, which takes the slow-path
                     // lock, held by the watchdog if it writes under it.
                     checkerSlowPathRound()
-                    // The hint names the lock too: read until its line is whole.
-                    let lines = String(decoding: text, as: UTF8.self).split(
-                        separator: "\n", omittingEmptySubsequences: false)
-                    if lines.dropLast().contains(where: { $0.hasPrefix("  hint: ") }) { break }
+                    // The hint is the report's last section: once it has begun, the main thread
+                    // closes the pipe's write end, and this thread reads to its end.
+                    if !sawHint.load(ordering: .relaxed) {
+                        let lines = String(decoding: text, as: UTF8.self).split(
+                            separator: "\n", omittingEmptySubsequences: false)
+                        if lines.dropLast().contains(where: { $0.hasPrefix("  hint: ") }) {
+                            sawHint.store(true, ordering: .relaxed)
+                        }
+                    }
                 }
             }
+            while !sawHint.load(ordering: .relaxed) { usleep(1000) }
+            // Standard error back: the write in progress holds the pipe's last write end, so the
+            // drainer sees the end of the pipe just after the report's last byte.
+            dup2(savedError, 2)
             drainer.join()
             contended.unlockFromAsync()
             waiter.join()
-            dup2(savedError, 2)
             let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"
             _ = line.withCString { write(2, $0, strlen($0)) }
             exit(0)

@@ -46,7 +46,7 @@ struct CheckerChainCacheTests {
     func implicitAcquisitionChains() {
         let violations = LockOrder.withChecking(learnsOrder: false) {
             let typecache = CheckedMutex(declared: "typecache_lock")
-            let withSafepoint = CheckedReentrantSpinLock(declared: "finalizers_lock", options: [.safepoint])
+            let withSafepoint = CheckedReentrantSpinLock(declared: "jl_module_t.lock", options: [.safepoint])
             for _ in 0..<3 {
                 typecache.withLock { withSafepoint.withLock {} }
             }

@@ -93,15 +93,105 @@ struct CheckerImplicitAcquisitionTests {
         #expect(violations.isEmpty)
     }
 
-    @Test("a safepoint lock under a level 3 lock: safepoint_lock (level 1) is lower, silent")
+    @Test("a level 2 safepoint lock under a level 3 lock: safepoint_lock (level 1) is lower, silent")
     func safepointUnderHigherLevelIsSilent() {
         let typecache = CheckedMutex(declared: "typecache_lock")
+        let module = CheckedReentrantSpinLock(declared: "jl_module_t.lock", options: [.safepoint])
+        let violations = checkDeclaredRules {
+            module.withLock {}
+            typecache.withLock { module.withLock {} }
+        }
+        #expect(violations.isEmpty)
+    }
+
+    // MARK: A level 1 lock taken with the safepoint option (Julia: JL_LOCK instead of JL_LOCK_NOGC)
+
+    /// The finding of a level 1 safepoint lock's own implicit safepoint_lock acquisition.
+    static func underItself(releasing: Bool) -> Finding.Reason {
+        .implicitAcquisitionUnderItself(
+            option: "safepoint", implicitLock: "safepoint_lock", implicitLevel: 1, level: 1, rootLevel: 7,
+            releasing: releasing)
+    }
+
+    @Test("a level 1 lock taken and released with the safepoint option, nothing else held: reported at both")
+    func levelOneLockWithSafepointIsReported() throws {
         let finalizers = CheckedReentrantSpinLock(declared: "finalizers_lock", options: [.safepoint])
+        var lockLine = 0
+        var unlockLine = 0
+        let findings = declaredRuleFindings {
+            lockLine = #line + 1
+            finalizers.lock()
+            unlockLine = #line + 1
+            finalizers.unlock()
+        }
+        #expect(findings.map(\.kind) == [.sameLevel, .sameLevel])
+        #expect(
+            findings.map(\.reason) == [Self.underItself(releasing: false), Self.underItself(releasing: true)])
+        #expect(findings.map(\.site) == ["\(siteFile()):\(lockLine)", "\(siteFile()):\(unlockLine)"])
+        #expect(findings.map { $0.lock?.name } == ["finalizers_lock", "finalizers_lock"])
+        #expect(findings.map { $0.conflicting?.name } == ["finalizers_lock", "finalizers_lock"])
+        #expect(findings.map { $0.lock?.level } == [1, 1])
+        #expect(findings.allSatisfy { $0.held.isEmpty })
+        // The words name the _NOGC variants (the sentences are asserted in FindingTextTests).
+        let violations = checkDeclaredRules { finalizers.withLock {} }
+        try #require(violations.count == 1)
+        #expect(violations[0].kind == .sameLevel)
+        #expect(violations[0].count == 2, "JL_LOCK and JL_UNLOCK of one withLock share its site")
+        #expect(
+            violations[0].message
+                == "same level: acquiring finalizers_lock (level 1) with the safepoint option implicitly acquires safepoint_lock (level 1) under finalizers_lock itself"
+        )
+        #expect(violations[0].hint.contains("JL_LOCK_NOGC and JL_UNLOCK_NOGC"))
+    }
+
+    @Test("its _NOGC twin (the same level 1 lock without the safepoint option) is silent, alone and nested")
+    func levelOneLockWithoutSafepointIsSilent() {
+        let finalizers = CheckedReentrantSpinLock(declared: "finalizers_lock")
+        let typecache = CheckedMutex(declared: "typecache_lock")
         let violations = checkDeclaredRules {
             finalizers.withLock {}
             typecache.withLock { finalizers.withLock {} }
+            finalizers.lock()
+            finalizers.unlock()
         }
         #expect(violations.isEmpty)
+    }
+
+    @Test(
+        "a level 1 safepoint lock under a level 3 lock: its own safepoint still counts, the held lock does not"
+    )
+    func levelOneLockWithSafepointUnderHigherLevel() {
+        let typecache = CheckedMutex(declared: "typecache_lock")
+        let finalizers = CheckedReentrantSpinLock(declared: "finalizers_lock", options: [.safepoint])
+        let findings = declaredRuleFindings {
+            for _ in 0..<3 {
+                typecache.withLock {
+                    finalizers.lock()
+                    finalizers.unlock()
+                }
+            }
+        }
+        #expect(
+            findings.map(\.reason) == [Self.underItself(releasing: false), Self.underItself(releasing: true)])
+        #expect(findings.map { $0.held.map(\.name) } == [["typecache_lock"], ["typecache_lock"]])
+    }
+
+    @Test(
+        "the unlock side alone: a trylock (exempt) then JL_UNLOCK of a level 1 lock is reported at the unlock"
+    )
+    func levelOneLockWithSafepointReleaseIsReported() throws {
+        let permanent = CheckedMutex(declared: "gc_perm_lock", options: [.safepoint])
+        var unlockLine = 0
+        let findings = declaredRuleFindings {
+            if permanent.tryLock() {
+                unlockLine = #line + 1
+                permanent.unlock()
+            }
+        }
+        #expect(findings.map(\.reason) == [Self.underItself(releasing: true)])
+        #expect(findings.map(\.kind) == [.sameLevel])
+        #expect(findings.map(\.site) == ["\(siteFile()):\(unlockLine)"])
+        #expect(findings.first?.lock?.name == "gc_perm_lock")
     }
 
     @Test(

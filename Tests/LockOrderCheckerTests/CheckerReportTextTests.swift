@@ -1,5 +1,6 @@
 import Foundation
 import LockCore
+import LockOrderTestSupport
 import Testing
 
 @testable import LockOrderChecker
@@ -47,7 +48,7 @@ struct CheckerReportTextTests {
         #expect(lines[6] == "  backtrace:")
         #expect(
             lines.last
-                == "  hint: acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
+                == "  hint: acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock first"
         )
         let frameLines = lines[7..<(lines.count - 1)]
         #expect(frameLines.count == violation.frames.count)
@@ -159,6 +160,48 @@ struct CheckerReportTextTests {
             words == [
                 "mutex", "reentrant_mutex", "spin_lock", "reentrant_spin_lock", "reader_preferring_rwlock",
                 "writer_preferring_rwlock",
+            ])
+    }
+
+    @Test(
+        "a line over 120 characters is wrapped at spaces, continued four columns in; headlines and frames stay whole"
+    )
+    func longLinesAreWrapped() {
+        let words = Array(repeating: "word", count: 40).joined(separator: " ")
+        let wrapped = ViolationText.wrapped("  hint: " + words)
+        #expect(wrapped.count == 2)
+        #expect(wrapped.allSatisfy { $0.count <= ViolationText.lineWidth }, "\(wrapped)")
+        #expect(wrapped[0].hasPrefix("  hint: word"))
+        #expect(wrapped[1].hasPrefix("      word"))
+        #expect(unwrappedReport(wrapped.joined(separator: "\n")) == "  hint: " + words)
+        #expect(ViolationText.wrapped("lockorder: " + words) == ["lockorder: " + words])
+        #expect(ViolationText.wrapped("    #3 0x1 " + words) == ["    #3 0x1 " + words])
+        #expect(ViolationText.wrapped("  rule: short") == ["  rule: short"])
+    }
+
+    @Test("the locks: section names each class once, by its lock's name; two classes of one name keep theirs")
+    func legendLabelsClassesByTheirLocksNames() {
+        func snapshot(_ name: String, _ className: String) -> LockSnapshot {
+            LockSnapshot(
+                name: name, className: className, level: nil, kind: .mutex, declaredKind: nil,
+                mode: .exclusive,
+                orderKey: nil, site: "A.swift:1", tryLock: false)
+        }
+        let legend = LockLegend(
+            locks: [snapshot("a", "a (A.swift:3)"), snapshot("b", "b #7"), snapshot("a", "a (B.swift:9)")],
+            edges: [])
+        #expect(legend.label("b #7") == "b")
+        #expect(legend.label("a (A.swift:3)") == "a (A.swift:3)", "two classes would both be 'a'")
+        #expect(
+            FindingText.legendLines(legend) == [
+                "  locks (each class once):", "    b: a class of its own, b #7 (7 is the lock's id)",
+            ])
+        let sites = LockLegend(
+            locks: [snapshot("acct", "acct (A.swift:3)"), snapshot("typecache_lock", "typecache_lock")],
+            edges: [])
+        #expect(
+            FindingText.legendLines(sites) == [
+                "  locks (each class once):", "    acct: the class of locks created at A.swift:3",
             ])
     }
 }

@@ -32,6 +32,45 @@ struct FindingTextTests {
                 site: "Here.swift:2"))
     }
 
+    // MARK: Instances of one class (R32)
+
+    @Test("an instance cycle: the instances named, the class's site, the rule, the hint")
+    func instanceCycle() {
+        let text = Self.words(
+            .instanceCycle(
+                classSite: "made at Bank.swift:12",
+                instancePath: ["account bob", "account alice", "account bob"],
+                edges: []),
+            lock: Self.lock("account alice"), conflicting: Self.lock("account bob"))
+        #expect(
+            text.message
+                == "order cycle: acquiring account alice while holding account bob closes the cycle account bob -> "
+                + "account alice -> account bob among locks of one class (made at Bank.swift:12) (a potential deadlock)"
+        )
+        #expect(
+            text.rule
+                == "locks of one class must be acquired in one order among themselves too; account alice was seen "
+                + "acquired before account bob (directly or through other locks of its class), and here it is acquired after"
+        )
+        #expect(
+            text.hint
+                == "acquire locks of this class in one order everywhere (for example by a stable key, lowest first), and "
+                + "say so with an instanceOrder exception and order keys, or give each lock its own class (class: .instance)"
+        )
+    }
+
+    @Test("the instance order full: lockdep's notice, with both locks, their sites and the two fixes")
+    func unorderedNesting() {
+        #expect(
+            FindingText.unorderedNesting(
+                className: "fork (Table.swift:3)", held: "fork 1", heldAt: "Table.swift:9",
+                acquired: "fork 2",
+                acquiredAt: "Table.swift:10")
+                == "lockorder: two locks of one class nested, not ordered by instance: acquiring fork 2 (at Table.swift:10) "
+                + "while holding fork 1 (acquired at Table.swift:9), class fork (Table.swift:3); give them their own classes "
+                + "(class: .instance), or declare the class with an instanceOrder exception and order keys\n")
+    }
+
     // MARK: The level rule (R9)
 
     @Test("a level inversion: headline, rule, hint, and no exception line unless the lock has exceptions")
@@ -49,7 +88,7 @@ struct FindingTextTests {
         #expect(text.missingGuard == nil)
         #expect(
             text.hint
-                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock before acquiring jl_methtable_t.writelock"
+                == "acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock first"
         )
         let withExceptions = Self.words(
             .lowerLevelHeld(heldLevel: 3, level: 5, rootLevel: 7, lockHasExceptions: true),
@@ -192,6 +231,45 @@ struct FindingTextTests {
         }
     }
 
+    @Test(
+        "a level 1 lock's own implicit acquisition, at acquisition and at release, names the _NOGC variants")
+    func implicitAcquisitionUnderItself() {
+        let leafRule =
+            "while a level 1 lock is held, only locks of a strictly lower level may be acquired; \(Self.leafWords)"
+        for releasing in [false, true] {
+            let verb = releasing ? "releasing" : "acquiring"
+            let finalizers = Self.lock("finalizers_lock", level: 1)
+            let text = Self.words(
+                .implicitAcquisitionUnderItself(
+                    option: "safepoint", implicitLock: "safepoint_lock", implicitLevel: 1, level: 1,
+                    rootLevel: 7,
+                    releasing: releasing),
+                lock: finalizers, conflicting: finalizers)
+            #expect(
+                text.message
+                    == "same level: \(verb) finalizers_lock (level 1) with the safepoint option implicitly acquires safepoint_lock (level 1) under finalizers_lock itself"
+            )
+            #expect(
+                text.rule
+                    == "\(leafRule); acquiring or releasing a lock with the safepoint option also acquires safepoint_lock, so a lock of level 1 or lower must never be taken or released with it"
+            )
+            #expect(
+                text.hint
+                    == "take and release finalizers_lock with the _NOGC variants (JL_LOCK_NOGC and JL_UNLOCK_NOGC, not JL_LOCK and JL_UNLOCK): make the lock without the safepoint option"
+            )
+        }
+        let other = Self.words(
+            .implicitAcquisitionUnderItself(
+                option: "gc", implicitLock: "gc_lock", implicitLevel: 2, level: 1, rootLevel: 3,
+                releasing: false),
+            lock: Self.lock("leaf", level: 1), conflicting: Self.lock("leaf", level: 1))
+        #expect(other.message.hasPrefix("level inversion: acquiring leaf (level 1) with the gc option"))
+        #expect(
+            other.hint
+                == "make leaf without the gc option, so that taking and releasing it acquire nothing implicitly"
+        )
+    }
+
     @Test("a forbidden operation names the operation, the selector and the hierarchy's reason")
     func forbiddenOperation() {
         let rule = ForbiddenOperation(
@@ -267,11 +345,11 @@ struct FindingTextTests {
             conflicting: Self.lock("A"))
         #expect(
             text.message
-                == "order cycle: acquiring B while holding A closes the cycle A -> B -> A (a potential deadlock)"
+                == "order cycle: acquiring B while holding A closes the cycle A -> B -> A"
         )
         #expect(
             text.rule
-                == "locks must be acquired in one global order; B was seen acquired before A elsewhere, and here it is acquired after"
+                == "locks must be acquired in one global order; B was acquired before A elsewhere, and after it here"
         )
         #expect(
             text.hint

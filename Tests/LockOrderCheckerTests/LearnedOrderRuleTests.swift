@@ -1,7 +1,8 @@
 import LockCore
-import LockOrderChecker
 import LockOrderTestSupport
 import Testing
+
+@testable import LockOrderChecker
 
 /// The rules of the learned order (docs/graph.md), one test per rule, each with the control
 /// that shows the setup would report if the rule did not hold.
@@ -64,7 +65,14 @@ struct LearnedOrderRuleTests {
         #expect(cycle[2].thread.hasPrefix("thread \(serials[1].value ?? 0) ("), "\(cycle[2].thread)")
         #expect(Set([serials[0].value, serials[1].value, serials[2].value]).count == 3)
         // The printed report lists the same edges.
-        #expect(violation.text.contains("\(nameA) -> \(nameB): \(nameA) held at \(sites["T1 holds A"])"))
+        // The classes by their locks' names (each class's site once, in the locks: section).
+        let lines = violation.text.split(separator: "\n").map(String.init)
+        #expect(lines.contains("    A: the class of locks created at \(sites["create A"])"), "\(lines)")
+        #expect(lines.contains("    A -> B by \(cycle[1].thread), its stack then:"), "\(lines)")
+        #expect(
+            lines.contains("      took A at \(sites["T1 holds A"])")
+                && lines.contains("      then B at \(sites["T1 takes B"])"),
+            "\(lines)")
     }
 
     @Test("a two-lock inversion shows both stacks: the report's own and the earlier edge's, demangled")
@@ -98,14 +106,49 @@ struct LearnedOrderRuleTests {
         #expect(cycle[0].fromLock == "B")
         #expect(cycle[0].toLock == "A")
         let lines = violation.text.split(separator: "\n").map(String.init)
+        #expect(lines.contains("    A -> B by \(cycle[1].thread), its stack then:"), "\(lines)")
         #expect(
-            lines.contains(
-                "      \(cycle[1].thread) took A at \(cycle[1].heldAt), then B at \(cycle[1].acquiredAt); its stack then:"
-            ), "\(lines)")
+            lines.contains("      took A at \(cycle[1].heldAt)")
+                && lines.contains("      then B at \(cycle[1].acquiredAt)"), "\(lines)"
+        )
+        #expect(lines.contains("    B -> A by this thread (its stack is the backtrace below)"), "\(lines)")
         #expect(
-            lines.contains(
-                "      this thread (this acquisition) took B at \(cycle[0].heldAt), then A at \(cycle[0].acquiredAt); "
-                    + "its stack is the backtrace below"), "\(lines)")
+            lines.contains("      took B at \(cycle[0].heldAt)")
+                && lines.contains("      then A at \(cycle[0].acquiredAt)"), "\(lines)"
+        )
+        // The deadlock this order allows: the earlier thread holds A and waits for B, this one
+        // holds B and waits for A.
+        let rows = try #require(violation.deadlock)
+        #expect(
+            rows == [
+                DeadlockRow(thread: cycle[1].thread, holds: "A", waitsFor: "B"),
+                DeadlockRow(thread: violation.thread, holds: "B", waitsFor: "A"),
+            ])
+        #expect(cycle[1].thread != violation.thread, "two threads made the two edges")
+        let width = max(cycle[1].thread.count, violation.thread.count)
+        let pad = { (text: String) in text + String(repeating: " ", count: width - text.count) }
+        let titleAt = try #require(lines.firstIndex { $0.hasPrefix("  deadlock (") }, "\(lines)")
+        #expect(
+            Array(lines[(titleAt + 1)...(titleAt + 2)]) == [
+                "    \(pad(cycle[1].thread))  holds A, waits for B",
+                "    \(pad(violation.thread))  holds B, waits for A",
+            ])
+    }
+
+    @Test("one thread that makes both edges of a cycle: the picture's second row is another thread")
+    func oneThreadCyclePictureNamesAnotherThread() throws {
+        let a = CheckedMutex("A")
+        let b = CheckedMutex("B")
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+            takeInOrder(a, b)
+            takeInOrder(b, a)
+        }
+        try #require(violations.count == 1, "\(violations.map(\.message))")
+        #expect(
+            violations[0].deadlock == [
+                DeadlockRow(thread: violations[0].thread, holds: "A", waitsFor: "B"),
+                DeadlockRow(thread: "another thread", holds: "B", waitsFor: "A"),
+            ])
     }
 
     @Test("the steady state captures no stack: only a new edge does, once however many locks are held")
@@ -177,18 +220,28 @@ struct LearnedOrderRuleTests {
         #expect(violations[0].cycle?.map(\.from).map { $0.prefix(3) } == ["B #", "A #"])
     }
 
-    @Test("two locks of one creation-site class nested are not ordered; instance classes order them")
-    func sameClassNestingIsNotOrdered() throws {
+    @Test(
+        "two locks of one creation-site class nested: no class edge, ordered by instance (R32); instance classes: a class cycle"
+    )
+    func sameClassNestingIsOrderedByInstance() throws {
         func make(_ name: String, _ lockClass: LockClass) -> CheckedMutex {
             CheckedMutex(name, class: lockClass)  // one line: every lock made here is one class
         }
         let first = make("first", .creationSite)
         let second = make("second", .creationSite)
-        let sameClass = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+        var classEdges = -1
+        let sameClass = LockOrder.withCheckingFindings(hierarchy: .julia, learnsOrder: true) {
             takeInOrder(first, second)
+            classEdges = CheckerState.shared.tables.withLock { $0.learned.graph.edgeCount }
             takeInOrder(second, first)
         }
-        #expect(sameClass.isEmpty, "\(sameClass.map(\.message))")
+        #expect(classEdges == 0, "a class is never ordered before itself")
+        try #require(sameClass.count == 1, "\(sameClass.map(\.violation.message))")
+        guard case .instanceCycle(_, let path, _) = sameClass[0].finding?.reason else {
+            Issue.record("not an instance cycle: \(sameClass[0].violation.message)")
+            return
+        }
+        #expect(path == ["second", "first", "second"])
         let firstInstance = make("first", .instance)
         let secondInstance = make("second", .instance)
         let instances = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {

@@ -14,13 +14,35 @@
 /// How many lock classes the checker can tell apart (a power of two).
 #define LOCKORDER_CLASS_CAPACITY 65536
 
-/// Each class's declared level (0 = undeclared), indexed by class id; written under the
-/// checker's lock when a class is created or the hierarchy changes, read on every acquisition.
+/// Each class's declared level (0 = undeclared) in the low bits, and the "nests itself" flag,
+/// indexed by class id; written under the checker's lock when a class is created, the hierarchy
+/// changes or two of the class's locks are first nested, read on every acquisition.
 extern uint16_t lockorder_class_level_storage[LOCKORDER_CLASS_CAPACITY];
 
-static inline uint16_t lockorder_class_level(uint32_t class_id) {
+/// Set in a class's entry once two of its locks were nested (R32): the checker then orders its
+/// locks by instance, and the chain key holds each such lock's id, so that the chain cache tells
+/// one order of two instances from the other. Levels stay below it (at most 255).
+#define LOCKORDER_CLASS_NESTS_ITSELF 0x8000u
+#define LOCKORDER_CLASS_LEVEL_MASK 0x7fffu
+
+/// A class's entry: its level and flags, one load.
+static inline uint16_t lockorder_class_entry(uint32_t class_id) {
     return __atomic_load_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
                            __ATOMIC_RELAXED);
+}
+
+static inline uint16_t lockorder_class_level(uint32_t class_id) {
+    return (uint16_t)(lockorder_class_entry(class_id) & LOCKORDER_CLASS_LEVEL_MASK);
+}
+
+/// Whether two locks of the class have been nested (its locks are ordered by instance).
+static inline int lockorder_class_nests_itself(uint32_t class_id) {
+    return (lockorder_class_entry(class_id) & LOCKORDER_CLASS_NESTS_ITSELF) != 0;
+}
+
+static inline void lockorder_set_class_nests_itself(uint32_t class_id) {
+    __atomic_fetch_or(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
+                      (uint16_t)LOCKORDER_CLASS_NESTS_ITSELF, __ATOMIC_RELAXED);
 }
 /// Whether each class is an instance class (`LockClass.instance`), indexed by class id: a lock
 /// keeps its identity in 16 bytes by asking here instead of storing the flag.
@@ -46,8 +68,16 @@ static inline void lockorder_note_order_keys_used(void) {
     __atomic_store_n(&lockorder_order_keys_used_storage, 1, __ATOMIC_RELAXED);
 }
 
+/// Sets a class's level and keeps its flags (only the checker writes, under its lock).
 static inline void lockorder_set_class_level(uint32_t class_id, uint16_t level) {
-    __atomic_store_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)], level,
+    uint16_t flags = (uint16_t)(lockorder_class_entry(class_id) & ~LOCKORDER_CLASS_LEVEL_MASK);
+    __atomic_store_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)],
+                     (uint16_t)(flags | (level & LOCKORDER_CLASS_LEVEL_MASK)), __ATOMIC_RELAXED);
+}
+
+/// Clears a class's level and flags (an instance class's id freed for reuse).
+static inline void lockorder_clear_class_entry(uint32_t class_id) {
+    __atomic_store_n(&lockorder_class_level_storage[class_id & (LOCKORDER_CLASS_CAPACITY - 1)], (uint16_t)0,
                      __ATOMIC_RELAXED);
 }
 

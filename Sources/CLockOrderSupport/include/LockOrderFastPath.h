@@ -57,6 +57,14 @@ LOCKORDER_FAST_INLINE uint16_t lockorder_implicit_level(uint8_t option_bits) {
     return highest;
 }
 
+/// Whether an operation with `option_bits` on a lock of level `level` conflicts with its own
+/// implicit acquisition, which happens with the lock itself held (Julia: a level 1 lock taken or
+/// released with JL_LOCK/JL_UNLOCK takes safepoint_lock, level 1, under itself; the _NOGC
+/// variants do not). Nothing is read unless `option_bits` is non-zero.
+LOCKORDER_FAST_INLINE bool lockorder_implicit_conflicts_with_own_level(uint8_t option_bits, uint16_t level) {
+    return option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), level);
+}
+
 /// The lower of two levels, where 0 (undeclared) is no level: a held entry's `min_level`.
 LOCKORDER_FAST_INLINE uint16_t lockorder_lower_level(uint16_t first, uint16_t second) {
     if (first == 0) return second;
@@ -72,6 +80,14 @@ LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix(uint64_t hash, uint32_t class
     uint64_t value = hash ^ (((uint64_t)class_id << 1) | (shared ? 1u : 0u));
     value = (value ^ (value >> 31)) * 0x7fb5d329728ea185ull;
     return value ^ (value >> 27);
+}
+
+/// Extends a chain key by one held lock: its class, and for a class whose locks nest with each
+/// other (`entry` has LOCKORDER_CLASS_NESTS_ITSELF) the lock's id too (R32).
+LOCKORDER_FAST_INLINE uint64_t lockorder_chain_mix_lock(uint64_t hash, uint32_t class_id, uint64_t lock_id,
+                                                        uint16_t entry, int shared) {
+    if (__builtin_expect((entry & LOCKORDER_CLASS_NESTS_ITSELF) != 0, 0)) hash ^= lock_id * 0x9e3779b97f4a7c15ull;
+    return lockorder_chain_mix(hash, class_id, shared);
 }
 
 /// Whether the slow path found `chain` allowed before, in the current graph epoch (the chain
@@ -138,29 +154,39 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     lockorder_thread_state *state = &lockorder_thread_state_storage;
     if (__builtin_expect(state->gate != gate, 0)) return LOCKORDER_SLOW_GATE;
     uint32_t depth = state->depth;
-    if (depth == 0) return LOCKORDER_FAST_DONE;
+    if (depth == 0) {
+        // Nothing held: only an option whose implicit acquisition conflicts with the lock's own
+        // level (a level 1 lock taken with JL_LOCK) needs the rules. A trylock is exempt, as below.
+        if (__builtin_expect(option_bits != 0, 0) && !trylock
+            && lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_class_level(class_id))) {
+            return LOCKORDER_SLOW_SCAN;
+        }
+        return LOCKORDER_FAST_DONE;
+    }
     const lockorder_held_lock *top = &state->held[depth - 1];
     // Maybe a re-entry or a self-deadlock: decided per instance, never cached.
     if ((top->id_mask & (1ull << (lock_id & 63))) != 0) return LOCKORDER_SLOW_SCAN;
     if (trylock) return LOCKORDER_FAST_DONE;  // a trylock cannot deadlock: no order rule applies
-    // An implicit acquisition that conflicts with a held lock is always reported (R12), so it is
-    // never cleared by a chain cache: the chain key holds classes, not the acquired lock's options,
-    // and another lock of the same class without them may have made the chain allowed.
-    if (option_bits != 0 && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), top->min_level)) {
+    uint16_t class_entry = lockorder_class_entry(class_id);
+    uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
+    // An implicit acquisition that conflicts with a held lock (or with the lock's own level) is
+    // always reported (R12), so it is never cleared by a chain cache: the chain key holds classes,
+    // not the acquired lock's options, and another lock of the same class without them may have
+    // made the chain allowed.
+    if (lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_lower_level(top->min_level, level))) {
         return LOCKORDER_SLOW_SCAN;
     }
-    uint16_t level = lockorder_class_level(class_id);
     bool needs_rules = lockorder_level_conflicts(top->min_level, level);
     int learning = lockorder_learning();
     if (!needs_rules && !learning) return LOCKORDER_FAST_DONE;
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
     // exception, or with its implicit acquisitions) needs nothing more: the verdict depends on
-    // the classes held and their modes, and the configuration the caches are stamped with
-    // (checking epoch, graph epoch, learning) only. A miss of the thread's own cache asks the
-    // process-wide set, without a lock, in the epoch the thread's stack belongs to (its gate is
-    // open, so that is the current one): only a chain no thread has found allowed, or one that
-    // breaks a rule, takes the slow path.
-    uint64_t chain = lockorder_chain_mix(top->chain, class_id, shared);
+    // the classes held and their modes (and the held locks of a class that nests itself), and the
+    // configuration the caches are stamped with (checking epoch, graph epoch, learning) only. A
+    // miss of the thread's own cache asks the process-wide set, without a lock, in the epoch the
+    // thread's stack belongs to (its gate is open, so that is the current one): only a chain no
+    // thread has found allowed, or one that breaks a rule, takes the slow path.
+    uint64_t chain = lockorder_chain_mix_lock(top->chain, class_id, lock_id, class_entry, shared);
     if (__builtin_expect(lockorder_chain_is_cached(state, chain), 1)) return LOCKORDER_FAST_DONE;
     if (lockorder_chain_is_shared(state, chain, state->epoch, (uint8_t)learning)) return LOCKORDER_FAST_DONE;
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
@@ -195,11 +221,12 @@ LOCKORDER_FAST_INLINE int lockorder_fast_write_entry(uint64_t lock_id, uint32_t 
         min_level = top->min_level;
     }
     if (__builtin_expect(depth >= LOCKORDER_HELD_CAPACITY, 0)) return LOCKORDER_SLOW_FULL;
-    uint16_t level = lockorder_class_level(class_id);
+    uint16_t class_entry = lockorder_class_entry(class_id);
+    uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
     lockorder_held_lock *entry = &state->held[depth];
     entry->lock_id = lock_id;
     entry->file = file;
-    entry->chain = lockorder_chain_mix(chain, class_id, flags & LOCKORDER_HELD_SHARED);
+    entry->chain = lockorder_chain_mix_lock(chain, class_id, lock_id, class_entry, flags & LOCKORDER_HELD_SHARED);
     entry->id_mask = id_mask | id_bit;
     // Seven stores instead of thirteen.
     lockorder_store_pair(&entry->line, line, class_id);
@@ -275,12 +302,10 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_release_in(uint64_t gate, uint64_t
         || ((top->flags & LOCKORDER_HELD_SHARED) != 0) != (shared != 0)) {
         return LOCKORDER_SLOW_RELEASE;
     }
-    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts only
-    // with what stays held.
-    if (option_bits != 0 && depth > 1
-        && lockorder_implicit_conflicts(lockorder_implicit_level(option_bits), state->held[depth - 2].min_level)) {
-        return LOCKORDER_SLOW_RELEASE;
-    }
+    // A release with an implicit acquisition (Julia's JL_UNLOCK is a safepoint) conflicts with
+    // what stays held and with the released lock itself (a level 1 lock released with JL_UNLOCK):
+    // the top entry's lowest level covers both.
+    if (lockorder_implicit_conflicts_with_own_level(option_bits, top->min_level)) return LOCKORDER_SLOW_RELEASE;
     state->depth = depth - 1;
     return LOCKORDER_FAST_DONE;
 }

@@ -124,8 +124,16 @@ public enum LockOrder {
         TaskHoldRegistry.shared.forgetHoldsReleasedElsewhere(state)
         let held = lockorder_held_locks(state)!
         let depth = Int(state.pointee.depth)
-        if depth == 0 { return }
         let level = lockorder_class_level(lock.classID)
+        if depth == 0 {
+            // Nothing held: only the lock's own option can break a rule (R12, a level 1 lock
+            // taken with JL_LOCK).
+            if attempt != .tryLock && lockorder_implicit_conflicts_with_own_level(lock.optionBits, level) {
+                CheckerState.shared.checkAcquisitionSlowly(
+                    lock, mode: mode, orderKey: orderKey, site: site, state: state)
+            }
+            return
+        }
         var levelConflict = false
         for index in 0..<depth {
             let entry = held + index
@@ -150,7 +158,8 @@ public enum LockOrder {
             return
         }
         if lockorder_learning() != 0 {
-            let chain = ChainKey.of(lock, mode: mode, on: state)
+            let chain = ChainKey.mix(
+                held[depth - 1].chain, classID: lock.classID, lockID: lock.id, shared: mode == .shared)
             if !ChainKey.isKnown(chain, in: state) {
                 CheckerState.shared.learnOrder(
                     lock, mode: mode, orderKey: orderKey, site: site, state: state, chain: chain)
@@ -448,10 +457,11 @@ public enum LockOrder {
 
 /// The chain caches: each thread's cache of chains of held lock classes already found allowed
 /// (lockdep's chain cache), and the process-wide set of them (lockdep's chain hash), which a
-/// thread asks on a miss of its own. The key is `lockorder_chain_mix` folded over the held
-/// classes and modes and the acquired one (an acquisition whose options conflict never asks: it
-/// is always reported). The lookup and the insertion are C's (LockOrderFastPath.h, LockOrderChainSet.h), so that the fast path and the slow path
-/// cannot disagree on what a hit is.
+/// thread asks on a miss of its own. The key is `lockorder_chain_mix_lock` folded over the held
+/// locks (their classes and modes, and their ids for a class that nests itself, R32) and the one
+/// being acquired (an acquisition whose implicit acquisition conflicts never asks: it is always
+/// reported). The lookup and the insertion are C's (LockOrderFastPath.h, LockOrderChainSet.h),
+/// so that the fast path and the slow path cannot disagree on what a hit is.
 enum ChainKey {
     /// What a verdict was decided under, besides the thread's checking epoch: read under the
     /// checker's lock, where the rules ran, so that a verdict made before the graph lost edges or
@@ -465,13 +475,10 @@ enum ChainKey {
         }
     }
 
-    /// The key of acquiring `lock` in `mode` on top of the thread's held stack (not empty).
-    static func of(
-        _ lock: LockIdentity, mode: AccessMode, on state: UnsafeMutablePointer<lockorder_thread_state>
-    ) -> UInt64 {
-        let held = lockorder_held_locks(state)!
-        return lockorder_chain_mix(
-            held[Int(state.pointee.depth) - 1].chain, lock.classID, mode == .shared ? 1 : 0)
+    /// Extends a chain key by one held (or acquired) lock, as the fast path does: its class, and
+    /// the lock's id too for a class whose locks nest with each other (R32).
+    static func mix(_ chain: UInt64, classID: UInt32, lockID: UInt64, shared: Bool) -> UInt64 {
+        lockorder_chain_mix_lock(chain, classID, lockID, lockorder_class_entry(classID), shared ? 1 : 0)
     }
 
     /// Whether the chain was found allowed before, by this thread or by any thread.

@@ -25,7 +25,7 @@ struct FindingText {
                     "exceptions in the hierarchy cover locks of equal level only, never a higher level"
             }
             hint =
-                "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) before acquiring \(acquiring)"
+                "acquire \(acquiring) before \(heldName) (higher levels first), or release \(heldName) first"
 
         case .sameLevelHeld(let level, let rootLevel, let verdict):
             message =
@@ -69,6 +69,20 @@ struct FindingText {
                 + "; \(verb) a lock with the \(option) option also acquires \(implicitLock)"
             hint =
                 "use a variant of \(acquiring) without the \(option) option (like JL_LOCK_NOGC), or release \(heldName) first"
+
+        case .implicitAcquisitionUnderItself(
+            let option, let implicitLock, let implicitLevel, let level, let rootLevel, let releasing):
+            let verb = releasing ? "releasing" : "acquiring"
+            message =
+                "\(finding.kind): \(verb) \(lock?.shortName ?? "?") with the \(option) option implicitly acquires \(implicitLock) (level \(implicitLevel)) under \(acquiring) itself"
+            rule =
+                Self.levelRule(heldLevel: level, acquiring: implicitLevel, rootLevel: rootLevel)
+                + "; acquiring or releasing a lock with the \(option) option also acquires \(implicitLock), "
+                + "so a lock of level \(implicitLevel) or lower must never be taken or released with it"
+            hint =
+                option == LockOption.safepoint.rawValue
+                ? "take and release \(acquiring) with the _NOGC variants (JL_LOCK_NOGC and JL_UNLOCK_NOGC, not JL_LOCK and JL_UNLOCK): make the lock without the \(option) option"
+                : "make \(acquiring) without the \(option) option, so that taking and releasing it acquire nothing implicitly"
 
         case .forbiddenOperation(let forbidden):
             let operation = forbidden.operation
@@ -132,25 +146,42 @@ struct FindingText {
             hint =
                 "release \(names) before the thread returns (withLock releases on every exit, including a throw)"
 
-        case .orderCycle(let classPath, _):
+        case .orderCycle(let classPath, let edges):
+            let legend = LockLegend(locks: [lock].compactMap { $0 } + finding.held, edges: edges)
+            let path = classPath.map(legend.label)
             message =
-                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle \(classPath.joined(separator: " -> ")) (a potential deadlock)"
+                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle \(path.joined(separator: " -> "))"
             rule =
-                "locks must be acquired in one global order; \(lock?.className ?? "?") was seen acquired before \(conflicting?.className ?? "?") elsewhere, and here it is acquired after"
+                "locks must be acquired in one global order; \(legend.label(lock?.className ?? "?")) was acquired before "
+                + "\(legend.label(conflicting?.className ?? "?")) elsewhere, and after it here"
             hint =
-                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
+                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, or declare their levels in a hierarchy"
 
-        case .orderCycleAcrossRuns(let classPath, _, let earlierEdges):
+        case .orderCycleAcrossRuns(let classPath, let edges, let earlierEdges):
+            let legend = LockLegend(locks: [lock].compactMap { $0 } + finding.held, edges: edges)
+            let path = classPath.map(legend.label)
             message =
                 "order cycle with an earlier run: acquiring \(acquiring) while holding \(heldName) closes the "
-                + "cycle \(classPath.joined(separator: " -> ")), \(earlierEdges) of its edges learned in an earlier run "
-                + "(LOCKORDER_GRAPH_BASELINE) (a potential deadlock)"
+                + "cycle \(path.joined(separator: " -> ")), \(earlierEdges) of its edges learned in an earlier run "
+                + "(LOCKORDER_GRAPH_BASELINE)"
             rule =
-                "locks must be acquired in one global order, across runs too; \(lock?.className ?? "?") was seen acquired "
-                + "before \(conflicting?.className ?? "?") in an earlier run, and here it is acquired after"
+                "locks must be acquired in one global order, across runs too; \(legend.label(lock?.className ?? "?")) "
+                + "was seen acquired before \(legend.label(conflicting?.className ?? "?")) in an earlier run, and here "
+                + "it is acquired after"
             hint =
-                "pick one order for \(classPath.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
+                "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
                 + "or declare their levels in a hierarchy"
+
+        case .instanceCycle(let classSite, let instancePath, _):
+            message =
+                "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle "
+                + "\(instancePath.joined(separator: " -> ")) among locks of one class (\(classSite)) (a potential deadlock)"
+            rule =
+                "locks of one class must be acquired in one order among themselves too; \(acquiring) was seen "
+                + "acquired before \(heldName) (directly or through other locks of its class), and here it is acquired after"
+            hint =
+                "acquire locks of this class in one order everywhere (for example by a stable key, lowest first), and "
+                + "say so with an instanceOrder exception and order keys, or give each lock its own class (class: .instance)"
 
         case .ownership(let expectedHeld, let mode):
             let modeWords =
@@ -209,6 +240,16 @@ struct FindingText {
             + "(\(suggestion)); its locks are checked as undeclared: no level, learned order only\n"
     }
 
+    /// R32's fallback (lockdep's notice): two locks of one class nested when the instance order
+    /// had no room left, so their order is not checked. Said once per class.
+    static func unorderedNesting(
+        className: String, held: String, heldAt: String, acquired: String, acquiredAt: String
+    ) -> String {
+        "lockorder: two locks of one class nested, not ordered by instance: acquiring \(acquired) (at \(acquiredAt)) "
+            + "while holding \(held) (acquired at \(heldAt)), class \(className); give them their own classes "
+            + "(class: .instance), or declare the class with an instanceOrder exception and order keys\n"
+    }
+
     /// R9 in words, with what it means for leaves and roots. Locks that are not in the hierarchy
     /// have no level and are outside it (R2).
     static func levelRule(heldLevel: Int, acquiring level: Int, rootLevel: Int) -> String {
@@ -232,7 +273,8 @@ extension ViolationCandidate {
         let text = FindingText(finding)
         var cycle: [PendingCycleEdge]?
         switch finding.reason {
-        case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _):
+        case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _),
+            .instanceCycle(_, _, let edges):
             cycle = edges.enumerated().map { index, edge in
                 PendingCycleEdge(
                     edge: edge, backtrace: index < edgeBacktraces.count ? edgeBacktraces[index] : nil)
@@ -248,5 +290,96 @@ extension ViolationCandidate {
             hint: text.hint, classIDs: finding.classIDs, site: finding.site,
             abortsAlways: finding.isCertainDeadlock)
         self.finding = finding
+    }
+}
+
+/// One thread of the deadlock an order cycle allows: the lock it holds and the one it then
+/// waits for (the `deadlock:` section of an order cycle's report, the `deadlock` array of its
+/// JSON line).
+public struct DeadlockRow: Sendable, Hashable, Codable {
+    /// The thread, as the report's thread lines name it (`another thread` when one thread made
+    /// two of the cycle's edges: a second thread running the same code would do).
+    public let thread: String
+    /// The lock the thread holds (its own name).
+    public let holds: String
+    /// The lock it waits for, which the next row's thread holds.
+    public let waitsFor: String
+
+    /// Creates a row.
+    public init(thread: String, holds: String, waitsFor: String) {
+        self.thread = thread
+        self.holds = holds
+        self.waitsFor = waitsFor
+    }
+}
+
+extension FindingText {
+    /// The `locks:` section: each class whose label is not its full name, once, with what the
+    /// full name says (a creation site, an instance's own class, a declared class).
+    static func legendLines(_ legend: LockLegend) -> [String] {
+        let explained = legend.explained
+        guard !explained.isEmpty else { return [] }
+        return ["  locks (each class once):"]
+            + explained.map { entry in
+                let (label, name) = (entry.label, entry.className)
+                if name.hasPrefix(label + " ("), name.hasSuffix(")") {
+                    return
+                        "    \(label): the class of locks created at \(name.dropFirst(label.count + 2).dropLast())"
+                }
+                if name.hasPrefix(label + " #"), let id = UInt64(name.dropFirst(label.count + 2)) {
+                    return "    \(label): a class of its own, \(name) (\(id) is the lock's id)"
+                }
+                return "    \(label): class \(name)"
+            }
+    }
+
+    /// An edge of the `cycle:` section: the classes (with the modes of a read-write lock), who
+    /// made the edge, and both locks by their own names with where each was taken.
+    static func cycleEdgeLines(_ edge: CycleEdge, legend: LockLegend) -> [String] {
+        let modes = edge.modes.map { " [\($0)]" } ?? ""
+        let isThisOne = edge.thread == CycleEdge.thisAcquisition
+        let stack =
+            isThisOne ? " (its stack is the backtrace below)" : edge.frames.isEmpty ? "" : ", its stack then:"
+        return [
+            "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by \(isThisOne ? "this thread" : edge.thread)\(stack)",
+            "      took \(edge.fromLock ?? edge.from) at \(edge.heldAt)",
+            "      then \(edge.toLock ?? edge.to) at \(edge.acquiredAt)",
+        ]
+    }
+
+    /// The deadlock an order cycle allows, one row a thread, in the order the edges were first
+    /// seen (the refused acquisition last): each thread holds the first lock of its edge and
+    /// waits for the second, which the next thread holds. Nil for other reports and for a
+    /// cycle through an earlier run's order (no thread of this run made those edges).
+    static func deadlockRows(thread: String, cycle: [CycleEdge]) -> [DeadlockRow]? {
+        guard cycle.count >= 2, !cycle.contains(where: { $0.thread.hasPrefix("earlier run") }) else {
+            return nil
+        }
+        var rows: [DeadlockRow] = []
+        var threads: Set<String> = []
+        for edge in cycle.dropFirst() + cycle.prefix(1) {
+            let name = edge.thread == CycleEdge.thisAcquisition ? thread : edge.thread
+            rows.append(
+                DeadlockRow(
+                    thread: threads.insert(name).inserted ? name : "another thread",
+                    holds: edge.fromLock ?? edge.from,
+                    waitsFor: edge.toLock ?? edge.to))
+        }
+        return rows
+    }
+
+    /// The `deadlock:` section: a title, then the rows in two aligned columns.
+    static func deadlockLines(_ rows: [DeadlockRow]) -> [String] {
+        let threadWidth = rows.map(\.thread.count).max() ?? 0
+        let holdsWidth = rows.map { "holds \($0.holds),".count }.max() ?? 0
+        func padded(_ text: String, to width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        return ["  deadlock (if these threads run at once, none of them can go on):"]
+            + rows.map { row in
+                "    " + padded(row.thread, to: threadWidth) + "  "
+                    + padded("holds \(row.holds),", to: holdsWidth)
+                    + " waits for \(row.waitsFor)"
+            }
     }
 }

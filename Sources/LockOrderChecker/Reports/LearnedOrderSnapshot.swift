@@ -117,6 +117,16 @@ extension CheckerTables {
                 _ = addClass(UInt32(classID))
             }
         }
+        // The edges of reported cycles that the graph forgot since (their locks were destroyed):
+        // kept, so the picture still shows what was learned and where.
+        var drawn = Set(edges.map { "\($0.from)\u{0}\($0.to)\u{0}\($0.modes ?? "")" })
+        for kept in learned.cycleEvidence.edges
+        where drawn.insert("\(kept.edge.from)\u{0}\(kept.edge.to)\u{0}\(kept.edge.modes ?? "")").inserted {
+            for node in [kept.from, kept.to] where classNames.insert(node.name).inserted {
+                classes.append(node)
+            }
+            edges.append(kept.edge)
+        }
         let violations = (kept ?? reporter.distinct.compactMap { $0 }).map { violation in
             LearnedOrderSnapshot.ReportedViolation(
                 kind: violation.kind, message: violation.message, count: violation.count,

@@ -22,14 +22,17 @@ public struct LockSnapshot: Sendable, Hashable, Codable {
     public let tryLock: Bool
 
     /// `name (level 3, Mutex, exclusive)` — the lock in one phrase.
-    public var summary: String {
+    public var summary: String { summary(classLabel: className == name ? nil : className) }
+
+    /// The lock in one phrase, naming its class as `classLabel` (nil: not named).
+    func summary(classLabel: String?) -> String {
         var parts: [String] = []
         parts.append(level.map { "level \($0)" } ?? "no level")
         parts.append(declaredKind.map { "\($0), \(kind)" } ?? kind.description)
         if kind.isReadWrite { parts.append(mode.description) }
         if let orderKey { parts.append("order key \(orderKey)") }
         if tryLock { parts.append("trylock") }
-        if className != name { parts.append("class \(className)") }
+        if let classLabel { parts.append("class \(classLabel)") }
         return "\(name) (\(parts.joined(separator: ", ")))"
     }
 

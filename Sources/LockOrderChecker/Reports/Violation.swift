@@ -36,6 +36,13 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The violation's number among the distinct violations of this process (1, 2, ...).
     public var id: Int
 
+    /// For an order cycle: the deadlock it allows, one thread a row (computed from `cycle` and
+    /// `thread`; nil for other reports).
+    public var deadlock: [DeadlockRow]? {
+        guard kind == .orderCycle, let cycle else { return nil }
+        return FindingText.deadlockRows(thread: thread, cycle: cycle)
+    }
+
     /// The report as a person reads it on stderr (several lines, ending with a newline).
     public var text: String { ViolationText.format(self) }
 
@@ -79,9 +86,6 @@ public struct CycleEdge: Sendable, Hashable, Codable {
     /// The acquired lock's own name, when the edge records it.
     public var toLock: String? = nil
 
-    /// `thread 2 (tid 9) took alice at A.swift:3, then bob at A.swift:4`: who made the edge,
-    /// with both locks and where each was taken.
-    var tookBoth: String {
-        "\(thread) took \(fromLock ?? from) at \(heldAt), then \(toLock ?? to) at \(acquiredAt)"
-    }
+    /// The `thread` of the edge being added now: its thread is the report's own.
+    static let thisAcquisition = "this thread (this acquisition)"
 }

@@ -2,10 +2,17 @@
 /// without a debugger.
 enum ViolationText {
     static func format(_ violation: Violation) -> String {
+        let legend = LockLegend(
+            locks: [violation.lock].compactMap { $0 } + violation.held, edges: violation.cycle ?? [])
+        /// A lock's class is named when its label (the `locks:` section) is not the lock's name.
+        func summary(_ lock: LockSnapshot) -> String {
+            let label = legend.label(lock.className)
+            return lock.summary(classLabel: label == lock.name ? nil : label)
+        }
         var lines = ["lockorder: \(violation.message)"]
         lines.append("  thread: \(violation.thread)")
         if let lock = violation.lock {
-            lines.append("  lock: \(lock.summary) at \(violation.site)")
+            lines.append("  lock: \(summary(lock)) at \(violation.site)")
         } else {
             lines.append("  at: \(violation.site)")
         }
@@ -14,9 +21,10 @@ enum ViolationText {
         } else {
             lines.append("  held (most recent first):")
             for held in violation.held {
-                lines.append("    \(held.summary), acquired at \(held.site ?? "?")")
+                lines.append("    \(summary(held)), acquired at \(held.site ?? "?")")
             }
         }
+        lines += FindingText.legendLines(legend)
         lines.append("  rule: \(violation.rule)")
         if let exception = violation.exception { lines.append("  exception: \(exception)") }
         if let missingGuard = violation.missingGuard { lines.append("  missing guard: \(missingGuard)") }
@@ -30,22 +38,13 @@ enum ViolationText {
         } else if let cycle = violation.cycle {
             lines.append("  cycle (each edge where it was first seen):")
             for edge in cycle {
-                let modes = edge.modes.map { " [\($0)]" } ?? ""
-                lines.append(
-                    "    \(edge.from) -> \(edge.to)\(modes): \(edge.from) held at \(edge.heldAt), "
-                        + "\(edge.to) acquired at \(edge.acquiredAt), \(edge.thread)")
-                if edge.frames.isEmpty {
-                    if edge.thread == "this thread (this acquisition)" {
-                        lines.append("      \(edge.tookBoth); its stack is the backtrace below")
-                    }
-                } else {
-                    lines.append("      \(edge.tookBoth); its stack then:")
-                }
+                lines += FindingText.cycleEdgeLines(edge, legend: legend)
                 for (index, frame) in edge.frames.enumerated() {
                     lines.append("        #\(index) \(frame.formatted)")
                 }
             }
         }
+        if let rows = violation.deadlock { lines += FindingText.deadlockLines(rows) }
         lines.append("  backtrace:")
         if violation.frames.isEmpty { lines.append("    (no frames)") }
         for (index, frame) in violation.frames.enumerated() {
@@ -53,6 +52,34 @@ enum ViolationText {
         }
         lines.append("  hint: \(violation.hint)")
         // Each line is one line: a control character in a name or a path is shown escaped.
-        return lines.map(TerminalText.escaped).joined(separator: "\n") + "\n"
+        return lines.map(TerminalText.escaped).flatMap(wrapped).joined(separator: "\n") + "\n"
+    }
+
+    /// The widest line a report prints, frames and the headline aside.
+    static let lineWidth = 120
+
+    /// A line wider than `lineWidth` broken at spaces, each continuation indented four more
+    /// columns than the line; the headline (one line for `grep '^lockorder: '`) and frames
+    /// (`#K 0x...`) are left whole, and so is a word wider than the line.
+    static func wrapped(_ line: String) -> [String] {
+        guard line.count > lineWidth, !line.hasPrefix("lockorder: ") else { return [line] }
+        let indent = line.prefix { $0 == " " }
+        if line.dropFirst(indent.count).hasPrefix("#") { return [line] }
+        let continuation = String(indent) + "    "
+        var result: [String] = []
+        var current = ""
+        for word in line.dropFirst(indent.count).split(separator: " ", omittingEmptySubsequences: false) {
+            let prefix = result.isEmpty ? String(indent) : continuation
+            if current.isEmpty {
+                current = prefix + word
+            } else if current.count + 1 + word.count > lineWidth {
+                result.append(current)
+                current = continuation + word
+            } else {
+                current += " " + word
+            }
+        }
+        result.append(current)
+        return result
     }
 }

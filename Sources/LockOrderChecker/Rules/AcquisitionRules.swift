@@ -29,9 +29,14 @@ extension CheckerState {
             // An allowed chain is remembered, so the fast path clears it next time. Not when an
             // instance-order exception allowed it: that verdict depends on order keys, which the
             // chain key does not hold. A violation is never remembered, so repeats are counted.
-            if cacheable {
-                ChainKey.remember(
-                    ChainKey.of(identity, mode: mode, on: state), in: state, decidedUnder: stamp)
+            // With nothing held there is no chain (only the lock's own option brought it here).
+            if cacheable && state.pointee.depth > 0 {
+                let held = lockorder_held_locks(state)!
+                let depth = Int(state.pointee.depth)
+                let chain = ChainKey.mix(
+                    held[depth - 1].chain, classID: identity.classID, lockID: identity.id,
+                    shared: mode == .shared)
+                ChainKey.remember(chain, in: state, decidedUnder: stamp)
             }
             report(candidates)
         }
@@ -44,7 +49,11 @@ extension CheckerState {
     func checkImplicitAcquisitions(
         of identity: LockIdentity, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
-        guard state.pointee.depth > 0 else { return }
+        guard
+            state.pointee.depth > 0
+                || lockorder_implicit_conflicts_with_own_level(
+                    identity.optionBits, lockorder_class_level(identity.classID))
+        else { return }
         slowPath(state) {
             let candidates = tables.withLock { tables in
                 tables.implicitAcquisitionViolations(identity, site: site, state: state, releasing: true)
@@ -155,6 +164,11 @@ extension CheckerState {
                 }
             }
         }
+        // A lock of a class that nests itself takes its instance edges with it (R3, R32); a lock
+        // still held elsewhere keeps them, as its id is still in use.
+        if lockorder_class_nests_itself(identity.classID) != 0 && (heldHere || !heldElsewhere) {
+            tables.withLock { $0.instances.forget(identity.id) }
+        }
         // A lock another thread still holds keeps its instance class for good: the holder's
         // entry names it, so the id must not go to a new lock (the lock is never destroyed
         // either, see the return value).
@@ -262,9 +276,24 @@ extension CheckerTables {
         let options = registry.options(in: identity.optionBits)
         let held = lockorder_held_locks(state)!
         let heldRecords = (0..<Int(state.pointee.depth)).reversed().map { held[$0] }
+        // The level the fast path compares (the C table), so that the two cannot disagree.
+        let ownLevel = lockorder_class_level(identity.classID)
         var found: [Finding] = []
         for implicit in hierarchy.implicitAcquisitions where options.contains(implicit.option.rawValue) {
             guard let implicitLock = hierarchy.lock(named: implicit.lock) else { continue }
+            // The implicit acquisition happens with the lock itself held: a lock whose own level
+            // conflicts with the implicit lock's must never be taken or released with the option.
+            if lockorder_implicit_conflicts(UInt16(implicitLock.level), ownLevel) {
+                let own = snapshot(identity, mode: .exclusive, orderKey: nil, site: site)
+                found.append(
+                    Finding(
+                        reason: .implicitAcquisitionUnderItself(
+                            option: implicit.option.rawValue, implicitLock: implicitLock.name,
+                            implicitLevel: implicitLock.level, level: Int(ownLevel), rootLevel: rootLevel,
+                            releasing: releasing),
+                        lock: own, conflicting: own, held: heldSnapshots(state),
+                        classIDs: [identity.classID, identity.classID, UInt32.max], site: "\(site)"))
+            }
             // A held lock of the implicit lock's own class counts too: taking safepoint_lock
             // again while holding it is a same-level acquisition (and, for Julia's
             // non-reentrant uv_mutex_t, a certain deadlock).

@@ -120,7 +120,7 @@ extension CheckerTables {
             [
                 CycleEdge(
                     from: held.className, to: acquiring.className, modes: nil, heldAt: evidence.heldAt,
-                    acquiredAt: evidence.acquiredAt, thread: "this thread (this acquisition)", frames: [])
+                    acquiredAt: evidence.acquiredAt, thread: CycleEdge.thisAcquisition, frames: [])
             ]
             + path.map { step in
                 CycleEdge(

@@ -41,6 +41,8 @@ struct ClassOrderGraph {
     /// Orders learned so far (edges between classes, each counted once when first seen; edges
     /// forgotten with a destroyed instance class stay counted): the clean-run summary's "M orders".
     private(set) var ordersLearned = 0
+    /// The edges of reported cycles, kept for the graph file after their classes are forgotten.
+    var cycleEvidence = CycleEvidence()
 
     /// The node an acquisition of `classID` in `mode` waits at.
     mutating func requestNode(_ classID: UInt32, kind: LockKind, mode: AccessMode) -> UInt32? {
@@ -145,9 +147,30 @@ extension CheckerState {
             let (candidates, stamp) = tables.withLock { tables in
                 (tables.learnEdges(identity, mode: mode, site: site, state: state), ChainKey.Stamp.current)
             }
-            if candidates.isEmpty { ChainKey.remember(chain, in: state, decidedUnder: stamp) }
+            if candidates.isEmpty {
+                ChainKey.remember(
+                    Self.chainAfterLearning(chain, identity, mode, state), in: state, decidedUnder: stamp)
+            }
             report(candidates)
         }
+    }
+}
+
+extension CheckerState {
+    /// The chain key to remember after learning: `chain` as the caller computed it, or, when
+    /// learning made the acquired lock's class one that nests itself (R32), the key recomputed
+    /// with the lock ids the fast path now mixes in.
+    fileprivate static func chainAfterLearning(
+        _ chain: UInt64, _ identity: LockIdentity, _ mode: AccessMode,
+        _ state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> UInt64 {
+        guard lockorder_class_nests_itself(identity.classID) != 0, state.pointee.depth > 0 else {
+            return chain
+        }
+        let held = lockorder_held_locks(state)!
+        return ChainKey.mix(
+            held[Int(state.pointee.depth) - 1].chain, classID: identity.classID, lockID: identity.id,
+            shared: mode == .shared)
     }
 }
 
@@ -175,8 +198,18 @@ extension CheckerTables {
         var edgeStack: Backtrace?
         for index in 0..<depth {
             let entry = held[index]
-            // Two locks of one class nested: the class graph cannot order them (docs/graph.md).
-            if entry.class_id == identity.classID { continue }
+            // Two locks of one class nested: the class graph cannot order them; their instances
+            // are ordered instead (R32, docs/graph.md).
+            if entry.class_id == identity.classID {
+                if found.isEmpty,
+                    let candidate = learnInstanceEdge(
+                        identity, mode: mode, heldEntry: entry, site: site, threadName: &threadName,
+                        state: state)
+                {
+                    found.append(candidate)
+                }
+                continue
+            }
             if entry.class_id == ClassRegistry.overflowClassID { continue }
             let heldMode: AccessMode = entry.flags & UInt8(LOCKORDER_HELD_SHARED) != 0 ? .shared : .exclusive
             guard
@@ -245,7 +278,7 @@ extension CheckerTables {
 
     /// R10: the order_cycle finding, worded with its edges' stored stacks: the new edge, then
     /// every edge of the path back, each with where it was first seen.
-    fileprivate func cycleCandidate(
+    fileprivate mutating func cycleCandidate(
         _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
         path: [UInt32], site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
     ) -> ViolationCandidate {
@@ -272,13 +305,14 @@ extension CheckerTables {
             CycleEdge(
                 from: heldSnapshot.className, to: acquiring.className, modes: newModes,
                 heldAt: heldSnapshot.site ?? "?", acquiredAt: "\(site)",
-                thread: "this thread (this acquisition)",
+                thread: CycleEdge.thisAcquisition,
                 frames: [], fromLock: heldSnapshot.name, toLock: acquiring.name)
         ]
         // The new edge's stack is the report's own.
         var backtraces: [Backtrace?] = [nil]
         var classPath: [String] = [heldSnapshot.className, acquiring.className]
         var classIDs: [UInt32] = [identity.classID, heldEntry.class_id]
+        var keptEdges: [CycleEvidence.KeptEdge] = []
         for (from, to) in zip(path, path.dropFirst()) {
             // Edges inside a split read-write class carry no evidence: they only join its modes.
             guard let evidence = learned.graph.evidence(from: from, to: to) ?? nil else { continue }
@@ -291,7 +325,17 @@ extension CheckerTables {
             backtraces.append(evidence.backtrace)
             classPath.append(className(to))
             if let key = learned.keyByNode[to] { classIDs.append(key.classID) }
+            if let fromKey = learned.keyByNode[from], let toKey = learned.keyByNode[to] {
+                keptEdges.append(
+                    .init(
+                        edge: .init(
+                            from: className(from), to: className(to), modes: modes,
+                            count: learned.graph.count(from: from, to: to), heldAt: evidence.heldAt,
+                            acquiredAt: evidence.acquiredAt, thread: evidence.thread),
+                        from: fileNode(ofClass: fromKey.classID), to: fileNode(ofClass: toKey.classID)))
+            }
         }
+        keepCycleEvidence(keptEdges)
         let finding = Finding(
             reason: .orderCycle(classPath: classPath, edges: edges), lock: acquiring,
             conflicting: heldSnapshot,

@@ -17,6 +17,12 @@ package struct Finding: Sendable, Hashable {
         case implicitAcquisition(
             option: String, implicitLock: String, implicitLevel: Int, heldLevel: Int, rootLevel: Int,
             releasing: Bool)
+        /// R12: the lock's option implicitly acquires a declared lock whose level conflicts with
+        /// the lock's own (`level`): the implicit acquisition happens under the lock itself, at
+        /// acquisition and at release (Julia: a level 1 lock taken with JL_LOCK, not JL_LOCK_NOGC).
+        case implicitAcquisitionUnderItself(
+            option: String, implicitLock: String, implicitLevel: Int, level: Int, rootLevel: Int,
+            releasing: Bool)
         /// R13: the hierarchy forbids the operation while a held lock is held.
         case forbiddenOperation(ForbiddenOperation)
         /// R4: the thread acquires a lock it already holds, in modes that wait for each other.
@@ -33,6 +39,11 @@ package struct Finding: Sendable, Hashable {
         /// R10 across runs: the cycle goes through `earlierEdges` edges of the stored order
         /// (LOCKORDER_GRAPH_BASELINE).
         case orderCycleAcrossRuns(classPath: [String], edges: [CycleEdge], earlierEdges: Int)
+        /// R32: the acquisition closes a cycle among locks of one class, ordered by instance.
+        /// `instancePath` runs from the held lock through the acquired one and back, each named
+        /// as the program names it (with its lock id when two share a name); `edges` starts with
+        /// the new edge. `classSite` is where the class's locks are made.
+        case instanceCycle(classSite: String, instancePath: [String], edges: [CycleEdge])
         /// R22: `assertHeld` (expected held) or `assertNotHeld` failed.
         case ownership(expectedHeld: Bool, mode: AccessMode?)
         /// R8: a wait on a condition or semaphore (`waitingOn`) while other locks are held.
@@ -76,13 +87,15 @@ package struct Finding: Sendable, Hashable {
         case .sameLevelHeld: .sameLevel
         case .implicitAcquisition(_, _, let implicitLevel, let heldLevel, _, _):
             heldLevel < implicitLevel ? .levelInversion : .sameLevel
+        case .implicitAcquisitionUnderItself(_, _, let implicitLevel, let level, _, _):
+            level < implicitLevel ? .levelInversion : .sameLevel
         case .forbiddenOperation: .forbiddenOperation
         case .reacquired: .selfDeadlock
         case .releasedWithoutHolding(let heldByAnotherThread):
             heldByAnotherThread ? .unlockNotOwner : .unlockNotHeld
         case .destroyedWhileHeld: .destroyedWhileHeld
         case .heldAtExit: .heldAtExit
-        case .orderCycle, .orderCycleAcrossRuns: .orderCycle
+        case .orderCycle, .orderCycleAcrossRuns, .instanceCycle: .orderCycle
         case .ownership: .ownershipAssertion
         case .waitWhileHolding: .waitWhileHolding
         case .waitNotHeld: .waitNotHeld

@@ -10,6 +10,8 @@ struct CheckerTables {
     var hierarchy: LockHierarchy = .julia
     var reporter = Reporter()
     var learned = ClassOrderGraph()
+    /// The order among locks of one class nested with each other, by lock id (R32).
+    var instances = InstanceOrderGraph()
     /// Instance-order keys given to locks that do not pass one with each acquisition (LockCore's),
     /// by lock id. Few locks have one, so no lock spends 8 bytes on it; the rules look it up.
     var orderKeys: [UInt64: UInt64] = [:]

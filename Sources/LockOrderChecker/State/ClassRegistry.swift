@@ -91,7 +91,7 @@ struct ClassRegistry {
             records[Int(id)].live
         else { return }
         records[Int(id)].live = false
-        lockorder_set_class_level(id, 0)
+        lockorder_clear_class_entry(id)
         lockorder_set_class_is_instance(id, 0)
         freeClassIDs.append(id)
     }

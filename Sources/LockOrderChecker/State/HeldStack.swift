@@ -45,7 +45,8 @@ enum HeldStack {
         var minimumLevel = index > 0 ? held[index - 1].min_level : 0
         for position in index..<Int(state.pointee.depth) {
             let shared = held[position].flags & UInt8(LOCKORDER_HELD_SHARED) != 0
-            chain = lockorder_chain_mix(chain, held[position].class_id, shared ? 1 : 0)
+            chain = ChainKey.mix(
+                chain, classID: held[position].class_id, lockID: held[position].lock_id, shared: shared)
             idMask |= 1 << (held[position].lock_id & 63)
             minimumLevel = lockorder_lower_level(minimumLevel, held[position].level)
             held[position].chain = chain

@@ -114,6 +114,7 @@ extension CheckerState {
                 tables.reporter = Reporter()
                 tables.reporter.printsToStandardError = printsReports
                 tables.learned.reset()
+                tables.instances = InstanceOrderGraph()
                 if let resumed { tables.learned = resumed }
                 lockorder_set_learning(learnsOrder ? 1 : 0)
                 lockorder_advance_epoch()
@@ -136,6 +137,7 @@ extension CheckerState {
                 tables.registry.resolve(against: saved.hierarchy)
                 tables.reporter = saved.reporter
                 tables.learned = saved.learned
+                tables.instances = InstanceOrderGraph()
                 lockorder_advance_graph_epoch()
                 lockorder_set_learning(saved.learning)
                 lockorder_advance_epoch()

@@ -1,0 +1,50 @@
+/// The lock classes a report involves, each once, with the short label the report's other
+/// lines use for it: the lock's own name when that tells the class apart, so that a class's
+/// creation site or id (`accounts (Bank.swift:12)`, `A #4`) is printed once, in the `locks:`
+/// section, instead of in the headline, the rule, the hint and every cycle line.
+struct LockLegend {
+    struct Entry: Equatable {
+        /// How the report's other lines name the class.
+        var label: String
+        /// The class's full name (`LockSnapshot.className`, `CycleEdge.from`).
+        var className: String
+    }
+
+    /// Every class involved, in the order first met (the acquired lock, the held ones, then the
+    /// cycle's edges).
+    private(set) var entries: [Entry] = []
+
+    /// Collects the classes of `locks` and `edges`. A class is labelled with the first own name
+    /// of one of its locks, unless another class of the report would get the same label: then
+    /// both keep their full names.
+    init(locks: [LockSnapshot], edges: [CycleEdge]) {
+        var pairs = locks.map { (name: $0.name, className: $0.className) }
+        for edge in edges {
+            pairs.append((edge.fromLock ?? edge.from, edge.from))
+            pairs.append((edge.toLock ?? edge.to, edge.to))
+        }
+        for pair in pairs where !entries.contains(where: { $0.className == pair.className }) {
+            entries.append(Entry(label: pair.name, className: pair.className))
+        }
+        let labels = entries.map(\.label)
+        for index in entries.indices where labels.filter({ $0 == labels[index] }).count > 1 {
+            entries[index].label = entries[index].className
+        }
+        for index in entries.indices {
+            // A label that is some other class's full name would read as that class.
+            let label = entries[index].label
+            if entries.contains(where: { $0.className == label && $0.className != entries[index].className })
+            {
+                entries[index].label = entries[index].className
+            }
+        }
+    }
+
+    /// The label of a class (its full name when the report does not involve it).
+    func label(_ className: String) -> String {
+        entries.first { $0.className == className }?.label ?? className
+    }
+
+    /// The entries whose label is not the full class name: the ones the `locks:` section lists.
+    var explained: [Entry] { entries.filter { $0.label != $0.className } }
+}
