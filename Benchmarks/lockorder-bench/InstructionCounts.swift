@@ -15,7 +15,7 @@ enum InstructionCounts {
         let counter = Counter()
         let variants =
             InterleavedRounds.variants(counter) + pairVariants(counter)
-            + ContainerInstructionVariants.variants()
+            + ContainerInstructionVariants.variants() + ChainWorkloads.variants(threadCounts: [1, 2])
         if name == "list" {
             for variant in variants { print(variant.name) }
             return

@@ -118,11 +118,11 @@ enum InterleavedRounds {
 
     /// The table of one launch, or of several (`--launches`: the median of the launches'
     /// medians, and how far the launches' medians spread).
-    static func table(_ launches: [[InterleavedResult]]) -> [String] {
+    static func table(_ launches: [[InterleavedResult]], title: String = section) -> [String] {
         guard let first = launches.first else { return [] }
         var lines = [
             "",
-            "### \(section)",
+            "### \(title)",
             "",
             launches.count == 1
                 ? "| variant | ns/op (median of rounds) | ratio (median of per-round ratios) | ratio spread (min–max of rounds) |"

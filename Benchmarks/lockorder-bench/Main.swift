@@ -41,7 +41,8 @@ enum LockOrderBench {
             (0, InterleavedRounds.run), (1, UncontendedWorkloads.run), (2, NestedWorkloads.run),
             (3, ThreadScalingWorkload.run),
             (4, ScaleWorkload.run), (5, FirstTimeCosts.run), (6, ContendedWorkloads.run),
-            (7, ContainerWorkloads.run),
+            (7, ContainerWorkloads.run), (8, ChainWorkloads.run),
+            (9, SharedLockWorkloads.run),
         ]
         for (number, run) in sections where options.sections?.contains(number) ?? true {
             run(options, report)
@@ -140,6 +141,10 @@ final class BenchReport {
     var notes: [String] = []
     /// Section 0's results, printed as their own table first.
     var interleaved: [InterleavedResult] = []
+    /// Section 8's results (interleaved rounds too), printed after section 0's.
+    var chainResults: [InterleavedResult] = []
+    /// Section 9's results (interleaved rounds too).
+    var sharedResults: [InterleavedResult] = []
     /// The ratio column's heading for sections whose baseline is not the raw pthread mutex.
     var ratioLabels: [String: String] = [:]
 
@@ -152,6 +157,18 @@ final class BenchReport {
     func printTables() {
         if !interleaved.isEmpty {
             for line in InterleavedRounds.table([interleaved]) { print(line) }
+        }
+        if !chainResults.isEmpty {
+            for line in InterleavedRounds.table([chainResults], title: ChainWorkloads.section) { print(line) }
+            print("")
+            print(ChainWorkloads.scalingNote(chainResults))
+        }
+        if !sharedResults.isEmpty {
+            for line in InterleavedRounds.table([sharedResults], title: SharedLockWorkloads.section) {
+                print(line)
+            }
+            print("")
+            print(SharedLockWorkloads.throughputNote(sharedResults))
         }
         var section = ""
         for row in rows {

@@ -14,7 +14,7 @@ let benchHierarchy: LockHierarchy = {
                 DeclaredLock(name: "bench.outer", level: 3),
                 DeclaredLock(name: "bench.middle", level: 2),
                 DeclaredLock(name: "bench.inner", level: 1),
-            ])
+            ] + ChainWorkloads.declaredLocks)
     } catch {
         fatalError("\(error)")
     }

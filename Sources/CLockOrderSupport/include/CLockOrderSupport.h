@@ -10,6 +10,7 @@
 #include "LockOrderThreadState.h"  // the per-thread held stack and chain cache (layout)
 #include "LockOrderSwitches.h"     // mode, epochs, learning: read on every lock operation
 #include "LockOrderClassTables.h"  // per-class levels and flags, per-option levels
+#include "LockOrderChainSet.h"     // the process-wide set of allowed chains
 #include "LockOrderFastPath.h"     // the shared predicates and the fast-path calls
 #include "LockOrderOSShims.h"      // symbols, modules, thread id and name, timed locks, cpu relax
 #include "LockOrderBypass.h"       // the pthread interposer's per-thread pass-through count

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "LockOrderChainSet.h"
 #include "LockOrderClassTables.h"
 #include "LockOrderSwitches.h"
 #include "LockOrderThreadState.h"
@@ -96,15 +97,32 @@ LOCKORDER_FAST_INLINE bool lockorder_chain_is_cached(const lockorder_thread_stat
         && state->chain_cache[chain & (LOCKORDER_CHAIN_CACHE_SIZE - 1)] == chain;
 }
 
-/// Remembers `chain` as allowed (the slow path calls it once a chain passed every rule); clears
-/// the cache first when edges left the learned graph since it was filled.
-static inline void lockorder_chain_remember(lockorder_thread_state *state, uint64_t chain) {
-    uint64_t graph_epoch = lockorder_graph_epoch();
+/// Remembers `chain` as allowed in graph epoch `graph_epoch`, the one the verdict was made in
+/// (read where it was made: a verdict of an older epoch then never hits); clears the cache
+/// first when it holds chains of another graph epoch.
+static inline void lockorder_chain_remember_in(lockorder_thread_state *state, uint64_t chain, uint64_t graph_epoch) {
     if (state->chain_epoch != graph_epoch) {
         __builtin_memset(state->chain_cache, 0, sizeof state->chain_cache);
         state->chain_epoch = graph_epoch;
     }
     state->chain_cache[chain & (LOCKORDER_CHAIN_CACHE_SIZE - 1)] = chain;
+}
+
+/// Remembers `chain` as allowed, in this thread's cache and in the process-wide set (the slow
+/// path calls it once a chain passed every rule, with the graph epoch and the learning switch it
+/// read where it decided, under the checker's lock).
+static inline void lockorder_chain_remember(lockorder_thread_state *state, uint64_t chain, uint64_t graph_epoch,
+                                            uint8_t learning) {
+    lockorder_chain_remember_in(state, chain, graph_epoch);
+    lockorder_chain_share(chain, state->epoch, graph_epoch, learning);
+}
+
+/// Whether `chain` was found allowed before, by this thread (its cache) or by any thread (the
+/// process-wide set, which then fills this thread's cache), in the thread's checking epoch (the
+/// fast intent spells the same two steps out).
+static inline bool lockorder_chain_is_known(lockorder_thread_state *state, uint64_t chain, uint64_t epoch,
+                                                    uint8_t learning) {
+    return lockorder_chain_is_cached(state, chain) || lockorder_chain_is_shared(state, chain, epoch, learning);
 }
 
 // MARK: The fast-path calls
@@ -151,15 +169,26 @@ LOCKORDER_FAST_INLINE int lockorder_fast_will_acquire_in(uint64_t gate, uint64_t
     if (trylock) return LOCKORDER_FAST_DONE;  // a trylock cannot deadlock: no order rule applies
     uint16_t class_entry = lockorder_class_entry(class_id);
     uint16_t level = (uint16_t)(class_entry & LOCKORDER_CLASS_LEVEL_MASK);
-    bool needs_rules = lockorder_level_conflicts(top->min_level, level)
-        || lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_lower_level(top->min_level, level));
+    // An implicit acquisition that conflicts with a held lock (or with the lock's own level) is
+    // always reported (R12), so it is never cleared by a chain cache: the chain key holds classes,
+    // not the acquired lock's options, and another lock of the same class without them may have
+    // made the chain allowed.
+    if (lockorder_implicit_conflicts_with_own_level(option_bits, lockorder_lower_level(top->min_level, level))) {
+        return LOCKORDER_SLOW_SCAN;
+    }
+    bool needs_rules = lockorder_level_conflicts(top->min_level, level);
     int learning = lockorder_learning();
     if (!needs_rules && !learning) return LOCKORDER_FAST_DONE;
     // A chain the slow path checked before and found allowed (by the learned order, by a guard
     // exception, or with its implicit acquisitions) needs nothing more: the verdict depends on
-    // the classes held and their modes only.
+    // the classes held and their modes (and the held locks of a class that nests itself), and the
+    // configuration the caches are stamped with (checking epoch, graph epoch, learning) only. A
+    // miss of the thread's own cache asks the process-wide set, without a lock, in the epoch the
+    // thread's stack belongs to (its gate is open, so that is the current one): only a chain no
+    // thread has found allowed, or one that breaks a rule, takes the slow path.
     uint64_t chain = lockorder_chain_mix_lock(top->chain, class_id, lock_id, class_entry, shared);
-    if (lockorder_chain_is_cached(state, chain)) return LOCKORDER_FAST_DONE;
+    if (__builtin_expect(lockorder_chain_is_cached(state, chain), 1)) return LOCKORDER_FAST_DONE;
+    if (lockorder_chain_is_shared(state, chain, state->epoch, (uint8_t)learning)) return LOCKORDER_FAST_DONE;
     return needs_rules ? LOCKORDER_SLOW_SCAN : LOCKORDER_SLOW_LEARN;
 }
 

@@ -19,8 +19,9 @@
 #define LOCKORDER_UNTRACKED_CAPACITY 16
 
 /// How many chains of held lock classes one thread remembers as already checked against the
-/// learned order graph (a direct-mapped cache, as lockdep's chain hash).
-#define LOCKORDER_CHAIN_CACHE_SIZE 64
+/// learned order graph (a direct-mapped cache of 4 KiB; a miss asks the process-wide chain set,
+/// LockOrderChainSet.h, before the slow path).
+#define LOCKORDER_CHAIN_CACHE_SIZE 512
 
 /// One lock this thread holds, as the checker recorded it when it was acquired. 64 bytes.
 ///

@@ -160,7 +160,7 @@ public enum LockOrder {
         if lockorder_learning() != 0 {
             let chain = ChainKey.mix(
                 held[depth - 1].chain, classID: lock.classID, lockID: lock.id, shared: mode == .shared)
-            if !ChainKey.isCached(chain, in: state) {
+            if !ChainKey.isKnown(chain, in: state) {
                 CheckerState.shared.learnOrder(
                     lock, mode: mode, orderKey: orderKey, site: site, state: state, chain: chain)
             }
@@ -455,14 +455,24 @@ public enum LockOrder {
     }
 }
 
-/// The per-thread cache of chains of held lock classes already checked against the learned
-/// graph (lockdep's chain cache). The key is `lockorder_chain_mix_lock` folded over the held locks
-/// (their classes, and their ids for a class that nests itself, R32) and the one being acquired.
-/// The lookup and the insertion are C's (LockOrderFastPath.h), so
-/// that the fast path and the slow path cannot disagree on what a hit is.
+/// The chain caches: each thread's cache of chains of held lock classes already found allowed
+/// (lockdep's chain cache), and the process-wide set of them (lockdep's chain hash), which a
+/// thread asks on a miss of its own. The key is `lockorder_chain_mix_lock` folded over the held
+/// locks (their classes and modes, and their ids for a class that nests itself, R32) and the one
+/// being acquired (an acquisition whose implicit acquisition conflicts never asks: it is always
+/// reported). The lookup and the insertion are C's (LockOrderFastPath.h, LockOrderChainSet.h),
+/// so that the fast path and the slow path cannot disagree on what a hit is.
 enum ChainKey {
-    static func isCached(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
-        lockorder_chain_is_cached(state, chain)
+    /// What a verdict was decided under, besides the thread's checking epoch: read under the
+    /// checker's lock, where the rules ran, so that a verdict made before the graph lost edges or
+    /// the configuration changed is never remembered as a current one.
+    struct Stamp {
+        let graphEpoch: UInt64
+        let learning: UInt8
+
+        static var current: Stamp {
+            Stamp(graphEpoch: lockorder_graph_epoch(), learning: lockorder_learning())
+        }
     }
 
     /// Extends a chain key by one held (or acquired) lock, as the fast path does: its class, and
@@ -471,8 +481,15 @@ enum ChainKey {
         lockorder_chain_mix_lock(chain, classID, lockID, lockorder_class_entry(classID), shared ? 1 : 0)
     }
 
-    /// Remembers a chain as checked; clears the cache first when the graph lost edges since.
-    static func remember(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) {
-        lockorder_chain_remember(state, chain)
+    /// Whether the chain was found allowed before, by this thread or by any thread.
+    static func isKnown(_ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>) -> Bool {
+        lockorder_chain_is_known(state, chain, state.pointee.epoch, lockorder_learning())
+    }
+
+    /// Remembers a chain as allowed, in the thread's cache and in the process-wide set.
+    static func remember(
+        _ chain: UInt64, in state: UnsafeMutablePointer<lockorder_thread_state>, decidedUnder stamp: Stamp
+    ) {
+        lockorder_chain_remember(state, chain, stamp.graphEpoch, stamp.learning)
     }
 }

@@ -10,7 +10,8 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>
     ) {
         slowPath(state) {
-            let (candidates, cacheable) = tables.withLock { tables -> ([ViolationCandidate], Bool) in
+            let (candidates, cacheable, stamp) = tables.withLock {
+                tables -> ([ViolationCandidate], Bool, ChainKey.Stamp) in
                 var found: [ViolationCandidate] = []
                 if let finding = tables.levelViolation(
                     identity, mode: mode, orderKey: orderKey, site: site, state: state)
@@ -23,7 +24,7 @@ extension CheckerState {
                 if found.isEmpty && lockorder_learning() != 0 {
                     found += tables.learnEdges(identity, mode: mode, site: site, state: state)
                 }
-                return (found, found.isEmpty && !tables.isInstanceOrdered(identity.classID))
+                return (found, found.isEmpty && !tables.isInstanceOrdered(identity.classID), .current)
             }
             // An allowed chain is remembered, so the fast path clears it next time. Not when an
             // instance-order exception allowed it: that verdict depends on order keys, which the
@@ -35,7 +36,7 @@ extension CheckerState {
                 let chain = ChainKey.mix(
                     held[depth - 1].chain, classID: identity.classID, lockID: identity.id,
                     shared: mode == .shared)
-                ChainKey.remember(chain, in: state)
+                ChainKey.remember(chain, in: state, decidedUnder: stamp)
             }
             report(candidates)
         }

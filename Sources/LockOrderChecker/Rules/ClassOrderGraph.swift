@@ -157,11 +157,12 @@ extension CheckerState {
         state: UnsafeMutablePointer<lockorder_thread_state>, chain: UInt64
     ) {
         slowPath(state) {
-            let candidates = tables.withLock { tables in
-                tables.learnEdges(identity, mode: mode, site: site, state: state)
+            let (candidates, stamp) = tables.withLock { tables in
+                (tables.learnEdges(identity, mode: mode, site: site, state: state), ChainKey.Stamp.current)
             }
             if candidates.isEmpty {
-                ChainKey.remember(Self.chainAfterLearning(chain, identity, mode, state), in: state)
+                ChainKey.remember(
+                    Self.chainAfterLearning(chain, identity, mode, state), in: state, decidedUnder: stamp)
             }
             report(candidates)
         }
