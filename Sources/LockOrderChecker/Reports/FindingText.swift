@@ -101,7 +101,8 @@ struct FindingText {
                 "\(finding.kind): \(verb) \(lock?.shortName ?? "?") with the \(option) option implicitly acquires \(implicitLock) (level \(implicitLevel)) under \(acquiring) itself"
             rule =
                 Self.levelRule(
-                    heldLevel: level, acquiring: implicitLevel, rootLevel: rootLevel, juliaHeld: Self.isJulias(lock),
+                    heldLevel: level, acquiring: implicitLevel, rootLevel: rootLevel,
+                    juliaHeld: Self.isJulias(lock),
                     juliaAcquired: LockHierarchy.julia.lock(named: implicitLock)?.level == implicitLevel)
                 + "; acquiring or releasing a lock with the \(option) option also acquires \(implicitLock), "
                 + "so a lock of level \(implicitLevel) or lower must never be taken or released with it"
