@@ -38,8 +38,7 @@ struct ClassOrderGraph {
     private(set) var graph = OrderGraph<EdgeEvidence?>(nodeCapacity: nodeCapacity, edgeCapacity: edgeCapacity)
     private var nodeByKey: [NodeKey: UInt32] = [:]
     private(set) var keyByNode: [UInt32: NodeKey] = [:]
-    private var freeNodes: [UInt32] = []
-    private var nextNode: UInt32 = 0
+    private var nodeNumbers = NodeNumbers(capacity: nodeCapacity)
     private(set) var storedStacks = 0
     /// Orders learned so far (edges between classes, each counted once when first seen; edges
     /// forgotten with a destroyed instance class stay counted): the clean-run summary's "M orders".
@@ -70,15 +69,7 @@ struct ClassOrderGraph {
 
     private mutating func node(_ key: NodeKey) -> UInt32? {
         if let node = nodeByKey[key] { return node }
-        let node: UInt32
-        if let reused = freeNodes.popLast() {
-            node = reused
-        } else if Int(nextNode) < Self.nodeCapacity {
-            node = nextNode
-            nextNode += 1
-        } else {
-            return nil
-        }
+        guard let node = nodeNumbers.take() else { return nil }
         nodeByKey[key] = node
         keyByNode[node] = key
         return node
@@ -135,7 +126,7 @@ struct ClassOrderGraph {
             keyByNode[node] = nil
             // The removed edges' backtraces go back to the budget of stored ones.
             for evidence in graph.removeNode(node) where evidence?.backtrace != nil { storedStacks -= 1 }
-            freeNodes.append(node)
+            nodeNumbers.giveBack(node)
             removedNodes.insert(node)
             removedAny = true
         }

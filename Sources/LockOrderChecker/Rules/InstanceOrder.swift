@@ -23,8 +23,7 @@ struct InstanceOrderGraph {
     private(set) var graph = OrderGraph<EdgeEvidence?>(nodeCapacity: nodeCapacity, edgeCapacity: edgeCapacity)
     private var nodeByLock: [UInt64: UInt32] = [:]
     private(set) var instanceByNode: [UInt32: InstanceNode] = [:]
-    private var freeNodes: [UInt32] = []
-    private var nextNode: UInt32 = 0
+    private var nodeNumbers = NodeNumbers(capacity: nodeCapacity)
     private(set) var storedStacks = 0
     /// Classes whose nesting went unordered because a capacity was reached, each said once.
     var unorderedClasses: Set<UInt32> = []
@@ -32,15 +31,7 @@ struct InstanceOrderGraph {
     /// The node of a lock, made on first use; nil when the graph has no room.
     mutating func node(for instance: @autoclosure () -> InstanceNode, lockID: UInt64) -> UInt32? {
         if let node = nodeByLock[lockID] { return node }
-        let node: UInt32
-        if let reused = freeNodes.popLast() {
-            node = reused
-        } else if Int(nextNode) < Self.nodeCapacity {
-            node = nextNode
-            nextNode += 1
-        } else {
-            return nil
-        }
+        guard let node = nodeNumbers.take() else { return nil }
         nodeByLock[lockID] = node
         instanceByNode[node] = instance()
         return node
@@ -72,7 +63,7 @@ struct InstanceOrderGraph {
         guard let node = nodeByLock.removeValue(forKey: lockID) else { return }
         instanceByNode[node] = nil
         for evidence in graph.removeNode(node) where evidence?.backtrace != nil { storedStacks -= 1 }
-        freeNodes.append(node)
+        nodeNumbers.giveBack(node)
     }
 
     /// How many locks are in the instance order now.
