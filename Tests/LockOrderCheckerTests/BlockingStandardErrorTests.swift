@@ -25,34 +25,12 @@ struct BlockingStandardErrorTests {
             setenv("LOCKORDER_CHECK", "report", 1)
             unsetenv("LOCKORDER_REPORT_FILE")
             unsetenv("LOCKORDER_GRAPH_FILE")
-            let savedError = dup(2)
-            var ends: [Int32] = [0, 0]
-            _ = pipe(&ends)
-            _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ: a one-page pipe
-            dup2(ends[1], 2)
-            close(ends[1])
-            let readEnd = ends[0]
-            let received = Atomic<Int>(0)
-            let drainer = TestThread {
-                var buffer = [UInt8](repeating: 0, count: 1024)
-                var text: [UInt8] = []
-                while true {
-                    let count = read(readEnd, &buffer, buffer.count)
-                    if count <= 0 { break }
-                    text += buffer[0..<count]
-                    received.store(text.count, ordering: .relaxed)
-                    // Between reads, a new chain: the checker's slow path, which waits for the
-                    // backtrace lock if a blocked writer holds it.
-                    checkerSlowPathRound()
-                    if String(decoding: text, as: UTF8.self).contains("\n  hint: ") { break }
-                }
-            }
+            let drain = StandardErrorDrain.start()
             // A report of about 60 KB: a long name appears in several of its lines.
             let loose = CheckedMutex(String(repeating: "n", count: 20_000))
             loose.unlockFromAsync()  // the exit test's body is async
-            drainer.join()
-            dup2(savedError, 2)
-            let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"
+            let received = drain.finish()
+            let line = "drained \(received > 40_000 ? "all" : "too little")\n"
             _ = line.withCString { write(2, $0, strlen($0)) }
             exit(0)
         }
@@ -74,53 +52,75 @@ struct BlockingStandardErrorTests {
             setenv("LOCKORDER_WAIT_WARN", "0.2", 1)
             unsetenv("LOCKORDER_REPORT_FILE")
             unsetenv("LOCKORDER_GRAPH_FILE")
-            let savedError = dup(2)
-            var ends: [Int32] = [0, 0]
-            _ = pipe(&ends)
-            _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ: a one-page pipe
-            dup2(ends[1], 2)
-            close(ends[1])
-            let readEnd = ends[0]
-            let received = Atomic<Int>(0)
-            let sawHint = Atomic<Bool>(false)
+            let drain = StandardErrorDrain.start()
             // A long wait whose report is about 80 KB: the lock's long name is in several lines.
             let contended = CheckedMutex(String(repeating: "w", count: 20_000))
             contended.lockFromAsync()
             let waiter = TestThread { contended.withLock {} }
-            let drainer = TestThread {
-                var buffer = [UInt8](repeating: 0, count: 1024)
-                var text: [UInt8] = []
-                while true {
-                    let count = read(readEnd, &buffer, buffer.count)
-                    if count <= 0 { break }
-                    text += buffer[0..<count]
-                    received.store(text.count, ordering: .relaxed)
-                    // Between reads, a new chain: the slow path, which takes the slow-path
-                    // lock, held by the watchdog if it writes under it.
-                    checkerSlowPathRound()
-                    // The hint is the report's last section: once it has begun, the main thread
-                    // closes the pipe's write end, and this thread reads to its end.
-                    if !sawHint.load(ordering: .relaxed) {
-                        let lines = String(decoding: text, as: UTF8.self).split(
-                            separator: "\n", omittingEmptySubsequences: false)
-                        if lines.dropLast().contains(where: { $0.hasPrefix("  hint: ") }) {
-                            sawHint.store(true, ordering: .relaxed)
-                        }
-                    }
-                }
-            }
-            while !sawHint.load(ordering: .relaxed) { usleep(1000) }
-            // Standard error back: the write in progress holds the pipe's last write end, so the
-            // drainer sees the end of the pipe just after the report's last byte.
-            dup2(savedError, 2)
-            drainer.join()
+            let received = drain.finish()
             contended.unlockFromAsync()
             waiter.join()
-            let line = "drained \(received.load(ordering: .relaxed) > 40_000 ? "all" : "too little")\n"
+            let line = "drained \(received > 40_000 ? "all" : "too little")\n"
             _ = line.withCString { write(2, $0, strlen($0)) }
             exit(0)
         }
         let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(standardError.contains("drained all\n"), "\(standardError.suffix(300))")
+    }
+}
+
+/// Standard error redirected into a one-page pipe that a thread drains, taking checked locks
+/// between reads (a new chain each time: the checker's slow path, which waits for the slow-path
+/// lock if a blocked writer holds it).
+struct StandardErrorDrain {
+    /// What the draining thread has seen so far.
+    final class Progress: Sendable {
+        let received = Atomic<Int>(0)
+        let sawHint = Atomic<Bool>(false)
+    }
+
+    let savedError: Int32
+    let progress: Progress
+    let drainer: TestThread
+
+    /// Redirects standard error and starts the draining thread, which reads to the pipe's end.
+    static func start() -> StandardErrorDrain {
+        let savedError = dup(2)
+        var ends: [Int32] = [0, 0]
+        _ = pipe(&ends)
+        _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ: a one-page pipe
+        dup2(ends[1], 2)
+        close(ends[1])
+        let readEnd = ends[0]
+        let progress = Progress()
+        let drainer = TestThread {
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            var text: [UInt8] = []
+            while true {
+                let count = read(readEnd, &buffer, buffer.count)
+                if count <= 0 { break }
+                text += buffer[0..<count]
+                progress.received.store(text.count, ordering: .relaxed)
+                checkerSlowPathRound()
+                if !progress.sawHint.load(ordering: .relaxed) {
+                    let lines = String(decoding: text, as: UTF8.self).split(
+                        separator: "\n", omittingEmptySubsequences: false)
+                    if lines.dropLast().contains(where: { $0.hasPrefix("  hint: ") }) {
+                        progress.sawHint.store(true, ordering: .relaxed)
+                    }
+                }
+            }
+        }
+        return StandardErrorDrain(savedError: savedError, progress: progress, drainer: drainer)
+    }
+
+    /// Waits until the report's last section (its hint) has begun to arrive, puts standard
+    /// error back (the write in progress then holds the pipe's last write end, so the drainer
+    /// sees the pipe's end just after the report's last byte), and answers how many bytes came.
+    func finish() -> Int {
+        while !progress.sawHint.load(ordering: .relaxed) { usleep(1000) }
+        dup2(savedError, 2)
+        drainer.join()
+        return progress.received.load(ordering: .relaxed)
     }
 }
