@@ -61,10 +61,7 @@ enum ChainWorkloads {
         let results = InterleavedRounds.measure(
             variants(), rounds: options.rounds, operations: operations(options))
         report.chainResults = results
-        for result in results {
-            let ratio = result.ratios.isEmpty ? "" : " (\(format(median(result.ratios)))x)"
-            print("  \(result.name): \(format(median(result.times))) ns\(ratio)")
-        }
+        InterleavedRounds.printProgress(results)
     }
 
     /// How the time per operation grows with threads, for each variant of one thread.

@@ -110,6 +110,12 @@ enum InterleavedRounds {
         let results = measure(variants(counter), rounds: options.rounds, operations: options.operations)
         blackHole(counter.value)
         report.interleaved = results
+        printProgress(results)
+    }
+
+    /// Each variant's median time and median per-round ratio, one line each, as a section runs
+    /// (the tables come at the end).
+    static func printProgress(_ results: [InterleavedResult]) {
         for result in results {
             let ratio = result.ratios.isEmpty ? "" : " (\(format(median(result.ratios)))x)"
             print("  \(result.name): \(format(median(result.times))) ns\(ratio)")

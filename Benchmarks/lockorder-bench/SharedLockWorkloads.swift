@@ -68,10 +68,7 @@ enum SharedLockWorkloads {
         let results = InterleavedRounds.measure(
             variants(), rounds: options.rounds, operations: operations(options))
         report.sharedResults = results
-        for result in results {
-            let ratio = result.ratios.isEmpty ? "" : " (\(format(median(result.ratios)))x)"
-            print("  \(result.name): \(format(median(result.times))) ns\(ratio)")
-        }
+        InterleavedRounds.printProgress(results)
     }
 
     /// Throughput against the raw lock (the inverse of the median per-round time ratio).
