@@ -237,13 +237,13 @@ struct CheckerReportTextTests {
                 "app"),
             frame("start_thread", "libc.so.6"),
         ]
-        #expect(FindingText.threadEntry(frames) == "app.workerMain")
+        #expect(Backtrace.threadEntry(frames) == "app.workerMain")
         #expect(
             FindingText.thread("thread 2 (tid 9, unnamed)", frames: frames)
                 == "thread 2 (tid 9, unnamed), started in app.workerMain")
         #expect(
             FindingText.thread("thread 1 (tid 8, main thread)", frames: frames)
                 == "thread 1 (tid 8, main thread)")
-        #expect(FindingText.threadEntry([frame("start_thread", "libc.so.6")]) == nil)
+        #expect(Backtrace.threadEntry([frame("start_thread", "libc.so.6")]) == nil)
     }
 }

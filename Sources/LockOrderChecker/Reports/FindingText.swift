@@ -301,31 +301,6 @@ extension FindingText {
         return LockHierarchy.julia.lock(named: lock.className)?.level == level
     }
 
-    /// Where a thread began, read from the outermost frames of one of its stacks (free: the
-    /// stack is captured anyway): the outermost function that is not the C library's thread or
-    /// process start, shortened to its name (`lockorder.demoThreadMain`). Nil when the stack
-    /// may be cut short (it filled the capture) or nothing outside the C library names it.
-    static func threadEntry(_ frames: [Frame]) -> String? {
-        guard frames.count < Backtrace.capacity else { return nil }
-        let entry = frames.last { frame in
-            guard let function = frame.function, let module = frame.module else { return false }
-            return !module.hasPrefix("libc.") && !module.hasPrefix("ld-linux") && function != "_start"
-        }
-        guard var name = entry?.function else { return nil }
-        if name.hasPrefix("@objc ") { name.removeFirst("@objc ".count) }
-        // A private function's name carries a discriminator: `Module.(name in _3F2A...)`.
-        if let open = name.firstRange(of: ".("),
-            let inside = name[open.upperBound...].firstRange(of: " in _"),
-            let close = name[inside.upperBound...].firstIndex(of: ")")
-        {
-            name =
-                name[..<open.lowerBound] + "." + name[open.upperBound..<inside.lowerBound]
-                + name[name.index(after: close)...]
-        }
-        if let parenthesis = name.firstIndex(of: "(") { name = String(name[..<parenthesis]) }
-        return name.isEmpty ? nil : name
-    }
-
     /// A thread as the report names it, with where it began when its stack says (not for the
     /// main thread, which its name says).
     static func thread(_ thread: String, frames: [Frame]) -> String {
@@ -335,7 +310,7 @@ extension FindingText {
 
     /// Where a thread started, as `thread(_:frames:)` says it (nil for the main thread).
     static func startedIn(_ thread: String, frames: [Frame]) -> String? {
-        thread.hasSuffix(", main thread)") ? nil : threadEntry(frames)
+        thread.hasSuffix(", main thread)") ? nil : Backtrace.threadEntry(frames)
     }
 
     /// An order cycle's hint: among instances of one lock (every edge between locks of one
@@ -377,26 +352,6 @@ extension ViolationCandidate {
             hint: text.hint, classIDs: finding.classIDs, site: finding.site,
             abortsAlways: finding.isCertainDeadlock)
         self.finding = finding
-    }
-}
-
-/// One thread of the deadlock an order cycle allows: the lock it holds and the one it then
-/// waits for (the `deadlock:` section of an order cycle's report, the `deadlock` array of its
-/// JSON line).
-public struct DeadlockRow: Sendable, Hashable, Codable {
-    /// The thread, as the report's thread lines name it (`another thread` when one thread made
-    /// two of the cycle's edges: a second thread running the same code would do).
-    public let thread: String
-    /// The lock the thread holds (its own name).
-    public let holds: String
-    /// The lock it waits for, which the next row's thread holds.
-    public let waitsFor: String
-
-    /// Creates a row.
-    public init(thread: String, holds: String, waitsFor: String) {
-        self.thread = thread
-        self.holds = holds
-        self.waitsFor = waitsFor
     }
 }
 
