@@ -40,8 +40,8 @@ enum IssueText {
         var lines = ["lock-order violation (\(violation.kind.rawValue)): \(violation.message)"]
         if let cycle = violation.cycle {
             for edge in cycle {
-                lines.append(
-                    "  \(edge.from) -> \(edge.to): held at \(edge.heldAt), acquired at \(edge.acquiredAt)")
+                let (from, to) = (edge.fromLock ?? edge.from, edge.toLock ?? edge.to)
+                lines.append("  \(from) -> \(to): held at \(edge.heldAt), acquired at \(edge.acquiredAt)")
             }
         }
         lines.append("rule: \(violation.rule)")

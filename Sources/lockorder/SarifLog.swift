@@ -104,9 +104,10 @@ struct SarifLog: Encodable {
             if let lock = violation.lock { relate(lock.site, "\(lock.name) is acquired here") }
             for held in violation.held { relate(held.site, "\(held.name) was acquired here and is held") }
             for edge in violation.cycle ?? [] {
-                relate(
-                    edge.heldAt, "\(edge.from) held here (edge \(edge.from) -> \(edge.to), \(edge.thread))")
-                relate(edge.acquiredAt, "\(edge.to) acquired here while holding \(edge.from)")
+                // The locks as the program names them (an edge among locks of one class has one class).
+                let (from, to) = (edge.fromLock ?? edge.from, edge.toLock ?? edge.to)
+                relate(edge.heldAt, "\(from) held here (edge \(from) -> \(to), \(edge.thread))")
+                relate(edge.acquiredAt, "\(to) acquired here while holding \(from)")
             }
             let primary =
                 violation.frames.lazy.compactMap { $0.sourceLocation.flatMap(locator.place(symbolized:)) }

@@ -98,7 +98,7 @@ struct EnvironmentHierarchyFileTests {
         // level inversion and the I/O are allowed; the learned cycle and the bank's stay.
         #expect(Array(lines.prefix(2)) == [sameLevel, sameLevel])
         #expect(lines.dropFirst(2).first?.hasPrefix(DemoRun.cycleHeadlineStart) == true)
-        #expect(lines.dropFirst(3).first?.hasPrefix(DemoRun.bankHeadlineStart) == true)
+        #expect(lines.dropFirst(3).first?.hasPrefix(DemoRun.bankHeadline) == true)
         #expect(Array(lines.dropFirst(4).prefix(2)) == DemoRun.containerHeadlines)
         #expect(lines.last == "lockorder: 6 distinct violations, 6 occurrences")
         #expect(lines.count == 7, "\(lines)")

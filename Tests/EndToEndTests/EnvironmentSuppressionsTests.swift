@@ -26,7 +26,7 @@ struct EnvironmentSuppressionsTests {
             #expect(Array(lines.prefix(3)) == DemoRun.juliaHeadlines)
             #expect(!lines.contains { $0.hasPrefix(DemoRun.cycleHeadlineStart) }, "\(lines)")
             #expect(
-                lines.dropFirst(3).first?.hasPrefix(DemoRun.bankHeadlineStart) == true, "the bank's stays")
+                lines.dropFirst(3).first?.hasPrefix(DemoRun.bankHeadline) == true, "the bank's stays")
             #expect(Array(lines.dropFirst(4).prefix(2)) == DemoRun.containerHeadlines)
             #expect(lines.dropFirst(6).first == "lockorder: 6 distinct violations, 6 occurrences")
             #expect(

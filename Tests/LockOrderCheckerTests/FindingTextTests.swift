@@ -34,18 +34,15 @@ struct FindingTextTests {
 
     // MARK: Instances of one class (R32)
 
-    @Test("an instance cycle: the instances named, the class's site, the rule, the hint")
+    @Test("an instance cycle: the instances named (the class's site is the legend's), the rule, the hint")
     func instanceCycle() {
         let text = Self.words(
-            .instanceCycle(
-                classSite: "made at Bank.swift:12",
-                instancePath: ["account bob", "account alice", "account bob"],
-                edges: []),
+            .instanceCycle(instancePath: ["account bob", "account alice", "account bob"], edges: []),
             lock: Self.lock("account alice"), conflicting: Self.lock("account bob"))
         #expect(
             text.message
                 == "order cycle: acquiring account alice while holding account bob closes the cycle account bob -> "
-                + "account alice -> account bob among locks of one class (made at Bank.swift:12)"
+                + "account alice -> account bob among locks of one class"
         )
         #expect(
             text.rule
@@ -54,8 +51,8 @@ struct FindingTextTests {
         )
         #expect(
             text.hint
-                == "acquire locks of this class in one order everywhere (for example by a stable key, lowest first), and "
-                + "say so with an instanceOrder exception and order keys, or give each lock its own class (class: .instance)"
+                == "acquire account bob and account alice in one order everywhere, by a key the program has (lowest "
+                + "first; declare it with the locks' orderKey and an instanceOrder exception in a hierarchy) or by lock id"
         )
     }
 
@@ -445,8 +442,8 @@ struct FindingTextTests {
                 == "order cycle: acquiring row while holding row closes the cycle row #5 -> row #4 -> row #5")
         #expect(
             text.hint
-                == "row locks are taken in both orders: order them by a key (LockOrder.setOrderKey, and an "
-                + "instanceOrder exception in a hierarchy) or by lock id, and acquire them in that order everywhere"
+                == "acquire row locks in one order everywhere, by a key the program has (lowest first; declare it "
+                + "with the locks' orderKey and an instanceOrder exception in a hierarchy) or by lock id"
         )
     }
 }

@@ -6,7 +6,8 @@ import Testing
 @testable import LockOrderChecker
 
 /// Whole reports, line by line (docs/report-format.md): the ABBA of two named threads, a
-/// three-thread cycle and a level inversion in a user's hierarchy, each with its JSON line's
+/// three-thread cycle, two locks of one class in both orders and a level inversion in a user's
+/// hierarchy, each with its JSON line's
 /// keys. What a run decides (thread numbers, tids, addresses) is taken from the violation;
 /// every word, site and the order of the lines is fixed here.
 @Suite("Reports, exact text", .serialized)
@@ -210,6 +211,87 @@ struct ReportExactTextTests {
         #expect(
             edges.map { $0["threadStartedIn"] as? String } == [
                 nil, "LockOrderTestSupport.testThreadMain", "LockOrderTestSupport.testThreadMain",
+            ])
+    }
+
+    @Test("two locks of one class in both orders (the bank): the whole report, one legend line, its JSON")
+    func sameClassCycle() throws {
+        let created = #line + 1
+        let account = { (owner: String) in CheckedMutex("account \(owner)") }
+        let alice = account("alice")
+        let bob = account("bob")
+        let lines = [ThreadResult<Int>(), ThreadResult<Int>()]
+        let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
+            for (index, (from, to)) in [(alice, bob), (bob, alice)].enumerated() {
+                TestThread.runAndWait {
+                    Thread.current.name = "teller-\(index + 1)"
+                    lines[index].set(#line + 1)
+                    from.lock()
+                    to.lock()
+                    to.unlock()
+                    from.unlock()
+                }
+            }
+        }
+        try #require(violations.count == 1, "\(violations)")
+        let violation = violations[0]
+        let held = "\(Self.file):\(try #require(lines[0].value))"
+        let acquired = "\(Self.file):\(try #require(lines[0].value) + 1)"
+        let cycle = try #require(violation.cycle)
+        try #require(cycle.count == 2)
+        let (teller1, teller2) = (cycle[1].thread, violation.thread)
+        #expect(teller1.hasSuffix(", \"teller-1\")") && teller2.hasSuffix(", \"teller-2\")"))
+        let width = max(teller1.count, teller2.count)
+        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        let entry = "started in LockOrderTestSupport.testThreadMain"
+        let expected =
+            [
+                "lockorder: order cycle: acquiring account alice while holding account bob closes the cycle account bob -> account alice -> account bob among locks of one class",
+                "  thread: \(teller2), \(entry)",
+                "  lock: account alice (no level, Mutex) at \(acquired)",
+                "  held (most recent first):",
+                "    account bob (no level, Mutex), acquired at \(held)",
+                "  locks (each class once):",
+                "    account alice, account bob: locks of one class, created at \(Self.file):\(created)",
+                "  rule: locks of one class must be acquired in one order among themselves too; account alice was seen acquired before",
+                "      account bob (directly or through other locks of its class), and here it is acquired after",
+                "  cycle (each edge where it was first seen):",
+                "    account bob -> account alice by this thread (its stack is the backtrace below)",
+                "      took account bob at \(held)",
+                "      then account alice at \(acquired)",
+                "    account alice -> account bob by \(teller1)",
+                "      took account alice at \(held)",
+                "      then account bob at \(acquired)",
+                "      its stack then (the thread \(entry)):",
+            ] + Self.frameLines(cycle[1].frames, indent: "        ") + [
+                "  deadlock (if these threads run at once, none of them can go on):",
+                "    \(pad(teller1))  holds account alice, waits for account bob",
+                "    \(pad(teller2))  holds account bob,   waits for account alice",
+                "  backtrace:",
+            ] + Self.frameLines(violation.frames, indent: "    ") + [
+                "  hint: acquire account bob and account alice in one order everywhere, by a key the program has (lowest first; declare",
+                "      it with the locks' orderKey and an instanceOrder exception in a hierarchy) or by lock id",
+            ]
+        #expect(reportLines(violation) == expected)
+        #expect(!cycle[1].frames.isEmpty && !violation.frames.isEmpty)
+
+        let object = try Self.jsonObject(violation)
+        #expect(object["schema"] as? Int == 2)
+        let className = "account alice (\(Self.file):\(created))"
+        let legend = try #require(object["legend"] as? [[String: Any]])
+        try #require(legend.count == 1)
+        #expect(legend[0]["label"] as? String == "account alice")
+        #expect(legend[0]["className"] as? String == className)
+        #expect(legend[0]["locks"] as? [String] == ["account alice", "account bob"])
+        let edges = try #require(object["cycle"] as? [[String: Any]])
+        #expect(edges.map { $0["from"] as? String } == [className, className], "the class's own edges")
+        #expect(edges.map { $0["fromLock"] as? String } == ["account bob", "account alice"])
+        #expect(edges.map { $0["toLock"] as? String } == ["account alice", "account bob"])
+        let deadlock = try #require(object["deadlock"] as? [[String: String]])
+        #expect(
+            deadlock == [
+                ["thread": teller1, "holds": "account alice", "waitsFor": "account bob"],
+                ["thread": teller2, "holds": "account bob", "waitsFor": "account alice"],
             ])
     }
 

@@ -196,16 +196,17 @@ struct FindingText {
                 + "it is acquired after"
             hint = Self.cycleHint(path: path, edges: edges)
 
-        case .instanceCycle(let classSite, let instancePath, _):
+        case .instanceCycle(let instancePath, _):
             message =
                 "order cycle: acquiring \(acquiring) while holding \(heldName) closes the cycle "
-                + "\(instancePath.joined(separator: " -> ")) among locks of one class (\(classSite))"
+                + "\(instancePath.joined(separator: " -> ")) among locks of one class"
             rule =
                 "locks of one class must be acquired in one order among themselves too; \(acquiring) was seen "
                 + "acquired before \(heldName) (directly or through other locks of its class), and here it is acquired after"
-            hint =
-                "acquire locks of this class in one order everywhere (for example by a stable key, lowest first), and "
-                + "say so with an instanceOrder exception and order keys, or give each lock its own class (class: .instance)"
+            var locks: [String] = []
+            for name in instancePath where !locks.contains(name) { locks.append(name) }
+            let listed = locks.count == 2 ? locks.joined(separator: " and ") : locks.joined(separator: ", ")
+            hint = Self.instanceOrderHint(listed)
 
         case .ownership(let expectedHeld, let mode):
             let modeWords =
@@ -313,14 +314,20 @@ extension FindingText {
         thread.hasSuffix(", main thread)") ? nil : Backtrace.threadEntry(frames)
     }
 
+    /// The hint for locks of one class taken in both orders (`locks` names them): one order
+    /// among them, by a key the program has or by lock id. Giving each lock its own class would
+    /// not help: the two classes would then be taken in both orders.
+    static func instanceOrderHint(_ locks: String) -> String {
+        "acquire \(locks) in one order everywhere, by a key the program has (lowest first; declare it with the "
+            + "locks' orderKey and an instanceOrder exception in a hierarchy) or by lock id"
+    }
+
     /// An order cycle's hint: among instances of one lock (every edge between locks of one
     /// name), an order by key or by id; otherwise one order for the classes.
     static func cycleHint(path: [String], edges: [CycleEdge]) -> String {
         let names = Set(edges.flatMap { [$0.fromLock ?? $0.from, $0.toLock ?? $0.to] })
         if names.count == 1, let name = names.first, Set(path).count > 1 {
-            return
-                "\(name) locks are taken in both orders: order them by a key (LockOrder.setOrderKey, and an "
-                + "instanceOrder exception in a hierarchy) or by lock id, and acquire them in that order everywhere"
+            return instanceOrderHint("\(name) locks")
         }
         return
             "pick one order for \(path.dropLast().joined(separator: ", ")) and acquire them in it everywhere, "
@@ -336,7 +343,7 @@ extension ViolationCandidate {
         var cycle: [PendingCycleEdge]?
         switch finding.reason {
         case .orderCycle(_, let edges), .orderCycleAcrossRuns(_, let edges, _),
-            .instanceCycle(_, _, let edges):
+            .instanceCycle(_, let edges):
             cycle = edges.enumerated().map { index, edge in
                 PendingCycleEdge(
                     edge: edge, backtrace: index < edgeBacktraces.count ? edgeBacktraces[index] : nil)
@@ -364,6 +371,9 @@ extension FindingText {
         return ["  locks (each class once):"]
             + explained.map { entry in
                 let (label, name) = (entry.label, entry.className)
+                if entry.locks.count > 1 {
+                    return "    \(entry.locks.joined(separator: ", ")): " + sharedClassWords(name)
+                }
                 if name.hasPrefix(label + " ("), name.hasSuffix(")") {
                     return
                         "    \(label): the class of locks created at \(name.dropFirst(label.count + 2).dropLast())"
@@ -375,12 +385,26 @@ extension FindingText {
             }
     }
 
+    /// What several locks of one class have in common, for the `locks:` section: where the
+    /// class's locks are made (a class named `first lock (File.swift:12)`), or its declared name.
+    private static func sharedClassWords(_ className: String) -> String {
+        if className.hasSuffix(")"), let open = className.ranges(of: " (").last {
+            return "locks of one class, created at \(className[open.upperBound...].dropLast())"
+        }
+        return "locks of class \(className)"
+    }
+
     /// An edge of the `cycle:` section: the classes (with the modes of a read-write lock), who
     /// made the edge, and both locks by their own names with where each was taken.
     static func cycleEdgeLines(_ edge: CycleEdge, legend: LockLegend) -> [String] {
         let modes = edge.modes.map { " [\($0)]" } ?? ""
         let isThisOne = edge.thread == CycleEdge.thisAcquisition
-        let classes = "    \(legend.label(edge.from)) -> \(legend.label(edge.to))\(modes) by "
+        // An edge between two locks of one class (R32) is named by its locks.
+        let (from, to) =
+            edge.from == edge.to
+            ? (edge.fromLock ?? edge.from, edge.toLock ?? edge.to)
+            : (legend.label(edge.from), legend.label(edge.to))
+        let classes = "    \(from) -> \(to)\(modes) by "
         var lines = [
             classes + (isThisOne ? "this thread (its stack is the backtrace below)" : edge.thread),
             "      took \(edge.fromLock ?? edge.from) at \(edge.heldAt)",

@@ -8,6 +8,20 @@ struct LockLegend {
         var label: String
         /// The class's full name (`LockSnapshot.className`, `CycleEdge.from`).
         var className: String
+        /// The locks of the class the report names, each once, in the order first met. Two or
+        /// more (instances of one class, R32): the `locks:` section names them all, since no
+        /// one lock's name is the class's.
+        var locks: [String]
+
+        private enum CodingKeys: String, CodingKey { case label, className, locks }
+
+        /// `label` and `className`, and `locks` when the class has more than one (schema 2).
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(label, forKey: .label)
+            try container.encode(className, forKey: .className)
+            if locks.count > 1 { try container.encode(locks, forKey: .locks) }
+        }
     }
 
     /// Every class involved, in the order first met (the acquired lock, the held ones, then the
@@ -23,8 +37,12 @@ struct LockLegend {
             pairs.append((edge.fromLock ?? edge.from, edge.from))
             pairs.append((edge.toLock ?? edge.to, edge.to))
         }
-        for pair in pairs where !entries.contains(where: { $0.className == pair.className }) {
-            entries.append(Entry(label: pair.name, className: pair.className))
+        for pair in pairs {
+            if let index = entries.firstIndex(where: { $0.className == pair.className }) {
+                if !entries[index].locks.contains(pair.name) { entries[index].locks.append(pair.name) }
+            } else {
+                entries.append(Entry(label: pair.name, className: pair.className, locks: [pair.name]))
+            }
         }
         let labels = entries.map(\.label)
         for index in entries.indices where labels.filter({ $0 == labels[index] }).count > 1 {
@@ -43,6 +61,13 @@ struct LockLegend {
     /// The label of a class (its full name when the report does not involve it).
     func label(_ className: String) -> String {
         entries.first { $0.className == className }?.label ?? className
+    }
+
+    /// Whether a lock's line can leave its class unnamed: the `locks:` section already says which
+    /// class a lock of this name belongs to.
+    func explains(_ lock: LockSnapshot) -> Bool {
+        guard let entry = entries.first(where: { $0.className == lock.className }) else { return false }
+        return entry.label == lock.name || (entry.label != entry.className && entry.locks.contains(lock.name))
     }
 
     /// The entries whose label is not the full class name: the ones the `locks:` section lists.

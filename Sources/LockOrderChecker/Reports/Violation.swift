@@ -57,7 +57,9 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         }
         if let cycle, !cycle.isEmpty {
             parts.append(
-                "cycle " + cycle.map { "\($0.from) -> \($0.to) at \($0.acquiredAt)" }.joined(separator: ", "))
+                "cycle "
+                    + cycle.map { "\($0.fromLock ?? $0.from) -> \($0.toLock ?? $0.to) at \($0.acquiredAt)" }
+                    .joined(separator: ", "))
         }
         if count > 1 { parts.append("\(count) times") }
         return parts.joined(separator: "; ")

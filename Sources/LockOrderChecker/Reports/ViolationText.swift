@@ -4,10 +4,9 @@ enum ViolationText {
     static func format(_ violation: Violation) -> String {
         let legend = LockLegend(
             locks: [violation.lock].compactMap { $0 } + violation.held, edges: violation.cycle ?? [])
-        /// A lock's class is named when its label (the `locks:` section) is not the lock's name.
+        /// A lock's class is named unless the `locks:` section already says which it is.
         func summary(_ lock: LockSnapshot) -> String {
-            let label = legend.label(lock.className)
-            return lock.summary(classLabel: label == lock.name ? nil : label)
+            lock.summary(classLabel: legend.explains(lock) ? nil : legend.label(lock.className))
         }
         var lines = ["lockorder: \(violation.message)"]
         lines.append("  thread: \(FindingText.thread(violation.thread, frames: violation.frames))")

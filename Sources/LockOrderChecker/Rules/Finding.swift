@@ -42,8 +42,8 @@ package struct Finding: Sendable, Hashable {
         /// R32: the acquisition closes a cycle among locks of one class, ordered by instance.
         /// `instancePath` runs from the held lock through the acquired one and back, each named
         /// as the program names it (with its lock id when two share a name); `edges` starts with
-        /// the new edge. `classSite` is where the class's locks are made.
-        case instanceCycle(classSite: String, instancePath: [String], edges: [CycleEdge])
+        /// the new edge, each between the class and itself, naming its two locks.
+        case instanceCycle(instancePath: [String], edges: [CycleEdge])
         /// R22: `assertHeld` (expected held) or `assertNotHeld` failed.
         case ownership(expectedHeld: Bool, mode: AccessMode?)
         /// R8: a wait on a condition or semaphore (`waitingOn`) while other locks are held.

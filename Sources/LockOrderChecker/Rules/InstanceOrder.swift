@@ -187,10 +187,13 @@ extension CheckerTables {
         }
         let heldLabel = label(heldSnapshot.name, heldEntry.lock_id)
         let acquiredLabel = label(acquiring.name, identity.id)
+        // Every edge runs from the class to itself; its locks say which instances.
+        let className = acquiring.className
         var edges = [
             CycleEdge(
-                from: heldLabel, to: acquiredLabel, modes: nil, heldAt: heldSnapshot.site ?? "?",
-                acquiredAt: "\(site)", thread: "this thread (this acquisition)", frames: [])
+                from: className, to: className, modes: nil, heldAt: heldSnapshot.site ?? "?",
+                acquiredAt: "\(site)", thread: "this thread (this acquisition)", frames: [],
+                fromLock: heldLabel, toLock: acquiredLabel)
         ]
         var backtraces: [Backtrace?] = [nil]
         var instancePath = [heldLabel, acquiredLabel]
@@ -204,8 +207,9 @@ extension CheckerTables {
             )
             edges.append(
                 CycleEdge(
-                    from: fromLabel, to: toLabel, modes: nil, heldAt: evidence.heldAt,
-                    acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: []))
+                    from: className, to: className, modes: nil, heldAt: evidence.heldAt,
+                    acquiredAt: evidence.acquiredAt, thread: evidence.thread, frames: [],
+                    fromLock: fromLabel, toLock: toLabel))
             backtraces.append(evidence.backtrace)
             instancePath.append(toLabel)
             keptEdges.append(
@@ -220,13 +224,8 @@ extension CheckerTables {
         // The instances are not lock classes, and their edges go with them: the graph file
         // draws the reported cycle from these (transient: never merged across runs).
         keepCycleEvidence(keptEdges)
-        let classSite: String =
-            switch registry.record(identity.classID).key {
-            case .declared(let name): "declared \(name)"
-            default: registry.creationSite(of: identity.nameID).map { "made at \($0)" } ?? acquiring.className
-            }
         let finding = Finding(
-            reason: .instanceCycle(classSite: classSite, instancePath: instancePath, edges: edges),
+            reason: .instanceCycle(instancePath: instancePath, edges: edges),
             lock: acquiring, conflicting: heldSnapshot, held: heldSnapshots(state),
             classIDs: [identity.classID, identity.classID], site: "\(site)")
         return ViolationCandidate(finding, edgeBacktraces: backtraces)

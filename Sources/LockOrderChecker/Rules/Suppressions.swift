@@ -25,7 +25,9 @@ struct SuppressionRule: Equatable {
     func covers(_ candidate: ViolationCandidate) -> Bool {
         if let kind, kind != candidate.kind { return false }
         var locks = ([candidate.lock].compactMap { $0 } + candidate.held).flatMap { [$0.name, $0.className] }
-        locks += (candidate.cycle ?? []).flatMap { [$0.edge.from, $0.edge.to] }
+        locks += (candidate.cycle ?? []).flatMap {
+            [$0.edge.from, $0.edge.to] + [$0.edge.fromLock, $0.edge.toLock].compactMap { $0 }
+        }
         guard locks.contains(where: { Self.glob(lockPattern, matches: $0) }) else { return false }
         guard let sitePattern else { return true }
         let sites =
