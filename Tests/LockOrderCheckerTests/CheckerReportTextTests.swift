@@ -217,15 +217,32 @@ struct CheckerReportTextTests {
             named.set(ThreadIdentity.describeCurrent())
         }
         #expect(named.value?.hasSuffix(", \"teller-1\")") == true, "\(named.value ?? "")")
+        // What Linux gives a new thread of a process whose threads are unnamed: the process's name.
+        let processName = String(
+            decoding: (CommandLine.arguments.first?.split(separator: "/").last ?? "").utf8.prefix(15),
+            as: UTF8.self)
         TestThread.runAndWait {
-            // What Linux gives a new thread of a process whose threads are unnamed: the process's name.
-            let process = String(
-                decoding: (CommandLine.arguments.first?.split(separator: "/").last ?? "").utf8.prefix(15),
-                as: UTF8.self)
-            Thread.current.name = process
+            Thread.current.name = processName
             unnamed.set(ThreadIdentity.describeCurrent())
         }
         #expect(unnamed.value?.hasSuffix(", unnamed)") == true, "\(unnamed.value ?? "")")
+        // Foundation's Thread named before start(): swift-corelibs-foundation drops the name
+        // (even `Thread.name` then reads the process's), so there is nothing to read: the report
+        // says unnamed, not the process's name.
+        // Made by an unnamed thread, so that Linux does not hand it the creator's name.
+        let namedBeforeStart = ThreadResult<String>()
+        TestThread.runAndWait {
+            Thread.current.name = processName
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                namedBeforeStart.set(ThreadIdentity.describeCurrent())
+                done.signal()
+            }
+            thread.name = "loader"
+            thread.start()
+            done.wait()
+        }
+        #expect(namedBeforeStart.value?.hasSuffix(", unnamed)") == true, "\(namedBeforeStart.value ?? "nil")")
         func frame(_ function: String, _ module: String) -> Frame {
             Frame(address: 1, function: function, offset: 0, module: module)
         }
