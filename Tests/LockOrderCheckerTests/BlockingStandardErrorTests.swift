@@ -67,6 +67,51 @@ struct BlockingStandardErrorTests {
         let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(standardError.contains("drained all\n"), "\(standardError.suffix(300))")
     }
+
+    @Test("exit while a report's writer is stuck on a pipe nobody reads: the process still exits")
+    func exitWhileWriterIsStuck() async {
+        await #expect(
+            processExitsWith: .success,
+            "exit waited forever for the writer stuck on stderr (SIGALRM after 20 s)"
+        ) {
+            endProcessIfStillRunning(afterSeconds: 20)
+            setenv("LOCKORDER_CHECK", "report", 1)
+            unsetenv("LOCKORDER_REPORT_FILE")
+            unsetenv("LOCKORDER_GRAPH_FILE")
+            _ = StandardErrorDrain.redirectIntoUnreadPipe()
+            // A report of about 60 KB: its writer fills the pipe and blocks, holding the writer lock.
+            _ = TestThread {
+                let loose = CheckedMutex(String(repeating: "n", count: 20_000))
+                loose.unlock()
+            }
+            usleep(300_000)
+            exit(0)
+        }
+    }
+
+    @Test("exit with stderr's pipe already full: the exit summary is given up, the process still exits")
+    func exitWithFullPipe() async {
+        await #expect(
+            processExitsWith: .success,
+            "exit waited forever to write the exit summary to a full pipe (SIGALRM after 20 s)"
+        ) {
+            endProcessIfStillRunning(afterSeconds: 20)
+            setenv("LOCKORDER_CHECK", "report", 1)
+            unsetenv("LOCKORDER_REPORT_FILE")
+            unsetenv("LOCKORDER_GRAPH_FILE")
+            let writeEnd = StandardErrorDrain.redirectIntoUnreadPipe()
+            // The program's own output fills the pipe; unchecked, it would now exit at once.
+            let flags = fcntl(writeEnd, F_GETFL)
+            _ = fcntl(writeEnd, F_SETFL, flags | O_NONBLOCK)
+            let page = [UInt8](repeating: 0x2e, count: 4096)
+            while write(writeEnd, page, page.count) > 0 {}
+            _ = fcntl(writeEnd, F_SETFL, flags)
+            let lock = CheckedMutex("checked")
+            lock.lockFromAsync()
+            lock.unlockFromAsync()
+            exit(0)
+        }
+    }
 }
 
 /// Standard error redirected into a one-page pipe that a thread drains, taking checked locks
@@ -82,6 +127,17 @@ struct StandardErrorDrain {
     let savedError: Int32
     let progress: Progress
     let drainer: TestThread
+
+    /// Redirects standard error into a one-page pipe whose read end stays open and is never
+    /// read; answers the write end (standard error).
+    static func redirectIntoUnreadPipe() -> Int32 {
+        var ends: [Int32] = [0, 0]
+        _ = pipe(&ends)
+        _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ: a one-page pipe
+        dup2(ends[1], 2)
+        close(ends[1])
+        return 2
+    }
 
     /// Redirects standard error and starts the draining thread, which reads to the pipe's end.
     static func start() -> StandardErrorDrain {

@@ -47,14 +47,48 @@ package enum ReportOutput {
         }
     }
 
+    /// How long the end of the process waits for stderr to take anything. A writer blocked on
+    /// a pipe nobody reads any more (the program's own drainer stopped, a parent that reads only
+    /// after the child exits) would otherwise keep a program that exits unchecked from exiting;
+    /// after this long without a byte taken, what is left is given up.
+    static let stallLimitMilliseconds: Int32 = 2000
+
+    /// Bytes written so far: a thread waiting for the writer sees it make progress.
+    private static let bytesWritten = Atomic<Int>(0)
+
+    /// Set when the process has begun to end (exit, abort): from then on every write gives up
+    /// on a stall.
+    private static let isEnding = Atomic<Bool>(false)
+
+    /// The process is ending: writes from now on give up when stderr stalls (the exit summary
+    /// and anything else written on the way out).
+    package static func beginEnding() {
+        isEnding.store(true, ordering: .relaxed)
+    }
+
     /// Writes everything queued, waiting for a thread that is writing: before the process
-    /// stops (abort mode, a certain self-deadlock) or exits, when nothing may stay queued.
+    /// stops (abort mode, a certain self-deadlock) or exits, when nothing may stay queued. Gives
+    /// up when stderr takes nothing for `stallLimitMilliseconds`.
     package static func flushWaiting() {
-        writerLock.lock()
+        beginEnding()
+        var written = bytesWritten.load(ordering: .relaxed)
+        var waited: Int32 = 0
+        while !writerLock.tryLock() {
+            let now = bytesWritten.load(ordering: .relaxed)
+            if now != written {
+                (written, waited) = (now, 0)
+            } else if waited >= stallLimitMilliseconds {
+                return  // the writing thread is stuck on stderr: it keeps its text
+            }
+            usleep(1000)
+            waited += 1
+        }
         drainHoldingWriterLock()
         writerLock.unlock()
     }
 
+    /// Writes batches until the queue is empty. Once the process is ending, stops when stderr
+    /// takes nothing for `stallLimitMilliseconds` (what is left is dropped).
     private static func drainHoldingWriterLock() {
         while true {
             let batch = underQueueLock { () -> [String] in
@@ -64,7 +98,34 @@ package enum ReportOutput {
                 return taken
             }
             if batch.isEmpty { return }
-            for text in batch { StandardError.writeNow(text) }
+            for text in batch {
+                guard writeInPages(text, givingUpOnStall: isEnding.load(ordering: .relaxed)) else { return }
+            }
+        }
+    }
+
+    /// Writes `text` to stderr a page at a time, counting the bytes as they go; answers false
+    /// when it gave up on a stall (or stderr failed).
+    private static func writeInPages(_ text: String, givingUpOnStall: Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                if givingUpOnStall {
+                    // A pipe that polls writable has a page free, so a write of at most a page
+                    // (PIPE_BUF: all or nothing) does not block.
+                    var descriptor = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
+                    let ready = poll(&descriptor, 1, stallLimitMilliseconds)
+                    if ready < 0 && errno == EINTR { continue }
+                    guard ready > 0 else { return false }
+                }
+                let page = UnsafeBufferPointer(
+                    rebasing: buffer[offset..<min(buffer.count, offset + Int(PIPE_BUF))])
+                guard writeAll(fileDescriptor: 2, page) == 0 else { return false }
+                offset += page.count
+                bytesWritten.wrappingAdd(page.count, ordering: .relaxed)
+            }
+            return true
         }
     }
 

@@ -212,6 +212,7 @@ final class CheckerState: @unchecked Sendable {
         {
             return
         }
+        ReportOutput.beginEnding()
         ThreadExit.checkCurrentThreadAtExit()
         // Under the backtrace lock, so that reports other threads are still printing finish
         // first and are counted.
