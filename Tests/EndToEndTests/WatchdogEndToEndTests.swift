@@ -38,6 +38,13 @@ struct WatchdogEndToEndTests {
             threadLines.contains { $0.contains("holds scenario.b (taken at lockorder/WaitScenarios.swift:") })
         #expect(lines.contains("  threads (each holds the lock the one before it waits for):"))
         #expect(lines.contains("      stack when it began to wait:"))
+        // The threads as their own reports name them (unnamed, not the process's name), and each
+        // lock's class once, in the legend, not on its lock line.
+        #expect(threadLines.allSatisfy { $0.contains(", unnamed): holds ") }, "\(threadLines)")
+        let report = lines.drop { !$0.hasPrefix("lockorder: deadlock:") }
+        #expect(report.contains("  locks (each class once):"), "\(report)")
+        #expect(report.contains { $0.hasPrefix("    scenario.a: the class of locks created at lockorder/") })
+        #expect(!report.contains { $0.contains("Mutex, class scenario.") }, "\(report)")
     }
 
     @Test(

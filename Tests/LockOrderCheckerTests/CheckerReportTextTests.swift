@@ -262,5 +262,12 @@ struct CheckerReportTextTests {
             FindingText.thread("thread 1 (tid 8, main thread)", frames: frames)
                 == "thread 1 (tid 8, main thread)")
         #expect(Backtrace.threadEntry([frame("start_thread", "libc.so.6")]) == nil)
+        // A thread started with a closure is named by the function the closure is in.
+        let closure =
+            "closure #1 (Swift.Optional<Swift.UnsafeMutableRawPointer>) -> Swift.Optional<Swift.UnsafeMutableRawPointer>"
+            + " in static app.Pool.(spawn in _0A1B2C)(detached: Swift.Bool, _: @Sendable () -> ()) -> Swift.UInt"
+        #expect(
+            Backtrace.threadEntry([frame("@objc " + closure, "app"), frame("start_thread", "libc.so.6")])
+                == "closure #1 in app.Pool.spawn")
     }
 }

@@ -20,7 +20,43 @@ extension Backtrace {
                 name[..<open.lowerBound] + "." + name[open.upperBound..<inside.lowerBound]
                 + name[name.index(after: close)...]
         }
-        if let parenthesis = name.firstIndex(of: "(") { name = String(name[..<parenthesis]) }
+        // A closure is named by where it is: `closure #1 (args) -> T in static M.f(x:) -> ()`
+        // reads `closure #1 in M.f`.
+        if name.hasPrefix("closure #") || name.hasPrefix("implicit closure #"),
+            let number = name.firstIndex(of: "#"),
+            let context = topLevelIn(name)
+        {
+            let label = name[..<number] + name[number...].prefix { $0 != " " }
+            return "\(label) in \(functionName(String(context)))"
+        }
+        name = functionName(name)
         return name.isEmpty ? nil : name
+    }
+
+    /// A demangled function's name without its argument list, result and `static `.
+    private static func functionName(_ demangled: String) -> String {
+        var name = Substring(demangled)
+        if name.hasPrefix("static ") { name = name.dropFirst("static ".count) }
+        if let parenthesis = name.firstIndex(of: "(") { name = name[..<parenthesis] }
+        return String(name)
+    }
+
+    /// What follows the first ` in ` outside brackets: a closure's enclosing function.
+    private static func topLevelIn(_ name: String) -> Substring? {
+        var depth = 0
+        var index = name.startIndex
+        while index < name.endIndex {
+            switch name[index] {
+            case "(", "<", "[": depth += 1
+            case ">" where index > name.startIndex && name[name.index(before: index)] == "-":
+                break  // the arrow of a function type
+            case ")", ">", "]": depth -= 1
+            case " " where depth == 0 && name[index...].hasPrefix(" in "):
+                return name[name.index(index, offsetBy: 4)...]
+            default: break
+            }
+            index = name.index(after: index)
+        }
+        return nil
     }
 }

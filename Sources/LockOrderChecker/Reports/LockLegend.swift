@@ -58,6 +58,14 @@ struct LockLegend {
         }
     }
 
+    /// The legend of a violation: its locks, and its order cycle's edges (a deadlock's `cycle`
+    /// is threads waiting, named by their locks, not class edges).
+    init(_ violation: Violation) {
+        self.init(
+            locks: [violation.lock].compactMap { $0 } + violation.held,
+            edges: violation.kind == .deadlock ? [] : violation.cycle ?? [])
+    }
+
     /// The label of a class (its full name when the report does not involve it).
     func label(_ className: String) -> String {
         entries.first { $0.className == className }?.label ?? className

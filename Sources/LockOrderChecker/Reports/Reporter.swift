@@ -225,8 +225,7 @@ private struct ReportLine: Encodable {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(schema, forKey: .schema)
         try container.encodeIfPresent(violation.deadlock, forKey: .deadlock)
-        let legend = LockLegend(
-            locks: [violation.lock].compactMap { $0 } + violation.held, edges: violation.cycle ?? [])
+        let legend = LockLegend(violation)
         if !legend.entries.isEmpty { try container.encode(legend.entries, forKey: .legend) }
         try container.encodeIfPresent(
             FindingText.startedIn(violation.thread, frames: violation.frames), forKey: .threadStartedIn)

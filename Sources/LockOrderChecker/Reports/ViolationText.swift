@@ -2,8 +2,7 @@
 /// without a debugger.
 enum ViolationText {
     static func format(_ violation: Violation) -> String {
-        let legend = LockLegend(
-            locks: [violation.lock].compactMap { $0 } + violation.held, edges: violation.cycle ?? [])
+        let legend = LockLegend(violation)
         /// A lock's class is named unless the `locks:` section already says which it is.
         func summary(_ lock: LockSnapshot) -> String {
             lock.summary(classLabel: legend.explains(lock) ? nil : legend.label(lock.className))

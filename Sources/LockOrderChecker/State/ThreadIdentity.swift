@@ -39,15 +39,19 @@ package enum ThreadIdentity {
             lockorder_thread_name(&nameBuffer, nameBuffer.count) == 0
             ? String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             : ""
-        let tid = lockorder_thread_id()
-        let isMain = Int64(tid) == Int64(getpid())
+        return description(serial: current, tid: Int64(lockorder_thread_id()), name: name)
+    }
+
+    /// A thread's description from its serial, kernel thread id and kernel name (read by the
+    /// thread itself, or by the watchdog through /proc), with the naming rule above.
+    package static func description(serial: UInt64, tid: Int64, name: String) -> String {
         let given =
             if name.isEmpty || name == processName {
-                isMain ? "main thread" : "unnamed"
+                tid == Int64(getpid()) ? "main thread" : "unnamed"
             } else {
                 "\"\(name)\""
             }
-        return "thread \(current) (tid \(tid), \(given))"
+        return "thread \(serial) (tid \(tid), \(given))"
     }
 
     /// The name Linux gives a process's threads: the executable's file name, cut to 15 bytes.

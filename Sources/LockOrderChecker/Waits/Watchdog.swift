@@ -91,7 +91,8 @@ enum Watchdog {
         close(descriptor)
     }
 
-    /// Another thread's description in reports: `thread 3 (tid 4711, "worker")`.
+    /// Another thread's description in reports, as the thread would describe itself:
+    /// `thread 3 (tid 4711, "worker")`, `unnamed`, `main thread`.
     static func describe(serial: UInt64, tid: Int64) -> String {
         var name = ""
         let descriptor = open("/proc/self/task/\(tid)/comm", O_RDONLY | O_CLOEXEC)
@@ -104,7 +105,7 @@ enum Watchdog {
                 while name.last == "\n" { name.removeLast() }
             }
         }
-        return name.isEmpty ? "thread \(serial) (tid \(tid))" : "thread \(serial) (tid \(tid), \"\(name)\")"
+        return ThreadIdentity.description(serial: serial, tid: tid, name: name)
     }
 }
 
