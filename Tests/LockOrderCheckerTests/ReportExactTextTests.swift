@@ -19,6 +19,27 @@ struct ReportExactTextTests {
         frames.enumerated().map { "\(indent)#\($0.offset) \($0.element.formatted)" }
     }
 
+    /// Takes each pair's first lock, then its second, each pair on a thread of its own (named
+    /// `threadNames[i]` when given), one thread after the other; answers where the first and the
+    /// second lock are taken.
+    static func nestEachPairOnItsOwnThread(
+        _ pairs: [(CheckedMutex, CheckedMutex)], threadNames: [String] = []
+    ) -> (held: String, acquired: String) {
+        let line = ThreadResult<Int>()
+        for (index, (first, second)) in pairs.enumerated() {
+            TestThread.runAndWait {
+                if index < threadNames.count { Thread.current.name = threadNames[index] }
+                line.set(#line + 1)
+                first.lock()
+                second.lock()
+                second.unlock()
+                first.unlock()
+            }
+        }
+        let held = line.value ?? 0
+        return ("\(file):\(held)", "\(file):\(held + 1)")
+    }
+
     /// The JSON line's object.
     static func jsonObject(_ violation: Violation) throws -> [String: Any] {
         let bytes = ReportEncoding.line(violation)
@@ -141,22 +162,13 @@ struct ReportExactTextTests {
         let a = CheckedMutex("A")
         let b = CheckedMutex("B")
         let c = CheckedMutex("C")
-        let results = [ThreadResult<Int>(), ThreadResult<Int>(), ThreadResult<Int>()]
+        var sites = (held: "", acquired: "")
         let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
-            for (index, (first, second)) in [(a, b), (b, c), (c, a)].enumerated() {
-                TestThread.runAndWait {
-                    results[index].set(#line + 1)
-                    first.lock()
-                    second.lock()
-                    second.unlock()
-                    first.unlock()
-                }
-            }
+            sites = Self.nestEachPairOnItsOwnThread([(a, b), (b, c), (c, a)])
         }
         try #require(violations.count == 1, "\(violations)")
         let violation = violations[0]
-        let held = "\(Self.file):\(try #require(results[0].value))"
-        let acquired = "\(Self.file):\(try #require(results[0].value) + 1)"
+        let (held, acquired) = sites
         let cycle = try #require(violation.cycle)
         try #require(cycle.count == 3)
         let (t1, t2, t3) = (cycle[1].thread, cycle[2].thread, violation.thread)
@@ -220,23 +232,14 @@ struct ReportExactTextTests {
         let account = { (owner: String) in CheckedMutex("account \(owner)") }
         let alice = account("alice")
         let bob = account("bob")
-        let lines = [ThreadResult<Int>(), ThreadResult<Int>()]
+        var sites = (held: "", acquired: "")
         let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
-            for (index, (from, to)) in [(alice, bob), (bob, alice)].enumerated() {
-                TestThread.runAndWait {
-                    Thread.current.name = "teller-\(index + 1)"
-                    lines[index].set(#line + 1)
-                    from.lock()
-                    to.lock()
-                    to.unlock()
-                    from.unlock()
-                }
-            }
+            sites = Self.nestEachPairOnItsOwnThread(
+                [(alice, bob), (bob, alice)], threadNames: ["teller-1", "teller-2"])
         }
         try #require(violations.count == 1, "\(violations)")
         let violation = violations[0]
-        let held = "\(Self.file):\(try #require(lines[0].value))"
-        let acquired = "\(Self.file):\(try #require(lines[0].value) + 1)"
+        let (held, acquired) = sites
         let cycle = try #require(violation.cycle)
         try #require(cycle.count == 2)
         let (teller1, teller2) = (cycle[1].thread, violation.thread)
