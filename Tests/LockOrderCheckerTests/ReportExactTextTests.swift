@@ -40,6 +40,12 @@ struct ReportExactTextTests {
         return ("\(file):\(held)", "\(file):\(held + 1)")
     }
 
+    /// Pads a thread's name to the widest of `threads`: the deadlock picture's first column.
+    static func padding(to threads: [String]) -> (String) -> String {
+        let width = threads.map(\.count).max() ?? 0
+        return { $0 + String(repeating: " ", count: width - $0.count) }
+    }
+
     /// The JSON line's object.
     static func jsonObject(_ violation: Violation) throws -> [String: Any] {
         let bytes = ReportEncoding.line(violation)
@@ -87,8 +93,7 @@ struct ReportExactTextTests {
         let teller2 = violation.thread
         #expect(teller1.hasPrefix("thread ") && teller1.hasSuffix(", \"teller-1\")"), "\(teller1)")
         #expect(teller2.hasPrefix("thread ") && teller2.hasSuffix(", \"teller-2\")"), "\(teller2)")
-        let width = max(teller1.count, teller2.count)
-        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        let pad = Self.padding(to: [teller1, teller2])
         let entry = "started in LockOrderTestSupport.testThreadMain"
         let expected =
             [
@@ -173,8 +178,7 @@ struct ReportExactTextTests {
         try #require(cycle.count == 3)
         let (t1, t2, t3) = (cycle[1].thread, cycle[2].thread, violation.thread)
         #expect(Set([t1, t2, t3]).count == 3)
-        let width = [t1, t2, t3].map(\.count).max() ?? 0
-        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        let pad = Self.padding(to: [t1, t2, t3])
         let entry = "started in LockOrderTestSupport.testThreadMain"
         let expected =
             [
@@ -244,8 +248,7 @@ struct ReportExactTextTests {
         try #require(cycle.count == 2)
         let (teller1, teller2) = (cycle[1].thread, violation.thread)
         #expect(teller1.hasSuffix(", \"teller-1\")") && teller2.hasSuffix(", \"teller-2\")"))
-        let width = max(teller1.count, teller2.count)
-        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        let pad = Self.padding(to: [teller1, teller2])
         let entry = "started in LockOrderTestSupport.testThreadMain"
         let expected =
             [
