@@ -401,7 +401,7 @@ extension FindingText {
         let isThisOne = edge.thread == CycleEdge.thisAcquisition
         // An edge between two locks of one class (R32) is named by its locks.
         let (from, to) =
-            edge.from == edge.to
+            edge.isAmongInstances
             ? (edge.fromLock ?? edge.from, edge.toLock ?? edge.to)
             : (legend.label(edge.from), legend.label(edge.to))
         let classes = "    \(from) -> \(to)\(modes) by "

@@ -144,7 +144,10 @@ extension CheckerTables {
         let violations = (kept ?? reporter.distinct.compactMap { $0 }).map { violation in
             LearnedOrderSnapshot.ReportedViolation(
                 kind: violation.kind, message: violation.message, count: violation.count,
-                cycle: violation.cycle?.map { [$0.from, $0.to] })
+                // The graph draws a cycle among locks of one class between its instances.
+                cycle: violation.cycle?.map {
+                    $0.isAmongInstances ? [$0.fromLock ?? $0.from, $0.toLock ?? $0.to] : [$0.from, $0.to]
+                })
         }
         let serialised = learned.serialisedCycles
         for cycle in serialised {

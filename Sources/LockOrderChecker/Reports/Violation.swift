@@ -88,6 +88,10 @@ public struct CycleEdge: Sendable, Hashable, Codable {
     /// The acquired lock's own name, when the edge records it.
     public var toLock: String? = nil
 
+    /// Whether the edge runs between two locks of one class (R32): `from` and `to` are then that
+    /// class, and `fromLock` and `toLock` name the two locks.
+    public var isAmongInstances: Bool { from == to }
+
     /// The `thread` of the edge being added now: its thread is the report's own.
     static let thisAcquisition = "this thread (this acquisition)"
 
