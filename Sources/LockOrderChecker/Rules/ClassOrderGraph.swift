@@ -23,7 +23,7 @@ struct EdgeEvidence {
 /// that exclude each other, so a cycle through it counts only when the waiting request and the
 /// hold actually conflict: a cycle made only of read acquisitions of such a lock is no
 /// deadlock. Every other class, writer-preferring read-write locks included, is one node.
-struct ClassOrderGraph {
+struct ClassOrderGraph: GatedOrderGraph {
     static let nodeCapacity = 1 << 17
     static let edgeCapacity = 1 << 17
     /// Backtraces kept as edge evidence; past it, new edges keep their sites only.

@@ -100,25 +100,32 @@ enum GateVerdict: Equatable {
     case serialised(gate: UInt64, path: [UInt32])
 }
 
-extension ClassOrderGraph {
-    /// How many serialised edges are kept; past it, a serialised cycle is reported as a cycle.
-    static let serialisedCapacity = 256
+/// An order graph whose cycle-closing edges may be serialised by gate locks: the class order
+/// (ClassOrderGraph) and the order among locks of one class (InstanceOrderGraph) keep gates
+/// the same way, so that a cycle one gate serialises is not reported in either.
+protocol GatedOrderGraph {
+    var graph: OrderGraph<EdgeEvidence?> { get }
+    /// Cycle-closing edges a gate lock serialises, by `edgeKey`.
+    var serialised: [UInt64: SerialisedEdge] { get set }
+    /// Changes a stored edge's evidence in place (its gates).
+    mutating func updateEvidence(from: UInt32, to: UInt32, _ body: (inout EdgeEvidence?) -> Void)
+}
 
+/// How many serialised edges a graph keeps; past it, a serialised cycle is reported as a cycle.
+let serialisedEdgeCapacity = 256
+
+extension GatedOrderGraph {
     /// The gates of a learned or serialised edge; nil for the edges inside a split read-write
     /// class, which join its modes and are no thread's step.
     func gates(from: UInt32, to: UInt32) -> [UInt64]? {
         if let evidence = graph.evidence(from: from, to: to) { return evidence?.gates }
-        return serialised[Self.edgeKey(from, to)]?.gates
+        return serialised[edgeKey(from, to)]?.gates
     }
 
     /// The evidence of a learned or serialised edge.
     func evidence(from: UInt32, to: UInt32) -> EdgeEvidence? {
         if let evidence = graph.evidence(from: from, to: to) { return evidence }
-        return serialised[Self.edgeKey(from, to)]?.evidence
-    }
-
-    static func edgeKey(_ from: UInt32, _ to: UInt32) -> UInt64 {
-        UInt64(from) << 32 | UInt64(to)
+        return serialised[edgeKey(from, to)]?.evidence
     }
 
     /// Narrows a learned edge's gates to those of a new sighting; true when some were lost.
@@ -145,7 +152,7 @@ extension ClassOrderGraph {
     /// is bounded by 16 times the nodes and edges reachable from `to`. It runs only for a new edge,
     /// a new sighting that narrowed an edge's gates, or a refused edge: never in the steady state.
     func gateVerdict(from: UInt32, to: UInt32, gates: [UInt64], candidates: GateCandidates) -> GateVerdict {
-        let closing = Self.edgeKey(from, to)
+        let closing = edgeKey(from, to)
         let valid = candidates.stillGates(gates)
         let full = UInt8(truncatingIfNeeded: (1 << valid.count) - 1)
         func mask(_ edgeGates: [UInt64]?) -> UInt8 {
@@ -206,6 +213,15 @@ extension ClassOrderGraph {
         }
     }
 
+    /// Marks the serialised edges along a reported cycle's path: their cycles are no longer
+    /// listed as serialised.
+    mutating func markSerialisedReported(along path: [UInt32]) {
+        guard !serialised.isEmpty else { return }
+        for (from, to) in zip(path, path.dropFirst()) {
+            serialised[edgeKey(from, to)]?.reported = true
+        }
+    }
+
     /// The serialised cycles, for the summary and the graph file: each one's class path (the
     /// refused edge first) and the name of its gate, with how often it was refused.
     var serialisedCycles: [LearnedOrderSnapshot.SerialisedCycle] {
@@ -218,72 +234,124 @@ extension ClassOrderGraph {
     }
 }
 
-extension CheckerTables {
-    /// After a learned edge `source -> target` was added, or seen again with fewer gates: reports
-    /// a cycle it now closes through a serialised edge with no common gate. Nothing to do (and
-    /// nothing searched) while no edge is serialised.
-    mutating func unserialisedCycle(
-        after identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
-        source: UInt32, target: UInt32, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
-    ) -> ViolationCandidate? {
-        guard !learned.serialised.isEmpty else { return nil }
-        let gates = learned.gates(from: source, to: target) ?? []
+/// The key of the edge `from -> to` among a graph's serialised edges.
+func edgeKey(_ from: UInt32, _ to: UInt32) -> UInt64 {
+    UInt64(from) << 32 | UInt64(to)
+}
+
+/// What the gates decide about an edge that would close a cycle.
+enum RefusedEdgeVerdict {
+    /// An edge already kept as serialised, serialised again: counted.
+    case counted
+    /// Serialised for the first time by `gate` (one of `gates`); `path` leads back: the caller
+    /// keeps the edge (`serialised[edgeKey]`) with its evidence.
+    case newlySerialised(gate: UInt64, gates: [UInt64], path: [UInt32])
+    /// A potential deadlock along `path`. `capacityReached`: it was serialised, but no more
+    /// serialised edges can be kept.
+    case report(path: [UInt32], capacityReached: Bool)
+}
+
+extension GatedOrderGraph {
+    /// After a learned edge `from -> to` was added, or seen again with fewer gates: the path of
+    /// a cycle it now closes through a serialised edge with no common gate (the serialised edges
+    /// on it are marked reported). Nothing searched while no edge is serialised.
+    mutating func unserialisedPath(from: UInt32, to: UInt32, candidates: GateCandidates) -> [UInt32]? {
+        guard !serialised.isEmpty else { return nil }
         guard
-            case .unserialised(let path) = learned.gateVerdict(
-                from: source, to: target, gates: gates, candidates: gateCandidates)
+            case .unserialised(let path) = gateVerdict(
+                from: from, to: to, gates: gates(from: from, to: to) ?? [], candidates: candidates)
         else { return nil }
-        learned.markSerialisedReported(along: path)
-        return cycleCandidate(
-            identity, mode: mode, heldEntry: heldEntry, heldMode: heldMode, path: path, site: site,
-            state: state)
+        markSerialisedReported(along: path)
+        return path
     }
 
-    /// An edge `source -> target` that would close a cycle (`path` leads back): nil when a gate
-    /// held at every sighting of every edge of every such cycle serialises them (the edge is
-    /// kept as serialised, counted, not reported), else the cycle's report.
-    mutating func refusedEdge(
-        _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
-        source: UInt32, target: UInt32, path: [UInt32], sighting: [UInt64], site: SourceSite,
-        state: UnsafeMutablePointer<lockorder_thread_state>
-    ) -> ViolationCandidate? {
-        let key = ClassOrderGraph.edgeKey(source, target)
+    /// An edge `from -> to` that would close a cycle (`path` leads back): serialised when a
+    /// gate held at every sighting of every edge of every such cycle serialises them, else the
+    /// cycle to report.
+    mutating func judgeRefusedEdge(
+        from: UInt32, to: UInt32, path: [UInt32], sighting: [UInt64], candidates: GateCandidates
+    ) -> RefusedEdgeVerdict {
+        let key = edgeKey(from, to)
         var gates = sighting
-        if let kept = learned.serialised[key] {
-            gates = gateCandidates.stillGates(kept.gates).filter { sighting.contains($0) }
+        if let kept = serialised[key] {
+            gates = candidates.stillGates(kept.gates).filter { sighting.contains($0) }
         }
         var reportedPath = path
+        var capacityReached = false
         if !gates.isEmpty {
-            switch learned.gateVerdict(from: source, to: target, gates: gates, candidates: gateCandidates) {
+            switch gateVerdict(from: from, to: to, gates: gates, candidates: candidates) {
             case .serialised(let gate, let backPath):
-                if learned.serialised[key] != nil {
-                    learned.serialised[key]!.gates = gates
-                    learned.serialised[key]!.count += 1
-                    return nil
+                if serialised[key] != nil {
+                    serialised[key]!.gates = gates
+                    serialised[key]!.count += 1
+                    return .counted
                 }
-                if learned.serialised.count < ClassOrderGraph.serialisedCapacity {
-                    learned.serialised[key] = newSerialisedEdge(
-                        identity, heldEntry: heldEntry, gate: gate, gates: gates, source: source,
-                        path: backPath,
-                        site: site, state: state)
-                    return nil
+                if serialised.count < serialisedEdgeCapacity {
+                    return .newlySerialised(gate: gate, gates: gates, path: backPath)
                 }
-                if reporter.noteCapacity("serialised cycles") {
-                    StandardError.write(
-                        "lockorder: capacity: \(ClassOrderGraph.serialisedCapacity) cycles serialised by a gate lock "
-                            + "are kept; further ones are reported as cycles, and every check goes on\n")
-                }
+                capacityReached = true
             case .unserialised(let unserialisedPath):
                 reportedPath = unserialisedPath
             case .noCycle:
                 break
             }
         }
-        learned.serialised[key]?.gates = []
-        learned.serialised[key]?.reported = true
-        learned.markSerialisedReported(along: reportedPath)
+        serialised[key]?.gates = []
+        serialised[key]?.reported = true
+        markSerialisedReported(along: reportedPath)
+        return .report(path: reportedPath, capacityReached: capacityReached)
+    }
+}
+
+extension CheckerTables {
+    /// After a learned edge `source -> target` was added, or seen again with fewer gates: reports
+    /// a cycle it now closes through a serialised edge with no common gate.
+    mutating func unserialisedCycle(
+        after identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
+        source: UInt32, target: UInt32, site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> ViolationCandidate? {
+        guard let path = learned.unserialisedPath(from: source, to: target, candidates: gateCandidates) else {
+            return nil
+        }
         return cycleCandidate(
-            identity, mode: mode, heldEntry: heldEntry, heldMode: heldMode, path: reportedPath, site: site,
+            identity, mode: mode, heldEntry: heldEntry, heldMode: heldMode, path: path, site: site,
             state: state)
+    }
+
+    /// An edge `source -> target` that would close a cycle (`path` leads back): nil when a gate
+    /// serialises every cycle it closes (the edge is kept as serialised, counted, not reported),
+    /// else the cycle's report.
+    mutating func refusedEdge(
+        _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, heldMode: AccessMode,
+        source: UInt32, target: UInt32, path: [UInt32], sighting: [UInt64], site: SourceSite,
+        state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> ViolationCandidate? {
+        switch learned.judgeRefusedEdge(
+            from: source, to: target, path: path, sighting: sighting, candidates: gateCandidates)
+        {
+        case .counted:
+            return nil
+        case .newlySerialised(let gate, let gates, let backPath):
+            learned.serialised[edgeKey(source, target)] = newSerialisedEdge(
+                identity, heldEntry: heldEntry, gate: gate, gates: gates, source: source, path: backPath,
+                site: site, state: state)
+            return nil
+        case .report(let reportedPath, let capacityReached):
+            if capacityReached { noteSerialisedCapacity() }
+            return cycleCandidate(
+                identity, mode: mode, heldEntry: heldEntry, heldMode: heldMode, path: reportedPath,
+                site: site,
+                state: state)
+        }
+    }
+
+    /// Said once: no more serialised cycles can be kept, so further ones are reported.
+    mutating func noteSerialisedCapacity() {
+        if reporter.noteCapacity("serialised cycles") {
+            StandardError.write(
+                "lockorder: capacity: \(serialisedEdgeCapacity) cycles serialised by a gate lock "
+                    + "are kept; further ones are reported as cycles, and every check goes on\n")
+        }
     }
 
     /// The record of a newly serialised edge: its evidence (as a learned edge's), its gates, the
@@ -307,16 +375,5 @@ extension CheckerTables {
         return SerialisedEdge(
             evidence: evidence, gates: gates, gateName: gateEntry.map { snapshot($0).name } ?? "?",
             classPath: [className(source)] + path.map(className), count: 1)
-    }
-}
-
-extension ClassOrderGraph {
-    /// Marks the serialised edges along a reported cycle's path: their cycles are no longer
-    /// listed as serialised.
-    mutating func markSerialisedReported(along path: [UInt32]) {
-        guard !serialised.isEmpty else { return }
-        for (from, to) in zip(path, path.dropFirst()) {
-            serialised[Self.edgeKey(from, to)]?.reported = true
-        }
     }
 }
