@@ -149,12 +149,18 @@ extension CheckerTables {
                     $0.isAmongInstances ? [$0.fromLock ?? $0.from, $0.toLock ?? $0.to] : [$0.from, $0.to]
                 })
         }
-        let serialised = learned.serialisedCycles
-        for cycle in serialised {
+        for cycle in learned.serialisedCycles {
             for name in cycle.cycle where classNames.insert(name).inserted {
                 classes.append(.init(name: name, level: nil))
             }
         }
+        // A serialised cycle among locks of one class is drawn between its locks, named per run.
+        for cycle in instances.serialisedCycles {
+            for name in cycle.cycle where classNames.insert(name).inserted {
+                classes.append(.init(name: name, level: nil, transient: true))
+            }
+        }
+        let serialised = learned.serialisedCycles + instances.serialisedCycles
         return LearnedOrderSnapshot(
             schema: 1, classes: classes.sorted { $0.name < $1.name }, edges: edges, violations: violations,
             serialisedCycles: serialised.isEmpty ? nil : serialised)

@@ -209,8 +209,8 @@ extension CheckerTables {
             if entry.class_id == identity.classID {
                 if found.isEmpty,
                     let candidate = learnInstanceEdge(
-                        identity, mode: mode, heldEntry: entry, site: site, threadName: &threadName,
-                        state: state)
+                        identity, mode: mode, heldEntry: entry, site: site, sighting: sighting,
+                        threadName: &threadName, state: state)
                 {
                     found.append(candidate)
                 }

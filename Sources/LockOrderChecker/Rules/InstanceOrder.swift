@@ -14,7 +14,7 @@ struct InstanceNode {
 /// takes its edges with it, so the graph holds the locks a program nests with their own class,
 /// not every lock it makes. Past its capacity nesting is no longer ordered by instance and the
 /// first nesting of each class after that is said once (lockdep's notice).
-struct InstanceOrderGraph {
+struct InstanceOrderGraph: GatedOrderGraph {
     static let nodeCapacity = 1 << 14
     static let edgeCapacity = 1 << 16
     /// Backtraces kept as instance-edge evidence; past it, new edges keep their sites only.
@@ -27,6 +27,9 @@ struct InstanceOrderGraph {
     private(set) var storedStacks = 0
     /// Classes whose nesting went unordered because a capacity was reached, each said once.
     var unorderedClasses: Set<UInt32> = []
+    /// Cycle-closing edges a gate lock serialises (GateLocks.swift): transfers between accounts
+    /// made under one bank-wide lock, forks taken under a waiter's lock.
+    var serialised: [UInt64: SerialisedEdge] = [:]
 
     /// The node of a lock, made on first use; nil when the graph has no room.
     mutating func node(for instance: @autoclosure () -> InstanceNode, lockID: UInt64) -> UInt32? {
@@ -56,6 +59,11 @@ struct InstanceOrderGraph {
         return result
     }
 
+    /// Changes a stored edge's evidence in place (its gates).
+    mutating func updateEvidence(from: UInt32, to: UInt32, _ body: (inout EdgeEvidence?) -> Void) {
+        graph.updateEvidence(from: from, to: to, body)
+    }
+
     /// Forgets a destroyed lock and its edges (R3). The chain caches stay: a chain key holds the
     /// ids of this class's locks, and a lock id is never reused, so no cached chain can name the
     /// destroyed lock again; and losing edges only ever allows more, never less.
@@ -63,6 +71,7 @@ struct InstanceOrderGraph {
         guard let node = nodeByLock.removeValue(forKey: lockID) else { return }
         instanceByNode[node] = nil
         for evidence in graph.removeNode(node) where evidence?.backtrace != nil { storedStacks -= 1 }
+        forgetSerialised(touching: [node])
         nodeNumbers.giveBack(node)
     }
 
@@ -92,7 +101,7 @@ extension CheckerTables {
     /// would close (the edge is then not added).
     mutating func learnInstanceEdge(
         _ identity: LockIdentity, mode: AccessMode, heldEntry: lockorder_held_lock, site: SourceSite,
-        threadName: inout String?, state: UnsafeMutablePointer<lockorder_thread_state>
+        sighting: [UInt64], threadName: inout String?, state: UnsafeMutablePointer<lockorder_thread_state>
     ) -> ViolationCandidate? {
         guard heldEntry.lock_id != identity.id, ordersByInstance(identity, mode: mode, heldEntry: heldEntry)
         else { return nil }
@@ -123,8 +132,12 @@ extension CheckerTables {
             if threadName == nil { threadName = ThreadIdentity.describeCurrent() }
             return EdgeEvidence(
                 fromName: heldSnapshot.name, toName: acquiredName, heldAt: heldSnapshot.site ?? "?",
-                acquiredAt: "\(site)", thread: threadName!, backtrace: keepsStack ? Backtrace.capture() : nil)
+                acquiredAt: "\(site)", thread: threadName!, backtrace: keepsStack ? Backtrace.capture() : nil,
+                gates: sighting)
         }
+        // Gates work here as in the class order (docs/graph.md §12): a cycle among the class's
+        // locks whose every edge was taken under one gate lock is counted, not reported.
+        var cyclePath: [UInt32]?
         switch result {
         case .inserted:
             if !keepsStack && reporter.noteCapacity("instance order stored stacks") {
@@ -132,19 +145,51 @@ extension CheckerTables {
                     "lockorder: capacity: \(InstanceOrderGraph.storedStackCapacity) instance-edge backtraces are stored; "
                         + "new instance edges keep their sites only, and every check goes on\n")
             }
-            return nil
+            cyclePath = instances.unserialisedPath(from: from, to: to, candidates: gateCandidates)
         case .alreadyPresent:
-            return nil
+            if instances.narrowGates(from: from, to: to, sighting: sighting, candidates: gateCandidates) {
+                cyclePath = instances.unserialisedPath(from: from, to: to, candidates: gateCandidates)
+            }
         case .wouldCloseCycle(let path):
-            return instanceCycleCandidate(
-                identity, mode: mode, heldEntry: heldEntry, path: path, site: site, state: state)
+            switch instances.judgeRefusedEdge(
+                from: from, to: to, path: path, sighting: sighting, candidates: gateCandidates)
+            {
+            case .counted:
+                break
+            case .newlySerialised(let gate, let gates, let backPath):
+                instances.serialised[edgeKey(from, to)] = serialisedInstanceEdge(
+                    heldEntry: heldEntry, acquiredName: acquiredName, gate: gate, gates: gates,
+                    path: backPath, site: site, state: state)
+            case .report(let reportedPath, let capacityReached):
+                if capacityReached { noteSerialisedCapacity() }
+                cyclePath = reportedPath
+            }
         case .edgeCapacityExceeded:
             noteInstanceOrderFull(identity, heldSnapshot: heldSnapshot, site: site, what: "edges")
-            return nil
         case .nodeOutOfRange:
             noteInstanceOrderFull(identity, heldSnapshot: heldSnapshot, site: site, what: "locks")
-            return nil
         }
+        guard let cyclePath else { return nil }
+        return instanceCycleCandidate(
+            identity, mode: mode, heldEntry: heldEntry, path: cyclePath, site: site, state: state)
+    }
+
+    /// The record of an instance edge a gate serialises: its evidence, its gates, the gate's
+    /// name and the cycle's locks (the refused edge's held lock first).
+    fileprivate func serialisedInstanceEdge(
+        heldEntry: lockorder_held_lock, acquiredName: String, gate: UInt64, gates: [UInt64], path: [UInt32],
+        site: SourceSite, state: UnsafeMutablePointer<lockorder_thread_state>
+    ) -> SerialisedEdge {
+        let held = lockorder_held_locks(state)!
+        let gateEntry = (0..<Int(state.pointee.depth)).map { held[$0] }.first { $0.lock_id == gate }
+        let heldSnapshot = snapshot(heldEntry)
+        let evidence = EdgeEvidence(
+            fromName: heldSnapshot.name, toName: acquiredName, heldAt: heldSnapshot.site ?? "?",
+            acquiredAt: "\(site)", thread: ThreadIdentity.describeCurrent(), backtrace: Backtrace.capture(),
+            gates: gates)
+        return SerialisedEdge(
+            evidence: evidence, gates: gates, gateName: gateEntry.map { snapshot($0).name } ?? "?",
+            classPath: [heldSnapshot.name] + path.map { instances.instanceByNode[$0]?.name ?? "?" }, count: 1)
     }
 
     /// The fallback when the instance order is full (lockdep's behaviour): a one-time notice per
@@ -199,7 +244,7 @@ extension CheckerTables {
         var instancePath = [heldLabel, acquiredLabel]
         var keptEdges: [CycleEvidence.KeptEdge] = []
         for (from, to) in zip(path, path.dropFirst()) {
-            guard let evidence = instances.graph.evidence(from: from, to: to) ?? nil,
+            guard let evidence = instances.evidence(from: from, to: to),
                 let fromNode = instances.instanceByNode[from], let toNode = instances.instanceByNode[to]
             else { continue }
             let (fromLabel, toLabel) = (

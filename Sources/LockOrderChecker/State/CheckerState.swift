@@ -256,7 +256,9 @@ final class CheckerState: @unchecked Sendable {
             $0.reporter.summaryLine(passedThrough: CheckerMark.passedThroughCount)
                 ?? Reporter.cleanRunLine(classes: $0.registry.classesMade, orders: $0.learned.ordersLearned)
         }
-        let serialised = tables.withLock { Reporter.serialisedCyclesLine($0.learned.serialisedCycles) }
+        let serialised = tables.withLock {
+            Reporter.serialisedCyclesLine($0.learned.serialisedCycles + $0.instances.serialisedCycles)
+        }
         if printsSummary {
             StandardError.write(summary)
             if let serialised { StandardError.write(TerminalText.line(serialised)) }
