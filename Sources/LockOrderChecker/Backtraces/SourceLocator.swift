@@ -306,8 +306,10 @@ private final class SymbolizerProcess {
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
+        let environment = childEnvironment()
+        defer { for variable in environment { free(variable) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environment)
         close(ends[1])
         guard spawned == 0 else {
             close(ends[0])
@@ -315,6 +317,21 @@ private final class SymbolizerProcess {
         }
         SourceLocator.startedProcessCount.wrappingAdd(1, ordering: .relaxed)
         return SymbolizerProcess(pid: pid, socket: ends[0])
+    }
+
+    /// This process's environment without the LOCKORDER_* variables, NULL-terminated: under the
+    /// pthread interposer (LD_PRELOAD, which the child inherits) the symbolizer would otherwise
+    /// be checked too, and write its own summary to the report file and its order to the graph
+    /// file.
+    private static func childEnvironment() -> [UnsafeMutablePointer<CChar>?] {
+        var variables: [UnsafeMutablePointer<CChar>?] = []
+        var index = 0
+        while let variable = environ[index] {
+            index += 1
+            if strncmp(variable, "LOCKORDER_", 10) == 0 { continue }
+            variables.append(strdup(variable))
+        }
+        return variables + [nil]
     }
 
     /// Writes all of `text`; false when the child is gone or does not read before `deadline`.
