@@ -41,6 +41,29 @@ int lockorder_symbol_name(uintptr_t address, char *name, size_t capacity, uintpt
     return 0;
 }
 
+/// The process id when this image was loaded; a forked child has another until it calls exec.
+static pid_t image_process_id;
+
+__attribute__((constructor)) static void lockorder_record_image_process_id(void) {
+    image_process_id = getpid();
+}
+
+int lockorder_is_forked_child(void) {
+    return image_process_id != 0 && getpid() != image_process_id;
+}
+
+int lockorder_is_in_signal_handler(void) {
+    unw_context_t context;
+    unw_cursor_t cursor;
+    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) return 0;
+    for (int depth = 0; depth < 1024; depth++) {
+        if (unw_is_signal_frame(&cursor) > 0) return 1;
+        if (unw_step(&cursor) <= 0) return 0;
+    }
+    // Not walked to its end: it may be a handler's stack, and the caller takes no risk.
+    return 1;
+}
+
 int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base) {
     Dl_info info;
     if (dladdr((const void *)address, &info) == 0) return -1;

@@ -16,7 +16,7 @@ struct SarifCommand: ParsableCommand {
             One result per distinct violation (the same kind, headline and site from several \
             runs or processes is one result, its count added up); the rule id is the violation \
             kind. The result's location is the first user frame when it was symbolized \
-            (LOCKORDER_SYMBOLIZE=1), otherwise the offending call's site; related locations are \
+            (LOCKORDER_SYMBOLIZE, on by default), otherwise the offending call's site; related locations are \
             the lock sites and each cycle edge's sites. Summary lines are skipped. A line that \
             is not a report is one error line and exit status 2. See docs/report-format.md.
             """)

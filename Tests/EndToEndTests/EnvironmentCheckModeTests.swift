@@ -97,12 +97,12 @@ struct EnvironmentCheckModeTests {
             ])
     }
 
-    @Test("LOCKORDER_SYMBOLIZE=yes: one warning line, symbolization stays off")
+    @Test("LOCKORDER_SYMBOLIZE=yes: one warning line, then the default")
     func unknownSymbolizeValueWarns() throws {
         let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "LOCKORDER_SYMBOLIZE": "yes"])
         #expect(result.status == 0)
         let lines = DemoRun.checkerLines(result)
-        #expect(lines.first == "lockorder: LOCKORDER_SYMBOLIZE=yes is not one of 0, off, 1, on; using off")
+        #expect(lines.first == "lockorder: LOCKORDER_SYMBOLIZE=yes is not one of 0, off, 1, on; using on")
         DemoRun.expectJuliaReports(Array(lines.dropFirst()))
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import LockOrderTestSupport
 import Testing
 
@@ -62,6 +63,31 @@ struct InterposeTests {
         #expect(headlines.first?.contains("order cycle") == true)
         #expect(result.standardError.contains("make_lock"))
         #expect(result.standardError.contains("rebuild_index_then_cache"), "the backtrace names the C caller")
+    }
+
+    @Test(
+        "by default the C program's frames get file:line; the symbolizer starts without LOCKORDER_*, so it is not checked",
+        .enabled(if: executableOnPath("llvm-symbolizer") != nil, "needs llvm-symbolizer on PATH"))
+    func symbolizerUnderTheInterposerIsNotChecked() throws {
+        let directory = makeScratchDirectory()
+        defer { removeTree(directory) }
+        // A llvm-symbolizer that writes down its environment, then is the real one. The child
+        // inherits LD_PRELOAD: with LOCKORDER_CHECK too it would be checked, and at its exit
+        // it would write its own summary to the report file and its order to the graph file.
+        let real = try #require(executableOnPath("llvm-symbolizer"))
+        let script = "#!/bin/sh\n/usr/bin/env > '\(directory)/environment'\nexec '\(real)' \"$@\"\n"
+        try script.write(toFile: directory + "/llvm-symbolizer", atomically: true, encoding: .utf8)
+        chmod(directory + "/llvm-symbolizer", 0o755)
+        let path = directory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin")
+        let result = Self.run(
+            "abba", c: true, extra: ["PATH": path, "LOCKORDER_REPORT_FILE": directory + "/reports.jsonl"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(
+            result.standardError.contains("/InterposeFixtures/CFixture/main.c:"), "\(result.standardError)")
+        let environment = try String(contentsOfFile: directory + "/environment", encoding: .utf8)
+        let variables = environment.split(separator: "\n")
+        #expect(variables.contains { $0.hasPrefix("LD_PRELOAD=") })
+        #expect(!variables.contains { $0.hasPrefix("LOCKORDER_") }, "\(variables)")
     }
 
     @Test("the same C program taking its locks in one order: nothing reported")

@@ -22,7 +22,7 @@ struct SarifEndToEndTests {
         let reports = directory + "/reports.jsonl"
         for _ in 0..<times {
             var environment = ["LOCKORDER_CHECK": "1", "LOCKORDER_REPORT_FILE": reports]
-            if symbolize { environment["LOCKORDER_SYMBOLIZE"] = "1" }
+            environment["LOCKORDER_SYMBOLIZE"] = symbolize ? "1" : "0"
             let demo = runChildProcess(tool, arguments: ["demo"], environment: environment)
             try #require(demo.status == 0)
         }

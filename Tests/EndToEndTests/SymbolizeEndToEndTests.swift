@@ -2,8 +2,9 @@ import Foundation
 import LockOrderTestSupport
 import Testing
 
-/// LOCKORDER_SYMBOLIZE=1 on the real binary: frames get `file:line:column` through
-/// llvm-symbolizer or addr2line, or a notice says why not.
+/// LOCKORDER_SYMBOLIZE on the real binary: by default and with `1`, frames get
+/// `file:line:column` through llvm-symbolizer or addr2line (with `1` a notice says why not
+/// when neither is on PATH); `0` turns it off.
 @Suite("LOCKORDER_SYMBOLIZE, end to end", .serialized)
 struct SymbolizeEndToEndTests {
     static let scenarios = "Sources/lockorder/DemoScenarios.swift"
@@ -94,17 +95,72 @@ struct SymbolizeEndToEndTests {
         let checkerLines = DemoRun.checkerLines(result)
         #expect(
             checkerLines.first
-                == "lockorder: LOCKORDER_SYMBOLIZE=1 but llvm-symbolizer exited, stalled or answered "
+                == "lockorder: llvm-symbolizer exited, stalled or answered "
                 + "unexpectedly; it is not used again and frames keep function names only")
         DemoRun.expectJuliaReports(Array(checkerLines.dropFirst()))
         #expect(!Self.frameLines(result.standardError).contains { $0.contains(" at /") })
     }
 
-    @Test("without LOCKORDER_SYMBOLIZE, frames have no locations")
-    func offByDefault() throws {
-        let result = try DemoRun.run(["LOCKORDER_CHECK": "1"])
+    @Test("LOCKORDER_SYMBOLIZE=0: frames have no locations, even with a symbolizer on PATH")
+    func zeroTurnsItOff() throws {
+        let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "LOCKORDER_SYMBOLIZE": "0"])
         let frames = Self.frameLines(result.standardError)
         #expect(!frames.isEmpty)
         #expect(!frames.contains { $0.contains(" at /") })
+    }
+
+    @Test(
+        "without LOCKORDER_SYMBOLIZE: every printed frame of the demo's code has its location, frame #0 the reported line",
+        .enabled(if: onPath("llvm-symbolizer") != nil, "needs llvm-symbolizer on PATH"))
+    func onByDefault() throws {
+        // The parent's LOCKORDER_* variables never reach the child: LOCKORDER_SYMBOLIZE is unset.
+        let result = try DemoRun.run(["LOCKORDER_CHECK": "1"])
+        #expect(result.status == 0)
+        DemoRun.expectJuliaReports(DemoRun.checkerLines(result))
+        let inversionLine = try DemoRun.sourceLine(containing: "methodTable.withLock {}", in: Self.scenarios)
+        let lines = DemoRun.lines(result.standardError)
+        let inversion = try #require(lines.firstIndex(of: DemoRun.juliaHeadlines[1]))
+        let frameZero = try #require(lines[inversion...].first { $0.hasPrefix("    #0 ") })
+        #expect(frameZero.contains("/DemoScenarios.swift:\(inversionLine):"), "\(frameZero)")
+        // The demo's own functions and closures (not the thunks the compiler adds for @main and
+        // protocol witnesses, which have no line).
+        let userFrames = Self.frameLines(result.standardError).filter {
+            $0.contains("lockorder.DemoScenarios.all") || $0.contains(" lockorder.demoThreadMain(")
+                || $0.contains(" lockorder.DemoCommand.run()")
+        }
+        #expect(!userFrames.isEmpty)
+        #expect(
+            userFrames.allSatisfy { $0.contains(" at /") }, "\(userFrames.filter { !$0.contains(" at /") })")
+        #expect(!result.standardError.contains("LOCKORDER_SYMBOLIZE"), "no notice")
+    }
+
+    @Test("by default, with no symbolizer on PATH: the usual reports without locations, and no notice")
+    func defaultWithoutSymbolizerIsQuiet() throws {
+        let directory = try DemoRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "PATH": directory])
+        #expect(result.status == 0)
+        DemoRun.expectJuliaReports(DemoRun.checkerLines(result))
+        let frames = Self.frameLines(result.standardError)
+        #expect(!frames.isEmpty)
+        #expect(!frames.contains { $0.contains(" at /") })
+        #expect(!result.standardError.contains("symbolizer"))
+    }
+
+    @Test(
+        "frames are folded: no partial-apply forwarder or LockCore frame is printed; a folded run is one line"
+    )
+    func framesAreFolded() throws {
+        let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "LOCKORDER_SYMBOLIZE": "0"])
+        let frames = Self.frameLines(result.standardError)
+        #expect(!frames.isEmpty)
+        #expect(!frames.contains { $0.contains("partial apply forwarder") || $0.contains("thunk for") })
+        #expect(!frames.contains { $0.contains("LockCore.") })
+        let lines = DemoRun.lines(result.standardError)
+        #expect(lines.contains { $0.hasPrefix("    (") && $0.hasSuffix(" frames folded)") })
+        let inversion = try #require(lines.firstIndex(of: DemoRun.juliaHeadlines[1]))
+        let frameZero = try #require(lines[inversion...].first { $0.hasPrefix("    #0 ") })
+        #expect(
+            frameZero.contains(" closure #1 () -> () in closure #3 @Sendable () -> () in "), "\(frameZero)")
     }
 }

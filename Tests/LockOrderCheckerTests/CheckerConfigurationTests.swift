@@ -52,6 +52,23 @@ struct CheckerConfigurationTests {
                 == (false, "lockorder: LOCKORDER_SYMBOLIZE=yes is not one of 0, off, 1, on; using off\n"))
     }
 
+    @Test("LOCKORDER_SYMBOLIZE: unset or empty is on when available, 1 and on require, 0 and off turn it off")
+    func symbolizeValues() {
+        #expect(Configuration.sourceLocations(fromValue: nil) == (.whenAvailable, nil))
+        #expect(Configuration.sourceLocations(fromValue: "") == (.whenAvailable, nil))
+        #expect(Configuration.sourceLocations(fromValue: "1") == (.required, nil))
+        #expect(Configuration.sourceLocations(fromValue: "on") == (.required, nil))
+        #expect(Configuration.sourceLocations(fromValue: "0") == (.off, nil))
+        #expect(Configuration.sourceLocations(fromValue: "off") == (.off, nil))
+        #expect(
+            Configuration.sourceLocations(fromValue: "yes")
+                == (
+                    .whenAvailable,
+                    "lockorder: LOCKORDER_SYMBOLIZE=yes is not one of 0, off, 1, on; using on\n"
+                ))
+        #expect(Configuration().sourceLocations == .whenAvailable)
+    }
+
     @Test(
         "LOCKORDER_CHECK unset in a fresh process: a level inversion passes silently and checking stays off")
     func unsetMeansOff() async {

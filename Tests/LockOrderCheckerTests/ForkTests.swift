@@ -84,4 +84,38 @@ struct ForkTests {
         #expect(
             standardError.ranges(of: "lockorder: unlock not held: releasing loose in child").count == 20)
     }
+
+    @Test(
+        "a forked child that reports starts no symbolizer (it has not called exec); its parent does",
+        .enabled(if: llvmSymbolizerIsOnPath, "needs llvm-symbolizer on PATH"))
+    func forkedChildStartsNoSymbolizer() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            endProcessIfStillRunning(afterSeconds: 30)
+            setenv("LOCKORDER_CHECK", "report", 1)
+            unsetenv("LOCKORDER_SYMBOLIZE")
+            unsetenv("LOCKORDER_REPORT_FILE")
+            unsetenv("LOCKORDER_GRAPH_FILE")
+            let pid = fork()
+            if pid == 0 {
+                endProcessIfStillRunning(afterSeconds: 10)
+                let loose = CheckedMutex("loose in forked child")
+                loose.unlockFromAsync()  // the exit test's body is async
+                _exit(SourceLocator.startedProcessCount.load(ordering: .relaxed) == 0 ? 0 : 4)
+            }
+            let child = waitForChild(pid, seconds: 10)
+            // The same report in the parent, which has not forked from a running image, starts one.
+            let loose = CheckedMutex("loose in parent")
+            loose.unlockFromAsync()
+            let parentStarted = SourceLocator.startedProcessCount.load(ordering: .relaxed)
+            let summary = "child: \(child.map(String.init) ?? "hung"), parent started \(parentStarted)\n"
+            _ = summary.withCString { write(2, $0, strlen($0)) }
+            exit(0)
+        }
+        let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(standardError.contains("child: 0, parent started 1\n"), "\(standardError)")
+        #expect(standardError.contains("lockorder: unlock not held: releasing loose in forked child"))
+        let childReport = standardError.components(
+            separatedBy: "lockorder: unlock not held: releasing loose in parent")[0]
+        #expect(!childReport.contains(" at /"), "the child's frames have no locations: \(childReport)")
+    }
 }

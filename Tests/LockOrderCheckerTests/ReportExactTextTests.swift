@@ -14,9 +14,12 @@ import Testing
 struct ReportExactTextTests {
     static let file = siteFile()
 
-    /// The frame lines of a stack as the report prints them, at `indent`.
+    /// The frame lines of a stack as the report prints them, at `indent`: lockorder's frames
+    /// and compiler glue folded (that folding has its own test, `DefaultSymbolizeTests`), and
+    /// each frame with the ` at FILE:LINE:COLUMN` it carries (by default when a symbolizer is on
+    /// PATH, the same in every run).
     static func frameLines(_ frames: [Frame], indent: String) -> [String] {
-        frames.enumerated().map { "\(indent)#\($0.offset) \($0.element.formatted)" }
+        ViolationText.frameLines(frames, indent: indent)
     }
 
     /// Takes each pair's first lock, then its second, each pair on a thread of its own (named

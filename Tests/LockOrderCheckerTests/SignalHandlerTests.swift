@@ -101,4 +101,46 @@ struct SignalHandlerTests {
                 "lockorder: order cycle: acquiring signal outer while holding signal inner") == true)
         #expect(lines.last == "lockorder: 1 distinct violation, 1 occurrence")
     }
+
+    @Test(
+        "a report made inside a signal handler starts no symbolizer; the same report outside one does",
+        .enabled(if: llvmSymbolizerIsOnPath, "needs llvm-symbolizer on PATH"))
+    func reportInsideAHandlerStartsNoSymbolizer() async {
+        let result = await #expect(
+            processExitsWith: .success, observing: [\.standardErrorContent], "killed by SIGALRM after 10 s"
+        ) {
+            endProcessIfStillRunning(afterSeconds: 10)
+            setenv("LOCKORDER_CHECK", "report", 1)
+            unsetenv("LOCKORDER_SYMBOLIZE")
+            unsetenv("LOCKORDER_REPORT_FILE")
+            unsetenv("LOCKORDER_GRAPH_FILE")
+            installTakeInnerLock()
+            // inner, then outer: learned. The handler then takes inner while outer is held.
+            SignalTestLocks.inner.lockFromAsync()
+            SignalTestLocks.outer.lockFromAsync()
+            SignalTestLocks.outer.unlockFromAsync()
+            SignalTestLocks.inner.unlockFromAsync()
+            SignalTestLocks.outer.lockFromAsync()
+            _ = raise(SIGUSR2)
+            SignalTestLocks.outer.unlockFromAsync()
+            let inHandler = SourceLocator.startedProcessCount.load(ordering: .relaxed)
+            // The same cycle outside a handler: a new report (another site), which starts one.
+            SignalTestLocks.outer.lockFromAsync()
+            SignalTestLocks.inner.lockFromAsync()
+            SignalTestLocks.inner.unlockFromAsync()
+            SignalTestLocks.outer.unlockFromAsync()
+            let outside = SourceLocator.startedProcessCount.load(ordering: .relaxed)
+            let summary = "started: \(inHandler) in the handler, \(outside) after\n"
+            _ = summary.withCString { write(2, $0, strlen($0)) }
+            exit(0)
+        }
+        let standardError = Self.standardError(result)
+        #expect(standardError.contains("started: 0 in the handler, 1 after\n"), "\(standardError)")
+        let reports = standardError.components(separatedBy: "\nlockorder: order cycle: ")
+        #expect(reports.count == 2, "two reports: \(standardError)")
+        #expect(
+            reports[0].hasPrefix("lockorder: order cycle: acquiring signal inner while holding signal outer"))
+        #expect(!reports[0].contains(" at /"), "no locations inside the handler: \(reports[0])")
+        #expect(reports[1].contains(" at /"), "locations outside it: \(reports[1])")
+    }
 }

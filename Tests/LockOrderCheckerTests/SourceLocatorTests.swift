@@ -4,7 +4,7 @@ import Testing
 @testable import LockOrderChecker
 
 /// Whether llvm-symbolizer is on this process's PATH, which the in-process location tests need.
-private let llvmSymbolizerIsOnPath: Bool = {
+let llvmSymbolizerIsOnPath: Bool = {
     if case .llvmSymbolizer = SourceLocator.findTool(searchPath: environmentValue("PATH")) { return true }
     return false
 }()

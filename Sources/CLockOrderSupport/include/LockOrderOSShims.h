@@ -30,6 +30,21 @@ int lockorder_module_of(uintptr_t address, const char **path, uintptr_t *base);
 /// `<link.h>`, neither of which Swift's Glibc module exposes.
 int lockorder_module_bias(uintptr_t address, const char **path, uintptr_t *bias, int *is_main_program);
 
+/// Whether this process is a child made by `fork` that has not called `exec` since: its
+/// process id differs from the one recorded when this image was loaded (a constructor). Such a
+/// child may only make async-signal-safe calls, so it must not start a symbolizer process.
+///
+/// Why C: a load-time constructor (`__attribute__((constructor))`) has no Swift spelling.
+int lockorder_is_forked_child(void);
+
+/// Whether the calling thread is running a signal handler: a frame of its current stack is a
+/// signal frame (the kernel's return trampoline), found by walking the stack with libunwind.
+/// Costs one walk of the stack (microseconds); for report paths only, never the fast path.
+///
+/// Why C: `unw_getcontext`, `unw_init_local` and `unw_is_signal_frame` are macros over
+/// per-architecture names, and the context must be taken in the calling frame.
+int lockorder_is_in_signal_handler(void);
+
 /// The calling thread's kernel thread id.
 ///
 /// Why C: `syscall` is variadic, and Swift cannot call a C variadic function (glibc's `gettid`

@@ -42,12 +42,23 @@ package struct Backtrace: Sendable, Hashable {
     /// The frames with names, modules and offsets, starting at the first frame that is not the
     /// checker's or the lock library's own (so the first frame is the user's call).
     ///
-    /// With `includingSourceLocations` (LOCKORDER_SYMBOLIZE=1), frames also get their
-    /// `file:line:column` through llvm-symbolizer or addr2line when one is on PATH.
-    package func symbolicated(includingSourceLocations: Bool = false) -> [Frame] {
+    /// Unless `sourceLocations` is `.off` (LOCKORDER_SYMBOLIZE), the frames a report prints (not
+    /// folded, `Frame.isFolded`) also get their `file:line:column` through llvm-symbolizer or
+    /// addr2line when one is on PATH, except the C library's and the loader's: their lines say
+    /// nothing about the user's code, and reading their debug information (when installed) took
+    /// half of the first report's cost (docs/report-format.md, "Environment variables").
+    package func symbolicated(sourceLocations: SourceLocations = .off) -> [Frame] {
         let frames = Symbolizer.shared.frames(for: addresses)
         let userFrames = Array(frames[Self.firstUserFrame(in: frames)...])
-        return includingSourceLocations ? Symbolizer.shared.addingSourceLocations(to: userFrames) : userFrames
+        if sourceLocations == .off { return userFrames }
+        return Symbolizer.shared.addingSourceLocations(
+            to: userFrames, announcingAbsence: sourceLocations == .required,
+            wanted: { !$0.isFolded && !$0.isInSystemLibrary })
+    }
+
+    /// `symbolicated(sourceLocations:)`, with locations required or off.
+    package func symbolicated(includingSourceLocations: Bool) -> [Frame] {
+        symbolicated(sourceLocations: includingSourceLocations ? .required : .off)
     }
 
     /// The index of the first frame after the innermost run of lockorder's own frames. Thunks

@@ -8,8 +8,9 @@ public struct Frame: Sendable, Hashable, Codable {
     public let offset: UInt
     /// The file name of the executable or shared object that contains the address.
     public let module: String?
-    /// `file:line:column` (`file:line` when the column is unknown) when LOCKORDER_SYMBOLIZE=1
-    /// and llvm-symbolizer or addr2line on PATH knows it.
+    /// `file:line:column` (`file:line` when the column is unknown) when llvm-symbolizer or
+    /// addr2line on PATH knows it (LOCKORDER_SYMBOLIZE, on by default); nil for a frame the
+    /// text folds (`isFolded`).
     public var sourceLocation: String?
     /// The symbol as the binary spells it (mangled for Swift), used to tell the checker's own
     /// frames from the user's.
@@ -63,17 +64,37 @@ public struct Frame: Sendable, Hashable, Codable {
     var isLockOrderInternal: Bool {
         // The pthread interposer's library holds the checker and its wrappers: all of it is ours.
         if module == "libLockOrderInterpose.so" { return true }
-        guard let symbol = rawSymbol else { return false }
+        // A Swift executable's entry point is `MODULE_main`: a module called lockorder or
+        // lockorder_something (the tool, a fixture) is not one of the C helpers.
+        guard let symbol = rawSymbol, !symbol.hasSuffix("_main") else { return false }
         return Frame.internalSymbolPrefixes.contains { symbol.hasPrefix($0) }
     }
 
     /// Whether the frame is glue the compiler generated (reabstraction thunks, partial-apply
-    /// forwarders), which belongs to whichever code surrounds it.
+    /// forwarders, merged and outlined helpers, the C entry thunk of a `@convention(c)`
+    /// function), which belongs to whichever code surrounds it.
     var isCompilerThunk: Bool {
         guard let function else { return false }
-        return function.hasPrefix("reabstraction thunk") || function.hasPrefix("partial apply forwarder")
-            || function.hasPrefix("thunk for") || function.hasPrefix("merged ")
+        return Frame.compilerThunkPrefixes.contains { function.hasPrefix($0) }
     }
+
+    /// How the runtime's demangler begins the names of compiler-generated glue.
+    private static let compilerThunkPrefixes = [
+        "reabstraction thunk", "partial apply forwarder", "partial apply for ", "thunk for", "merged ",
+        "outlined ", "@objc ",
+    ]
+
+    /// Whether the frame is in the C library or the dynamic loader (the process's and threads'
+    /// start), whose source locations reports do not look up.
+    var isInSystemLibrary: Bool {
+        guard let module else { return false }
+        return module.hasPrefix("libc.") || module.hasPrefix("ld-linux")
+    }
+
+    /// Whether a report's text leaves the frame out: lockorder's own frames and compiler glue,
+    /// which say nothing about the user's code. The text numbers frames as the JSON does and
+    /// shows each run of folded frames as one `(N frames folded)` line.
+    package var isFolded: Bool { isLockOrderInternal || isCompilerThunk }
 
     /// Mangled Swift names begin with the module's length-prefixed name; the C helpers and
     /// libunwind have fixed prefixes.

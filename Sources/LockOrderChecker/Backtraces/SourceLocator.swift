@@ -1,19 +1,36 @@
 import CLockOrderSupport
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Finds the source location of code addresses through a symbolizer process, for
-/// LOCKORDER_SYMBOLIZE=1.
+/// LOCKORDER_SYMBOLIZE: whether report frames get their source locations.
+package enum SourceLocations: Sendable, Equatable {
+    /// `0`, `off`: never.
+    case off
+    /// Unset (the default): when llvm-symbolizer or addr2line is on PATH; without one, frames
+    /// keep their names and nothing is said.
+    case whenAvailable
+    /// `1`, `on`: the same, and one notice line when no symbolizer is on PATH.
+    case required
+}
+
+/// Finds the source location of code addresses through a symbolizer process, for report frames
+/// (LOCKORDER_SYMBOLIZE, on by default).
 ///
 /// `llvm-symbolizer` from PATH is preferred: one process, started at the first lookup and kept
 /// for the life of the process, answers for every module (a few microseconds per address once
 /// the module's debug information is loaded). Without it, `addr2line` is used; it reads one
 /// binary per process, so there is one process per module (at most `addr2lineProcessLimit`),
-/// and it gives no column. With neither, a notice is printed once and frames keep their names
-/// only. A process that exits, stalls for `answerTimeoutMilliseconds` or answers something
-/// unexpected is stopped and no process is used again (one notice).
+/// and it gives no column. With neither, frames keep their names only (and with
+/// LOCKORDER_SYMBOLIZE=1 a notice says so once). A process that exits, stalls for
+/// `answerTimeoutMilliseconds` or answers something unexpected is stopped and no process is
+/// used again (one notice).
+///
+/// No symbolizer is started or asked where that is unsafe: in a child made by `fork` that has
+/// not called `exec` (only async-signal-safe calls are allowed there, and the parent's process
+/// answers the parent) and in a signal handler. There frames keep what the cache already knows.
 ///
 /// Lookups happen only while a report is produced. The process state is guarded by the
 /// slow-path lock, which the reporting paths already hold (it is re-entrant): every member that
@@ -44,6 +61,10 @@ package final class SourceLocator: @unchecked Sendable {
         "lockorder: LOCKORDER_SYMBOLIZE=1 but neither llvm-symbolizer nor addr2line is on PATH; "
         + "frames keep function names only\n"
 
+    /// How many symbolizer processes this process has started, for tests (a forked child or a
+    /// signal handler starts none).
+    package static let startedProcessCount = Atomic<Int>(0)
+
     private var hasSearched = false
     private var tool: Tool?
     /// Running processes: llvm-symbolizer under "", addr2line under its module's path.
@@ -53,14 +74,26 @@ package final class SourceLocator: @unchecked Sendable {
     private var owner: pid_t = 0
 
     /// The source location of each return address: `file:line:column`, or `file:line` when the
-    /// column is unknown; nil when it is unknown or no symbolizer answers.
-    package func locations(ofReturnAddresses addresses: [UInt]) -> [String?] {
-        SlowPathLock.withLock { lookUpHoldingSlowPathLock(addresses) }
+    /// column is unknown; nil when it is unknown or the symbolizer failed. Nil for all of them
+    /// when no symbolizer was asked: none is on PATH, one failed before, or none may be used
+    /// here (`mayUseProcesses`). `announcingAbsence`: say once when no symbolizer is on PATH
+    /// (LOCKORDER_SYMBOLIZE=1).
+    package func locations(ofReturnAddresses addresses: [UInt], announcingAbsence: Bool = true) -> [String?]?
+    {
+        SlowPathLock.withLock { lookUpHoldingSlowPathLock(addresses, announcingAbsence: announcingAbsence) }
     }
 
-    private func lookUpHoldingSlowPathLock(_ addresses: [UInt]) -> [String?] {
+    /// Whether a symbolizer may be started or asked here: not in a forked child that has not
+    /// called exec, not in a signal handler.
+    static var mayUseProcesses: Bool {
+        lockorder_is_forked_child() == 0 && lockorder_is_in_signal_handler() == 0
+    }
+
+    private func lookUpHoldingSlowPathLock(_ addresses: [UInt], announcingAbsence: Bool) -> [String?]? {
+        guard let tool = availableTool(announcingAbsence: announcingAbsence), Self.mayUseProcesses else {
+            return nil
+        }
         var results = [String?](repeating: nil, count: addresses.count)
-        guard let tool = availableTool() else { return results }
         // Requests grouped by the process that answers them, in first-seen order.
         var keys: [String] = []
         var requests: [String: [(index: Int, line: String)]] = [:]
@@ -94,12 +127,13 @@ package final class SourceLocator: @unchecked Sendable {
         return results
     }
 
-    /// The tool, searched for on PATH at the first lookup; prints the notice when there is none.
-    private func availableTool() -> Tool? {
+    /// The tool, searched for on PATH at the first lookup; prints the notice when there is none
+    /// and `announcingAbsence`.
+    private func availableTool(announcingAbsence: Bool) -> Tool? {
         if !hasSearched {
             hasSearched = true
             tool = Self.findTool(searchPath: environmentValue("PATH"))
-            if tool == nil { StandardError.write(Self.unavailableNotice) }
+            if tool == nil && announcingAbsence { StandardError.write(Self.unavailableNotice) }
         }
         return hasFailed ? nil : tool
     }
@@ -170,8 +204,7 @@ package final class SourceLocator: @unchecked Sendable {
             case .addr2line: "addr2line"
             }
         StandardError.write(
-            "lockorder: LOCKORDER_SYMBOLIZE=1 but \(name) \(what); it is not used again and frames keep "
-                + "function names only\n")
+            "lockorder: \(name) \(what); it is not used again and frames keep function names only\n")
     }
 
     // MARK: Pieces
@@ -273,14 +306,32 @@ private final class SymbolizerProcess {
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
+        let environment = childEnvironment()
+        defer { for variable in environment { free(variable) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environment)
         close(ends[1])
         guard spawned == 0 else {
             close(ends[0])
             return nil
         }
+        SourceLocator.startedProcessCount.wrappingAdd(1, ordering: .relaxed)
         return SymbolizerProcess(pid: pid, socket: ends[0])
+    }
+
+    /// This process's environment without the LOCKORDER_* variables, NULL-terminated: under the
+    /// pthread interposer (LD_PRELOAD, which the child inherits) the symbolizer would otherwise
+    /// be checked too, and write its own summary to the report file and its order to the graph
+    /// file.
+    private static func childEnvironment() -> [UnsafeMutablePointer<CChar>?] {
+        var variables: [UnsafeMutablePointer<CChar>?] = []
+        var index = 0
+        while let variable = environ[index] {
+            index += 1
+            if strncmp(variable, "LOCKORDER_", 10) == 0 { continue }
+            variables.append(strdup(variable))
+        }
+        return variables + [nil]
     }
 
     /// Writes all of `text`; false when the child is gone or does not read before `deadline`.

@@ -39,13 +39,17 @@ package final class Symbolizer: @unchecked Sendable {
         return resolved
     }
 
-    /// `frames` with their source locations filled in where known (LOCKORDER_SYMBOLIZE=1): from
+    /// `frames` with their source locations filled in where known (LOCKORDER_SYMBOLIZE): from
     /// the cache, or asked of the source locator, in one go, for the addresses not asked before.
-    package func addingSourceLocations(to frames: [Frame]) -> [Frame] {
+    /// Only the frames `wanted` selects are looked up; `announcingAbsence` as for
+    /// `SourceLocator.locations(ofReturnAddresses:announcingAbsence:)`.
+    package func addingSourceLocations(
+        to frames: [Frame], announcingAbsence: Bool = true, wanted: (Frame) -> Bool = { _ in true }
+    ) -> [Frame] {
         var located = frames
         var missing: [Int] = []
         cacheLock.withLock {
-            for (index, frame) in frames.enumerated() {
+            for (index, frame) in frames.enumerated() where wanted(frame) {
                 if let entry = cache[frame.address], entry.isLocated {
                     located[index].sourceLocation = entry.sourceLocation
                 } else {
@@ -54,7 +58,12 @@ package final class Symbolizer: @unchecked Sendable {
             }
         }
         if missing.isEmpty { return located }
-        let found = SourceLocator.shared.locations(ofReturnAddresses: missing.map { frames[$0].address })
+        // Not asked (no symbolizer, or none may be used here): nothing to remember either, so
+        // that a report made where one may be used asks again.
+        guard
+            let found = SourceLocator.shared.locations(
+                ofReturnAddresses: missing.map { frames[$0].address }, announcingAbsence: announcingAbsence)
+        else { return located }
         cacheLock.withLock {
             for (index, location) in zip(missing, found) {
                 located[index].sourceLocation = location

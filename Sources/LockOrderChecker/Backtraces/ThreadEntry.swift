@@ -6,8 +6,8 @@ extension Backtrace {
     static func threadEntry(_ frames: [Frame]) -> String? {
         guard frames.count < capacity else { return nil }
         let entry = frames.last { frame in
-            guard let function = frame.function, let module = frame.module else { return false }
-            return !module.hasPrefix("libc.") && !module.hasPrefix("ld-linux") && function != "_start"
+            guard let function = frame.function, frame.module != nil else { return false }
+            return !frame.isInSystemLibrary && function != "_start"
         }
         guard var name = entry?.function else { return nil }
         if name.hasPrefix("@objc ") { name.removeFirst("@objc ".count) }

@@ -66,13 +66,13 @@ extension LockOrder {
 
 extension LockOrder {
     /// The first frame of `backtrace` outside lockorder's own modules, in one phrase: its
-    /// `file:line:column` when LOCKORDER_SYMBOLIZE is on and a symbolizer names it, otherwise its
+    /// `file:line:column` when a symbolizer names it (LOCKORDER_SYMBOLIZE, on by default), otherwise its
     /// function, offset and module. For runtime locks taken where no `#fileID` reaches (a
     /// `for`-`in` loop calls `makeIterator()` without arguments).
     @inline(never)
     package static func describeCallSite(_ backtrace: Backtrace) -> String {
-        let locatesSource = CheckerState.shared.tables.withLock { $0.configuration.symbolizesSourceLocations }
-        guard let frame = backtrace.symbolicated(includingSourceLocations: locatesSource).first else {
+        let locatesSource = CheckerState.shared.tables.withLock { $0.configuration.sourceLocations }
+        guard let frame = backtrace.symbolicated(sourceLocations: locatesSource).first else {
             return "an unknown site"
         }
         if let sourceLocation = frame.sourceLocation { return sourceLocation }

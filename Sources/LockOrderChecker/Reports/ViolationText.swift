@@ -37,20 +37,38 @@ enum ViolationText {
             lines.append("  cycle (each edge where it was first seen):")
             for edge in cycle {
                 lines += FindingText.cycleEdgeLines(edge, legend: legend)
-                for (index, frame) in edge.frames.enumerated() {
-                    lines.append("        #\(index) \(frame.formatted)")
-                }
+                lines += frameLines(edge.frames, indent: "        ")
             }
         }
         if let rows = violation.deadlock { lines += FindingText.deadlockLines(rows) }
         lines.append("  backtrace:")
         if violation.frames.isEmpty { lines.append("    (no frames)") }
-        for (index, frame) in violation.frames.enumerated() {
-            lines.append("    #\(index) \(frame.formatted)")
-        }
+        lines += frameLines(violation.frames, indent: "    ")
         lines.append("  hint: \(violation.hint)")
         // Each line is one line: a control character in a name or a path is shown escaped.
         return lines.map(TerminalText.escaped).flatMap(wrapped).joined(separator: "\n") + "\n"
+    }
+
+    /// A stack's lines, innermost first: `#K FRAME` for each frame the text shows, K being the
+    /// frame's index in the JSON `frames`, and one `(N frames folded)` line in place of each
+    /// run of frames it leaves out (lockorder's own and compiler glue, `Frame.isFolded`).
+    package static func frameLines(_ frames: [Frame], indent: String) -> [String] {
+        var lines: [String] = []
+        var folded = 0
+        func endRun() {
+            if folded > 0 { lines.append("\(indent)(\(folded) frame\(folded == 1 ? "" : "s") folded)") }
+            folded = 0
+        }
+        for (index, frame) in frames.enumerated() {
+            if frame.isFolded {
+                folded += 1
+            } else {
+                endRun()
+                lines.append("\(indent)#\(index) \(frame.formatted)")
+            }
+        }
+        endRun()
+        return lines
     }
 
     /// The widest line a report prints, frames and the headline aside.

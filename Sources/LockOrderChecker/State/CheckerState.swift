@@ -140,7 +140,7 @@ final class CheckerState: @unchecked Sendable {
                     if tables.reporter.suppressions.suppressesLocked(candidate) { return nil }
                     return tables.reporter.admit(candidate.deduplicationKey).map { ($0, candidate) }
                 },
-                tables.configuration.symbolizesSourceLocations
+                tables.configuration.sourceLocations
             )
         }
         for (index, candidate) in admitted {
@@ -149,7 +149,7 @@ final class CheckerState: @unchecked Sendable {
             if let pending = candidate.cycle {
                 cycle = pending.map { item in
                     var edge = item.edge
-                    edge.frames = item.backtrace?.symbolicated(includingSourceLocations: locatesSource) ?? []
+                    edge.frames = item.backtrace?.symbolicated(sourceLocations: locatesSource) ?? []
                     return edge
                 }
             }
@@ -160,7 +160,7 @@ final class CheckerState: @unchecked Sendable {
                 exception: candidate.exception, missingGuard: candidate.missingGuard,
                 operation: candidate.operation, cycle: cycle, hint: candidate.hint,
                 runtimeLocks: candidate.runtimeLocks,
-                frames: backtrace.symbolicated(includingSourceLocations: locatesSource), count: 1,
+                frames: backtrace.symbolicated(sourceLocations: locatesSource), count: 1,
                 id: index + 1)
             let sinks = tables.withLock { $0.reporter }
             let fileError = sinks.emit(violation)

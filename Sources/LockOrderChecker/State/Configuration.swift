@@ -13,8 +13,10 @@ struct Configuration {
     var reportFile: (path: String, file: OutputFiles.ReportFile)?
     /// LOCKORDER_GRAPH_BASELINE: the order of earlier runs, checked live (BaselineOrder).
     var baseline: BaselineOrder?
-    /// LOCKORDER_SYMBOLIZE: add file:line to frames through llvm-symbolizer when present.
-    var symbolizesSourceLocations = false
+    /// LOCKORDER_SYMBOLIZE: file:line on frames through llvm-symbolizer or addr2line; on by
+    /// default when one is on PATH (also in test sessions, which read only this variable when
+    /// LOCKORDER_CHECK is off).
+    var sourceLocations = SourceLocations.whenAvailable
     /// LOCKORDER_EXITCODE: the status a report-mode run that reported a violation ends with.
     var exitCode: Int32?
 
@@ -33,6 +35,16 @@ struct Configuration {
     /// The accepted values of each variable, for the warnings.
     static let checkValues = "unset, 0, off, 1, report, abort"
     static let switchValues = "0, off, 1, on"
+
+    /// What a LOCKORDER_SYMBOLIZE value asks for, and a warning line for an unknown value
+    /// (which keeps the default).
+    static func sourceLocations(fromValue value: String?) -> (SourceLocations, String?) {
+        switch value {
+        case "1", "on": (.required, nil)
+        case "0", "off": (.off, nil)
+        default: (.whenAvailable, switchValue("LOCKORDER_SYMBOLIZE", value, default: true).1)
+        }
+    }
 
     /// The mode a LOCKORDER_CHECK value selects, and a warning line for an unknown value.
     static func mode(fromCheckValue value: String?) -> (mode: UInt8, warning: String?) {
@@ -84,6 +96,11 @@ extension CheckerState {
                 messages += applied.messages
                 stops = applied.stops
                 if !stops { tables.installExitHooks() }
+            } else {
+                // Test sessions report with checking off outside them: they honour
+                // LOCKORDER_SYMBOLIZE too, without a warning (checking off prints nothing).
+                tables.configuration.sourceLocations =
+                    Configuration.sourceLocations(fromValue: environmentValue("LOCKORDER_SYMBOLIZE")).0
             }
             lockorder_set_mode(mode)
         }
@@ -154,10 +171,10 @@ extension CheckerTables {
             "LOCKORDER_LEARN", environmentValue("LOCKORDER_LEARN"), default: true)
         if let learnWarning { messages.append(learnWarning) }
         lockorder_set_learning(learning ? 1 : 0)
-        let (symbolize, symbolizeWarning) = Configuration.switchValue(
-            "LOCKORDER_SYMBOLIZE", environmentValue("LOCKORDER_SYMBOLIZE"), default: false)
+        let (sourceLocations, symbolizeWarning) = Configuration.sourceLocations(
+            fromValue: environmentValue("LOCKORDER_SYMBOLIZE"))
         if let symbolizeWarning { messages.append(symbolizeWarning) }
-        configuration.symbolizesSourceLocations = symbolize
+        configuration.sourceLocations = sourceLocations
         let (exitCode, exitCodeWarning) = Configuration.exitCode(
             fromValue: environmentValue("LOCKORDER_EXITCODE"))
         if let exitCodeWarning { messages.append(exitCodeWarning) }

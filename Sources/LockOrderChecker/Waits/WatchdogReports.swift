@@ -132,9 +132,7 @@ enum WaitText {
             )
             lines.append("      stack when it began to wait:")
             if edge.frames.isEmpty { lines.append("        (no frames)") }
-            for (index, frame) in edge.frames.enumerated() {
-                lines.append("        #\(index) \(frame.formatted)")
-            }
+            lines += ViolationText.frameLines(edge.frames, indent: "        ")
         }
     }
 }
