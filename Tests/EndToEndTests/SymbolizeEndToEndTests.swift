@@ -40,7 +40,7 @@ struct SymbolizeEndToEndTests {
         let lines = DemoRun.lines(result.standardError)
         let inversion = try #require(lines.firstIndex(of: DemoRun.juliaHeadlines[1]))
         let frameZero = try #require(lines[inversion...].first { $0.hasPrefix("    #0 ") })
-        #expect(frameZero.contains(" at /"), "\(frameZero)")
+        #expect(isLocatedFrameLine(frameZero), "\(frameZero)")
         let site = "/DemoScenarios.swift:\(inversionLine)"
         #expect(frameZero.contains(site + ":") || frameZero.hasSuffix(site), "\(frameZero)")
         #expect(!result.standardError.contains("LOCKORDER_SYMBOLIZE=1 but"), "no notice")
@@ -79,7 +79,7 @@ struct SymbolizeEndToEndTests {
         DemoRun.expectJuliaReports(Array(checkerLines.dropFirst()))
         let frames = Self.frameLines(result.standardError)
         #expect(!frames.isEmpty)
-        #expect(!frames.contains { $0.contains(" at /") })
+        #expect(!frames.contains { isLocatedFrameLine($0) })
     }
 
     @Test("an llvm-symbolizer that answers garbage: one notice, then the usual reports without locations")
@@ -98,7 +98,7 @@ struct SymbolizeEndToEndTests {
                 == "lockorder: llvm-symbolizer exited, stalled or answered "
                 + "unexpectedly; it is not used again and frames keep function names only")
         DemoRun.expectJuliaReports(Array(checkerLines.dropFirst()))
-        #expect(!Self.frameLines(result.standardError).contains { $0.contains(" at /") })
+        #expect(!Self.frameLines(result.standardError).contains { isLocatedFrameLine($0) })
     }
 
     @Test("LOCKORDER_SYMBOLIZE=0: frames have no locations, even with a symbolizer on PATH")
@@ -106,7 +106,7 @@ struct SymbolizeEndToEndTests {
         let result = try DemoRun.run(["LOCKORDER_CHECK": "1", "LOCKORDER_SYMBOLIZE": "0"])
         let frames = Self.frameLines(result.standardError)
         #expect(!frames.isEmpty)
-        #expect(!frames.contains { $0.contains(" at /") })
+        #expect(!frames.contains { isLocatedFrameLine($0) })
     }
 
     @Test(
@@ -130,7 +130,8 @@ struct SymbolizeEndToEndTests {
         }
         #expect(!userFrames.isEmpty)
         #expect(
-            userFrames.allSatisfy { $0.contains(" at /") }, "\(userFrames.filter { !$0.contains(" at /") })")
+            userFrames.allSatisfy { isLocatedFrameLine($0) },
+            "\(userFrames.filter { !isLocatedFrameLine($0) })")
         #expect(!result.standardError.contains("LOCKORDER_SYMBOLIZE"), "no notice")
     }
 
@@ -143,7 +144,7 @@ struct SymbolizeEndToEndTests {
         DemoRun.expectJuliaReports(DemoRun.checkerLines(result))
         let frames = Self.frameLines(result.standardError)
         #expect(!frames.isEmpty)
-        #expect(!frames.contains { $0.contains(" at /") })
+        #expect(!frames.contains { isLocatedFrameLine($0) })
         #expect(!result.standardError.contains("symbolizer"))
     }
 

@@ -43,6 +43,25 @@ struct ReportExactTextTests {
         return ("\(file):\(held)", "\(file):\(held + 1)")
     }
 
+    /// The `thread created by` section, when the report's thread was made while checking was on
+    /// (the threads `TestThread` makes in a session are; a test's own thread may not be).
+    static func creationLines(_ violation: Violation) -> [String] {
+        guard let creator = violation.createdBy else { return [] }
+        return ["  thread created by \(creator), at:"]
+            + Self.frameLines(violation.creationFrames ?? [], indent: "    ")
+    }
+
+    /// Checks that the report's thread was made by the test's thread, at a call in this file:
+    /// `TestThread`'s start, whose caller is the test (or its helper).
+    static func expectMadeHere(_ violation: Violation, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(
+            violation.createdBy?.hasPrefix("thread ") == true, "\(violation)", sourceLocation: sourceLocation)
+        let functions = (violation.creationFrames ?? []).compactMap(\.function)
+        #expect(
+            functions.contains { $0.contains("LockOrderCheckerTests.ReportExactTextTests.") },
+            "\(functions)", sourceLocation: sourceLocation)
+    }
+
     /// Pads a thread's name to the widest of `threads`: the deadlock picture's first column.
     static func padding(to threads: [String]) -> (String) -> String {
         let width = threads.map(\.count).max() ?? 0
@@ -122,11 +141,12 @@ struct ReportExactTextTests {
                 "    \(pad(teller1))  holds accounts,  waits for audit log",
                 "    \(pad(teller2))  holds audit log, waits for accounts",
                 "  backtrace:",
-            ] + Self.frameLines(violation.frames, indent: "    ") + [
+            ] + Self.frameLines(violation.frames, indent: "    ") + Self.creationLines(violation) + [
                 "  hint: pick one order for audit log, accounts and acquire them in it everywhere, or declare their levels in a hierarchy"
             ]
         #expect(reportLines(violation) == expected)
         #expect(!cycle[1].frames.isEmpty && !violation.frames.isEmpty)
+        Self.expectMadeHere(violation)
         #expect(
             reportLines(violation).allSatisfy {
                 $0.count <= 120 || $0.hasPrefix("lockorder: ") || $0.contains("#")
@@ -138,8 +158,10 @@ struct ReportExactTextTests {
             Set(object.keys) == [
                 "schema", "id", "kind", "message", "thread", "threadStartedIn", "site", "lock", "held",
                 "rule",
-                "cycle", "deadlock", "legend", "hint", "frames", "count",
+                "cycle", "deadlock", "legend", "hint", "frames", "count", "createdBy", "creationFrames",
             ])
+        #expect(object["createdBy"] as? String == violation.createdBy)
+        #expect((object["creationFrames"] as? [Any])?.count == violation.creationFrames?.count)
         #expect(object["threadStartedIn"] as? String == "LockOrderTestSupport.testThreadMain")
         let deadlock = try #require(object["deadlock"] as? [[String: String]])
         #expect(
@@ -179,6 +201,7 @@ struct ReportExactTextTests {
         let (held, acquired) = sites
         let cycle = try #require(violation.cycle)
         try #require(cycle.count == 3)
+        Self.expectMadeHere(violation)
         let (t1, t2, t3) = (cycle[1].thread, cycle[2].thread, violation.thread)
         #expect(Set([t1, t2, t3]).count == 3)
         let pad = Self.padding(to: [t1, t2, t3])
@@ -214,7 +237,7 @@ struct ReportExactTextTests {
                 "    \(pad(t2))  holds B, waits for C",
                 "    \(pad(t3))  holds C, waits for A",
                 "  backtrace:",
-            ] + Self.frameLines(violation.frames, indent: "    ") + [
+            ] + Self.frameLines(violation.frames, indent: "    ") + Self.creationLines(violation) + [
                 "  hint: pick one order for C, A, B and acquire them in it everywhere, or declare their levels in a hierarchy"
             ]
         #expect(reportLines(violation) == expected)
@@ -277,12 +300,13 @@ struct ReportExactTextTests {
                 "    \(pad(teller1))  holds account alice, waits for account bob",
                 "    \(pad(teller2))  holds account bob,   waits for account alice",
                 "  backtrace:",
-            ] + Self.frameLines(violation.frames, indent: "    ") + [
+            ] + Self.frameLines(violation.frames, indent: "    ") + Self.creationLines(violation) + [
                 "  hint: acquire account bob and account alice in one order everywhere, by a key the program has (lowest first; declare",
                 "      it with the locks' orderKey and an instanceOrder exception in a hierarchy) or by lock id",
             ]
         #expect(reportLines(violation) == expected)
         #expect(!cycle[1].frames.isEmpty && !violation.frames.isEmpty)
+        Self.expectMadeHere(violation)
 
         let object = try Self.jsonObject(violation)
         #expect(object["schema"] as? Int == 2)
@@ -334,7 +358,7 @@ struct ReportExactTextTests {
                 "    audit (level 1, Mutex), acquired at \(Self.file):\(lines[0])",
                 "  rule: while a level 1 lock is held, only locks of a strictly lower level may be acquired",
                 "  backtrace:",
-            ] + Self.frameLines(violation.frames, indent: "    ") + [
+            ] + Self.frameLines(violation.frames, indent: "    ") + Self.creationLines(violation) + [
                 "  hint: acquire ledger before audit (higher levels first), or release audit first"
             ]
         #expect(reportLines(violation) == expected)
@@ -343,7 +367,7 @@ struct ReportExactTextTests {
         #expect(object["exception"] == nil)
         #expect(object["deadlock"] == nil)
         #expect(
-            Set(object.keys).subtracting(["threadStartedIn"]) == [
+            Set(object.keys).subtracting(["threadStartedIn", "createdBy", "creationFrames"]) == [
                 "schema", "id", "kind", "message", "thread", "site", "lock", "held", "rule", "legend", "hint",
                 "frames", "count",
             ])

@@ -16,3 +16,14 @@ public func unwrappedReport(_ text: String) -> String {
     }
     return lines.joined(separator: "\n")
 }
+
+/// Whether a report's frame line (`#K 0x... + N (module) at FILE:LINE:COLUMN`) carries a source
+/// location.
+public func isLocatedFrameLine(_ line: some StringProtocol) -> Bool {
+    line.drop { $0 == " " }.hasPrefix("#") && line.contains(") at ")
+}
+
+/// Whether any frame line of a report's `text` carries a source location.
+public func hasLocatedFrame(_ text: String) -> Bool {
+    text.split(separator: "\n").contains { isLocatedFrameLine($0) }
+}

@@ -14,5 +14,6 @@
 #include "LockOrderFastPath.h"     // the shared predicates and the fast-path calls
 #include "LockOrderOSShims.h"      // symbols, modules, thread id and name, timed locks, cpu relax
 #include "LockOrderBypass.h"       // the pthread interposer's per-thread pass-through count
+#include "LockOrderThreadCreation.h" // where each thread was created (the pthread_create wrapper)
 
 #endif

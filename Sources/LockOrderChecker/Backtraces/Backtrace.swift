@@ -64,12 +64,15 @@ package struct Backtrace: Sendable, Hashable {
     /// The index of the first frame after the innermost run of lockorder's own frames. Thunks
     /// the compiler generates between them carry no module name, so they are passed over as
     /// part of the run; the run ends at the first frame of the user's code.
+    /// The run starts at the innermost frame: a stack that does not begin in lockorder (a
+    /// thread's creation, taken in its creator's code) keeps all its frames, even though its
+    /// outermost ones are lockorder's thread start.
     static func firstUserFrame(in frames: [Frame]) -> Int {
         var lastInternal = -1
         for (index, frame) in frames.enumerated() {
             if frame.isLockOrderInternal {
                 lastInternal = index
-            } else if lastInternal >= 0 && !frame.isCompilerThunk {
+            } else if !frame.isCompilerThunk {
                 break
             }
         }

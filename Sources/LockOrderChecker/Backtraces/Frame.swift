@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One symbolicated stack frame of a report.
 public struct Frame: Sendable, Hashable, Codable {
     /// The return address (or program counter of the innermost frame).
@@ -109,7 +113,24 @@ public struct Frame: Sendable, Hashable, Codable {
         line += " " + (function ?? "???")
         if function != nil { line += " + \(offset)" }
         if let module { line += " (\(module))" }
-        if let sourceLocation { line += " at \(sourceLocation)" }
+        if let sourceLocation { line += " at \(Frame.shown(sourceLocation))" }
         return line
     }
+
+    /// A source location as the text shows it: relative to the working directory when it is
+    /// under it (as a compiler's diagnostics print it, so a report reads the same on every
+    /// checkout), absolute elsewhere. The JSON keeps it absolute.
+    static func shown(_ location: String) -> String {
+        guard let directory = workingDirectory, location.hasPrefix(directory) else { return location }
+        return String(location.dropFirst(directory.count))
+    }
+
+    /// The working directory with a trailing slash, read once (a report's paths do not move when
+    /// the program changes directory later).
+    private static let workingDirectory: String? = {
+        guard let path = getcwd(nil, 0) else { return nil }
+        defer { free(path) }
+        let directory = String(cString: path)
+        return directory == "/" ? nil : directory + "/"
+    }()
 }

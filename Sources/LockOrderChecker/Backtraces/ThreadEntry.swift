@@ -7,7 +7,8 @@ extension Backtrace {
         guard frames.count < capacity else { return nil }
         let entry = frames.last { frame in
             guard let function = frame.function, frame.module != nil else { return false }
-            return !frame.isInSystemLibrary && function != "_start"
+            // lockorder's own thread start (the pthread_create wrapper's) is not the program's.
+            return !frame.isInSystemLibrary && function != "_start" && !frame.isLockOrderInternal
         }
         guard var name = entry?.function else { return nil }
         if name.hasPrefix("@objc ") { name.removeFirst("@objc ".count) }

@@ -35,6 +35,12 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
     public var count: Int
     /// The violation's number among the distinct violations of this process (1, 2, ...).
     public var id: Int
+    /// The thread that created the reporting thread, as reports name threads, when lockorder's
+    /// `pthread_create` recorded it (nil for the main thread, a thread made while checking was
+    /// off, and reports about other threads).
+    public var createdBy: String? = nil
+    /// The creating thread's stack at that `pthread_create`, the call that made the thread first.
+    public var creationFrames: [Frame]? = nil
 
     /// For an order cycle: the deadlock it allows, one thread a row (computed from `cycle` and
     /// `thread`; nil for other reports).

@@ -44,6 +44,10 @@ enum ViolationText {
         lines.append("  backtrace:")
         if violation.frames.isEmpty { lines.append("    (no frames)") }
         lines += frameLines(violation.frames, indent: "    ")
+        if let creator = violation.createdBy {
+            lines.append("  thread created by \(creator), at:")
+            lines += frameLines(violation.creationFrames ?? [], indent: "    ")
+        }
         lines.append("  hint: \(violation.hint)")
         // Each line is one line: a control character in a name or a path is shown escaped.
         return lines.map(TerminalText.escaped).flatMap(wrapped).joined(separator: "\n") + "\n"

@@ -153,7 +153,9 @@ final class CheckerState: @unchecked Sendable {
                     return edge
                 }
             }
-            let violation = Violation(
+            // Where the reporting thread was made (not for a report about another thread).
+            let creation = candidate.thread == nil ? ThreadCreation.current() : nil
+            var violation = Violation(
                 kind: candidate.kind, message: candidate.message,
                 thread: candidate.thread ?? ThreadIdentity.describeCurrent(),
                 site: candidate.site, lock: candidate.lock, held: candidate.held, rule: candidate.rule,
@@ -162,6 +164,8 @@ final class CheckerState: @unchecked Sendable {
                 runtimeLocks: candidate.runtimeLocks,
                 frames: backtrace.symbolicated(sourceLocations: locatesSource), count: 1,
                 id: index + 1)
+            violation.createdBy = creation?.creator
+            violation.creationFrames = creation?.backtrace.symbolicated(sourceLocations: locatesSource)
             let sinks = tables.withLock { $0.reporter }
             let fileError = sinks.emit(violation)
             let isFirstLoss = tables.withLock { tables in
