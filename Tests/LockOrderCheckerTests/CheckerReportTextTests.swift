@@ -50,8 +50,16 @@ struct CheckerReportTextTests {
             lines.last
                 == "  hint: acquire jl_methtable_t.writelock before typecache_lock (higher levels first), or release typecache_lock first"
         )
-        // Every frame, by its index, except lockorder's own and compiler glue, folded.
-        let frameLines = Array(lines[7..<(lines.count - 1)])
+        // Every frame, by its index, except lockorder's own and compiler glue, folded; then where
+        // the thread was made, when it was made while checking was on (a test's own worker
+        // thread is, when LOCKORDER_CHECK was set before it started).
+        let creation =
+            violation.createdBy.map { _ in
+                ["  thread created by \(violation.createdBy!), at:"]
+                    + ViolationText.frameLines(violation.creationFrames ?? [], indent: "    ")
+            } ?? []
+        #expect(Array(lines.dropLast().suffix(creation.count)) == creation)
+        let frameLines = Array(lines[7..<(lines.count - 1 - creation.count)])
         #expect(frameLines == ViolationText.frameLines(violation.frames, indent: "    "))
         for (index, frame) in violation.frames.enumerated() where !frame.isFolded {
             #expect(frameLines.contains("    #\(index) \(frame.formatted)"))
@@ -88,11 +96,14 @@ struct CheckerReportTextTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         let file = siteFile()
         #expect(
-            Set(object.keys) == [
+            Set(object.keys).subtracting(["createdBy", "creationFrames"]) == [
                 "schema", "id", "kind", "message", "thread", "threadStartedIn", "site", "lock", "held",
                 "rule",
                 "legend", "hint", "frames", "count",
             ])
+        #expect(
+            (object["createdBy"] == nil) == (violation.createdBy == nil),
+            "only when the thread's making was seen")
         #expect(object["schema"] as? Int == 2)
         #expect(object["id"] as? Int == 1)
         #expect(object["count"] as? Int == 1)
