@@ -178,6 +178,6 @@ struct EnvironmentReportFileTests {
         }
         let lines = DemoRun.lines(try String(contentsOfFile: path, encoding: .utf8))
         #expect(lines.count == 16)
-        #expect(lines.filter { $0.hasPrefix(#"{"schema":2,"summary":"#) }.count == 2)
+        #expect(lines.filter { $0.hasPrefix(#"{"schema":3,"summary":"#) }.count == 2)
     }
 }

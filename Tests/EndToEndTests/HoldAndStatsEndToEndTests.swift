@@ -106,7 +106,7 @@ struct HoldAndStatsEndToEndTests {
         #expect(lines.count == 4, "per run: the stats line, then the summary line\n\(lines)")
         let first = try #require(
             try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-        #expect(first["schema"] as? Int == 2)
+        #expect(first["schema"] as? Int == 3)
         #expect(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any] != nil)
         #expect(lines[1].contains("\"summary\""))
         let stats = try #require(first["stats"] as? [String: Any])

@@ -120,7 +120,7 @@ struct CheckerConfigurationTests {
         #expect(reportLines.count == 3)
         #expect(
             reportLines.last
-                == #"{"schema":2,"summary":{"capacityLimits":[],"counts":[{"count":5,"id":1,"kind":"level_inversion"},{"count":2,"id":2,"kind":"same_level"}],"distinct":2,"occurrences":7}}"#
+                == #"{"schema":3,"summary":{"capacityLimits":[],"counts":[{"count":5,"id":1,"kind":"level_inversion"},{"count":2,"id":2,"kind":"same_level"}],"distinct":2,"occurrences":7}}"#
         )
     }
 }

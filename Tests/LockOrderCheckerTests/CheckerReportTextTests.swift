@@ -104,7 +104,7 @@ struct CheckerReportTextTests {
         #expect(
             (object["createdBy"] == nil) == (violation.createdBy == nil),
             "only when the thread's making was seen")
-        #expect(object["schema"] as? Int == 2)
+        #expect(object["schema"] as? Int == 3)
         #expect(object["id"] as? Int == 1)
         #expect(object["count"] as? Int == 1)
         #expect(object["kind"] as? String == "level_inversion")

@@ -153,7 +153,7 @@ struct ReportExactTextTests {
             })
 
         let object = try Self.jsonObject(violation)
-        #expect(object["schema"] as? Int == 2)
+        #expect(object["schema"] as? Int == 3)
         #expect(
             Set(object.keys) == [
                 "schema", "id", "kind", "message", "thread", "threadStartedIn", "site", "lock", "held",
@@ -242,7 +242,7 @@ struct ReportExactTextTests {
             ]
         #expect(reportLines(violation) == expected)
         let object = try Self.jsonObject(violation)
-        #expect(object["schema"] as? Int == 2)
+        #expect(object["schema"] as? Int == 3)
         let deadlock = try #require(object["deadlock"] as? [[String: String]])
         #expect(deadlock.map { $0["thread"] } == [t1, t2, t3])
         #expect(deadlock.map { $0["holds"] } == ["A", "B", "C"])
@@ -309,7 +309,7 @@ struct ReportExactTextTests {
         Self.expectMadeHere(violation)
 
         let object = try Self.jsonObject(violation)
-        #expect(object["schema"] as? Int == 2)
+        #expect(object["schema"] as? Int == 3)
         let className = "account alice (\(Self.file):\(created))"
         let legend = try #require(object["legend"] as? [[String: Any]])
         try #require(legend.count == 1)
@@ -363,7 +363,7 @@ struct ReportExactTextTests {
             ]
         #expect(reportLines(violation) == expected)
         let object = try Self.jsonObject(violation)
-        #expect(object["schema"] as? Int == 2)
+        #expect(object["schema"] as? Int == 3)
         #expect(object["exception"] == nil)
         #expect(object["deadlock"] == nil)
         #expect(

@@ -89,7 +89,7 @@ struct ContainerProcessTests {
         #expect(reportLines[1].contains(#""kind":"context_locked""#))
         #expect(
             reportLines[2]
-                == #"{"schema":2,"summary":{"capacityLimits":[],"counts":[{"count":2,"id":1,"kind":"container_locked"},{"count":1,"id":2,"kind":"context_locked"}],"distinct":2,"occurrences":3}}"#
+                == #"{"schema":3,"summary":{"capacityLimits":[],"counts":[{"count":2,"id":1,"kind":"container_locked"},{"count":1,"id":2,"kind":"context_locked"}],"distinct":2,"occurrences":3}}"#
         )
     }
 }

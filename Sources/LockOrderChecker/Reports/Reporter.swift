@@ -162,7 +162,10 @@ enum ReportEncoding {
     /// The schema version written in every line; bump it when a field changes meaning.
     /// 2: order cycles' `deadlock` rows, the `legend` of lock classes, `threadStartedIn` (also on
     /// each cycle edge); cycle and hint wording changed.
-    static let schemaVersion = 2
+    /// 3: in a cycle among locks of one class, each edge's `from` and `to` are the class (its
+    /// locks are `fromLock` and `toLock`); `legend` entries' `locks`; `createdBy` and
+    /// `creationFrames`.
+    static let schemaVersion = 3
 
     /// One violation as a single line of JSON, without the newline.
     static func line(_ violation: Violation) -> [UInt8] {
