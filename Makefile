@@ -32,6 +32,7 @@ lint:
 ## Measure the cost of checking (release build), as ratios to a raw pthread mutex in the same run.
 bench: dependencies
 	$(SWIFT) build -c release --product lockorder-bench
+	$(SWIFT) build -c release --product LockOrderInterpose
 	.build/release/lockorder-bench
 
 ## The ThreadSanitizer comparison: the nested workload of `make bench` on raw pthread mutexes,

@@ -55,6 +55,28 @@ enum InterleavedRounds {
                     return { count in lockUnlock(lock, counter, count) }
                 })
         }
+        // The drop-in types (docs/locks.md): the NIOLock shape and the Synchronization.Mutex
+        // shape, each a CheckedMutex inside, taken with withLock as their callers do.
+        for checking in CheckingVariant.allCases {
+            variants.append(
+                InterleavedVariant(
+                    name: "CheckedNIOLock.withLock, \(checking.label)", baseline: "raw pthread_mutex_t",
+                    checking: checking
+                ) {
+                    let lock = CheckedNIOLock(class: .declared("bench.outer"))
+                    return { count in for _ in 0..<count { lock.withLock { counter.value &+= 1 } } }
+                })
+        }
+        for checking in CheckingVariant.allCases {
+            variants.append(
+                InterleavedVariant(
+                    name: "CheckedValueMutex.withLock, \(checking.label)", baseline: "raw pthread_mutex_t",
+                    checking: checking
+                ) {
+                    let mutex = CheckedValueMutex<Int>(0, class: .declared("bench.outer"))
+                    return { count in for _ in 0..<count { mutex.withLock { $0 &+= 1 } } }
+                })
+        }
         variants.append(
             InterleavedVariant(name: "raw pthread_mutex_t x3", baseline: nil, checking: .off) {
                 let locks = (RawPthreadMutex(), RawPthreadMutex(), RawPthreadMutex())

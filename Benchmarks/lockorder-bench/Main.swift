@@ -21,6 +21,10 @@ enum LockOrderBench {
             InstructionCounts.runOne(name, options)
             return
         }
+        if let name = options.timedVariant {
+            InterposerWorkloads.timeOne(name, options)
+            return
+        }
         if options.isLaunchChild {
             let counter = Counter()
             let results = InterleavedRounds.measure(
@@ -42,7 +46,7 @@ enum LockOrderBench {
             (3, ThreadScalingWorkload.run),
             (4, ScaleWorkload.run), (5, FirstTimeCosts.run), (6, ContendedWorkloads.run),
             (7, ContainerWorkloads.run), (8, ChainWorkloads.run),
-            (9, SharedLockWorkloads.run),
+            (9, SharedLockWorkloads.run), (10, InterposerWorkloads.run),
         ]
         for (number, run) in sections where options.sections?.contains(number) ?? true {
             run(options, report)
@@ -88,7 +92,8 @@ extension Substring {
 /// come from a whole run), `--rounds N` for section 0's interleaved rounds, `--launches N` to
 /// run section 0 in N fresh processes and report the median of their medians,
 /// `--instructions VARIANT --operations N` for `make bench-instructions` (one variant, counted
-/// under callgrind).
+/// under callgrind), `--time-variant VARIANT --operations N` for section 10's child processes
+/// (one row of section 0, timed).
 struct BenchOptions {
     var operations = 2_000_000
     var repetitions = 7
@@ -97,6 +102,7 @@ struct BenchOptions {
     var nestedRawOnly = false
     var isLaunchChild = false
     var instructionsVariant: String?
+    var timedVariant: String?
     var sections: Set<Int>?
 
     init(_ arguments: [String]) {
@@ -126,6 +132,7 @@ struct BenchOptions {
         launches = positive("--launches") ?? launches
         operations = positive("--operations") ?? operations
         instructionsVariant = value("--instructions")
+        timedVariant = value("--time-variant")
     }
 }
 
@@ -145,6 +152,8 @@ final class BenchReport {
     var chainResults: [InterleavedResult] = []
     /// Section 9's results (interleaved rounds too).
     var sharedResults: [InterleavedResult] = []
+    /// Section 10's results (rounds of child processes).
+    var interposerResults: [InterleavedResult] = []
     /// The ratio column's heading for sections whose baseline is not the raw pthread mutex.
     var ratioLabels: [String: String] = [:]
 
@@ -169,6 +178,11 @@ final class BenchReport {
             }
             print("")
             print(SharedLockWorkloads.throughputNote(sharedResults))
+        }
+        if !interposerResults.isEmpty {
+            for line in InterleavedRounds.table([interposerResults], title: InterposerWorkloads.section) {
+                print(line)
+            }
         }
         var section = ""
         for row in rows {

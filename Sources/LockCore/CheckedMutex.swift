@@ -64,38 +64,23 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func lock(fileID: StaticString = #fileID, line: UInt = #line) {
+        // The operations read the raw mutex and the identity from the object first and go on
+        // with those alone, calling only functions that release nothing: so a caller that
+        // reached this lock through memory (an array element, a field) need not retain it
+        // around the operation (docs/performance.md, "The retain").
+        let mutex = self.mutex
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.lock(mutex)
             return
         }
-        if tracking.acquireOnFastPath(
-            in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            { lockNotingWait(fileID: fileID, line: line) }) == nil
+        if LockTracking.acquireOnFastPath(
+            identity, in: epoch, mode: .exclusive, attempt: .blocking,
+            site: SourceSite(fileID: fileID, line: line),
+            { CheckedMutexPaths.lockNotingWait(mutex, identity, fileID: fileID, line: line) }) == nil
         {
-            lockOnSlowPath(fileID: fileID, line: line)
+            CheckedMutexPaths.lockOnSlowPath(mutex, identity, fileID: fileID, line: line)
         }
-    }
-
-    @usableFromInline @inline(never)
-    func lockOnSlowPath(fileID: StaticString, line: UInt) {
-        _ = tracking.acquire(
-            mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
-        ) {
-            lockNotingWait(fileID: fileID, line: line)
-        }
-    }
-
-    /// The raw blocking lock of a checked acquisition: a first attempt, and when the mutex is
-    /// taken, the checker hears of the wait (`blocking_in_task` inside a task) before it starts,
-    /// and the wait is published for the watchdog (`LockOperations.lockContended`).
-    @inlinable @inline(__always)
-    func lockNotingWait(fileID: StaticString, line: UInt) -> Bool {
-        if !LockOperations.tryLock(mutex) {
-            let site = SourceSite(fileID: fileID, line: line)
-            tracking.willWait(mode: .exclusive, site: site)
-            LockOperations.lockContended(mutex, as: tracking.identity, site: site)
-        }
-        return true
     }
 
     /// Takes the mutex if it is free. Returns true only when the calling thread now holds it;
@@ -104,17 +89,14 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func tryLock(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        let mutex = self.mutex
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryLock(mutex) }
-        return tracking.acquireOnFastPath(
-            in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
-            { LockOperations.tryLock(mutex) }) ?? tryLockOnSlowPath(fileID: fileID, line: line)
-    }
-
-    @usableFromInline @inline(never)
-    func tryLockOnSlowPath(fileID: StaticString, line: UInt) -> Bool {
-        tracking.acquire(mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)) {
-            LockOperations.tryLock(mutex)
-        }
+        return LockTracking.acquireOnFastPath(
+            identity, in: epoch, mode: .exclusive, attempt: .tryLock,
+            site: SourceSite(fileID: fileID, line: line),
+            { LockOperations.tryLock(mutex) })
+            ?? CheckedMutexPaths.tryLockOnSlowPath(mutex, identity, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the mutex. Returns true only when the calling thread now
@@ -139,21 +121,79 @@ public final class CheckedMutex: CheckedLock, @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withLock, whose body cannot await; or the FromAsync escapes")
     public func unlock(fileID: StaticString = #fileID, line: UInt = #line) {
+        let mutex = self.mutex  // and the identity: see `lock`
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(mutex)
             return
         }
-        if tracking.releasesOnFastPath(in: epoch, mode: .exclusive) {
+        if LockTracking.releasesOnFastPath(identity, in: epoch, mode: .exclusive) {
             LockOperations.unlock(mutex)
         } else {
-            unlockOnSlowPath(fileID: fileID, line: line)
+            CheckedMutexPaths.unlockOnSlowPath(mutex, identity, fileID: fileID, line: line)
+        }
+    }
+}
+
+/// `CheckedMutex`'s checked paths, on the raw mutex and the identity alone (see `CheckedMutex.lock`).
+/// A namespace that is not a class: a class's static function is passed its metatype, which
+/// the caller loads through the type's metadata accessor, a call.
+///
+/// The out-of-line calls an inlined operation can make are marked `@_effects(releasenone)`,
+/// as the C it calls is (`LOCKORDER_RELEASES_NOTHING`): Swift's optimizer otherwise assumes
+/// they may release the lock object, and retains it around every operation. The mark holds for
+/// every object a caller can reach: the checker holds no reference to a lock object (it knows a
+/// lock by its identity, a value), and what these paths release (the storage of the checker's
+/// own tables, report text) only the checker can reach.
+@usableFromInline
+enum CheckedMutexPaths {
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func lockOnSlowPath(
+        _ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ identity: LockIdentity, fileID: StaticString,
+        line: UInt
+    ) {
+        _ = LockTracking.acquire(
+            identity, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line)
+        ) {
+            lockNotingWait(mutex, identity, fileID: fileID, line: line)
         }
     }
 
-    @usableFromInline @inline(never)
-    func unlockOnSlowPath(fileID: StaticString, line: UInt) {
-        tracking.release(
-            mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
+    /// The raw blocking lock of a checked acquisition: a first attempt, and when the mutex is
+    /// taken, the checker hears of the wait (`blocking_in_task` inside a task) before it starts,
+    /// and the wait is published for the watchdog (`LockOperations.lockContended`).
+    @inlinable @inline(__always)
+    static func lockNotingWait(
+        _ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ identity: LockIdentity, fileID: StaticString,
+        line: UInt
+    ) -> Bool {
+        if !LockOperations.tryLock(mutex) {
+            let site = SourceSite(fileID: fileID, line: line)
+            LockTracking.willWait(identity, mode: .exclusive, site: site)
+            LockOperations.lockContended(mutex, as: identity, site: site)
+        }
+        return true
+    }
+
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func tryLockOnSlowPath(
+        _ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ identity: LockIdentity, fileID: StaticString,
+        line: UInt
+    ) -> Bool {
+        LockTracking.acquire(
+            identity, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line)
+        ) {
+            LockOperations.tryLock(mutex)
+        }
+    }
+
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func unlockOnSlowPath(
+        _ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ identity: LockIdentity, fileID: StaticString,
+        line: UInt
+    ) {
+        LockTracking.release(
+            identity, mode: .exclusive, site: SourceSite(fileID: fileID, line: line),
             rawHolder: { LockOperations.holder(of: mutex) },
             releasing: { LockOperations.unlock(mutex) })
     }

@@ -80,15 +80,23 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func lockRead(fileID: StaticString = #fileID, line: UInt = #line) {
+        // The raw lock and the identity first, then those alone: see `CheckedMutex.lock`.
+        let rwlock = self.rwlock
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.readLock(rwlock)
             return
         }
-        if tracking.acquireOnFastPath(
-            in: epoch, mode: .shared, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            { lockNotingWait(.shared, fileID: fileID, line: line) }) == nil
+        if LockTracking.acquireOnFastPath(
+            identity, in: epoch, mode: .shared, attempt: .blocking,
+            site: SourceSite(fileID: fileID, line: line),
+            {
+                CheckedReadWriteLockPaths.lockNotingWait(
+                    rwlock, identity, .shared, fileID: fileID, line: line)
+            }) == nil
         {
-            _ = acquireOnSlowPath(.shared, .blocking, timeout: nil, fileID: fileID, line: line)
+            _ = CheckedReadWriteLockPaths.acquireOnSlowPath(
+                rwlock, identity, .shared, .blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
@@ -96,11 +104,15 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func tryLockRead(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        let rwlock = self.rwlock  // and the identity: see `lockRead`
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryReadLock(rwlock) }
-        return tracking.acquireOnFastPath(
-            in: epoch, mode: .shared, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+        return LockTracking.acquireOnFastPath(
+            identity, in: epoch, mode: .shared, attempt: .tryLock,
+            site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryReadLock(rwlock) })
-            ?? acquireOnSlowPath(.shared, .tryLock, timeout: nil, fileID: fileID, line: line)
+            ?? CheckedReadWriteLockPaths.acquireOnSlowPath(
+                rwlock, identity, .shared, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the read side. Returns true only when it is now held.
@@ -108,7 +120,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     public func tryLockRead(for timeout: Duration, fileID: StaticString = #fileID, line: UInt = #line) -> Bool
     {
         if LockOrder.isChecking {
-            return acquireOnSlowPath(.shared, .timed, timeout: timeout, fileID: fileID, line: line)
+            return CheckedReadWriteLockPaths.acquireOnSlowPath(
+                rwlock, tracking.identity, .shared, .timed, timeout: timeout, fileID: fileID, line: line)
         }
         return LockOperations.readLock(rwlock, timeout: timeout)
     }
@@ -117,14 +130,16 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withReadLock, whose body cannot await; or the FromAsync escapes")
     public func unlockRead(fileID: StaticString = #fileID, line: UInt = #line) {
+        let rwlock = self.rwlock  // and the identity: see `lockRead`
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(rwlock)
             return
         }
-        if tracking.releasesOnFastPath(in: epoch, mode: .shared) {
+        if LockTracking.releasesOnFastPath(identity, in: epoch, mode: .shared) {
             LockOperations.unlock(rwlock)
         } else {
-            releaseOnSlowPath(.shared, fileID: fileID, line: line)
+            CheckedReadWriteLockPaths.releaseOnSlowPath(rwlock, identity, .shared, fileID: fileID, line: line)
         }
     }
 
@@ -144,15 +159,23 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func lockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
+        // The raw lock and the identity first, then those alone: see `CheckedMutex.lock`.
+        let rwlock = self.rwlock
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.writeLock(rwlock)
             return
         }
-        if tracking.acquireOnFastPath(
-            in: epoch, mode: .exclusive, attempt: .blocking, site: SourceSite(fileID: fileID, line: line),
-            { lockNotingWait(.exclusive, fileID: fileID, line: line) }) == nil
+        if LockTracking.acquireOnFastPath(
+            identity, in: epoch, mode: .exclusive, attempt: .blocking,
+            site: SourceSite(fileID: fileID, line: line),
+            {
+                CheckedReadWriteLockPaths.lockNotingWait(
+                    rwlock, identity, .exclusive, fileID: fileID, line: line)
+            }) == nil
         {
-            _ = acquireOnSlowPath(.exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
+            _ = CheckedReadWriteLockPaths.acquireOnSlowPath(
+                rwlock, identity, .exclusive, .blocking, timeout: nil, fileID: fileID, line: line)
         }
     }
 
@@ -160,11 +183,15 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func tryLockWrite(fileID: StaticString = #fileID, line: UInt = #line) -> Bool {
+        let rwlock = self.rwlock  // and the identity: see `lockWrite`
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else { return LockOperations.tryWriteLock(rwlock) }
-        return tracking.acquireOnFastPath(
-            in: epoch, mode: .exclusive, attempt: .tryLock, site: SourceSite(fileID: fileID, line: line),
+        return LockTracking.acquireOnFastPath(
+            identity, in: epoch, mode: .exclusive, attempt: .tryLock,
+            site: SourceSite(fileID: fileID, line: line),
             { LockOperations.tryWriteLock(rwlock) })
-            ?? acquireOnSlowPath(.exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
+            ?? CheckedReadWriteLockPaths.acquireOnSlowPath(
+                rwlock, identity, .exclusive, .tryLock, timeout: nil, fileID: fileID, line: line)
     }
 
     /// Waits at most `timeout` for the write side. Returns true only when it is now held.
@@ -173,7 +200,8 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         -> Bool
     {
         if LockOrder.isChecking {
-            return acquireOnSlowPath(.exclusive, .timed, timeout: timeout, fileID: fileID, line: line)
+            return CheckedReadWriteLockPaths.acquireOnSlowPath(
+                rwlock, tracking.identity, .exclusive, .timed, timeout: timeout, fileID: fileID, line: line)
         }
         return LockOperations.writeLock(rwlock, timeout: timeout)
     }
@@ -182,14 +210,17 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     @inlinable @inline(__always)
     @available(*, noasync, message: "use withWriteLock, whose body cannot await; or the FromAsync escapes")
     public func unlockWrite(fileID: StaticString = #fileID, line: UInt = #line) {
+        let rwlock = self.rwlock  // and the identity: see `lockWrite`
+        let identity = tracking.identity
         guard let epoch = LockOrder.fastPathEpoch else {
             LockOperations.unlock(rwlock)
             return
         }
-        if tracking.releasesOnFastPath(in: epoch, mode: .exclusive) {
+        if LockTracking.releasesOnFastPath(identity, in: epoch, mode: .exclusive) {
             LockOperations.unlock(rwlock)
         } else {
-            releaseOnSlowPath(.exclusive, fileID: fileID, line: line)
+            CheckedReadWriteLockPaths.releaseOnSlowPath(
+                rwlock, identity, .exclusive, fileID: fileID, line: line)
         }
     }
 
@@ -202,22 +233,30 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
         defer { unlockWrite(fileID: fileID, line: line) }
         return try body()
     }
+}
 
-    // MARK: Checked paths
-
-    @usableFromInline @inline(never)
-    func acquireOnSlowPath(
-        _ mode: AccessMode, _ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt
+/// `CheckedReadWriteLock`'s checked paths, on the raw lock and the identity alone (see
+/// `CheckedMutexPaths`).
+@usableFromInline
+enum CheckedReadWriteLockPaths {
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func acquireOnSlowPath(
+        _ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ identity: LockIdentity, _ mode: AccessMode,
+        _ attempt: AcquireAttempt, timeout: Duration?, fileID: StaticString, line: UInt
     ) -> Bool {
-        tracking.acquire(mode: mode, attempt: attempt, site: SourceSite(fileID: fileID, line: line)) {
+        LockTracking.acquire(
+            identity, mode: mode, attempt: attempt, site: SourceSite(fileID: fileID, line: line)
+        ) {
             switch (mode, attempt) {
-            case (.shared, .blocking): return lockNotingWait(.shared, fileID: fileID, line: line)
+            case (.shared, .blocking):
+                return lockNotingWait(rwlock, identity, .shared, fileID: fileID, line: line)
             case (.shared, .tryLock): return LockOperations.tryReadLock(rwlock)
             case (.shared, .timed), (.exclusive, .timed):
                 return LockOperations.lock(
-                    rwlock, mode, timeout: timeout ?? .zero, as: tracking.identity,
+                    rwlock, mode, timeout: timeout ?? .zero, as: identity,
                     site: SourceSite(fileID: fileID, line: line))
-            case (.exclusive, .blocking): return lockNotingWait(.exclusive, fileID: fileID, line: line)
+            case (.exclusive, .blocking):
+                return lockNotingWait(rwlock, identity, .exclusive, fileID: fileID, line: line)
             case (.exclusive, .tryLock): return LockOperations.tryWriteLock(rwlock)
             }
         }
@@ -226,12 +265,20 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// The raw blocking lock of a checked acquisition in `mode`: a first attempt, and when the
     /// lock is taken, the checker hears of the wait (`blocking_in_task` inside a task) first.
     @inlinable @inline(__always)
-    func lockNotingWait(_ mode: AccessMode, fileID: StaticString, line: UInt) -> Bool {
-        let taken = mode == .shared ? LockOperations.tryReadLock(rwlock) : LockOperations.tryWriteLock(rwlock)
+    static func lockNotingWait(
+        _ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ identity: LockIdentity, _ mode: AccessMode,
+        fileID: StaticString, line: UInt
+    ) -> Bool {
+        let taken: Bool
+        if case .shared = mode {  // matched: see `LockOrder.heldFlags`
+            taken = LockOperations.tryReadLock(rwlock)
+        } else {
+            taken = LockOperations.tryWriteLock(rwlock)
+        }
         if !taken {
             let site = SourceSite(fileID: fileID, line: line)
-            tracking.willWait(mode: mode, site: site)
-            LockOperations.lockContended(rwlock, mode, as: tracking.identity, site: site)
+            LockTracking.willWait(identity, mode: mode, site: site)
+            LockOperations.lockContended(rwlock, mode, as: identity, site: site)
         }
         return true
     }
@@ -239,10 +286,13 @@ public final class CheckedReadWriteLock: @unchecked Sendable {
     /// A release the quick path could not clear. A write hold its task took on another thread
     /// before an `await` cannot be released here: glibc releases a write lock by the writer's
     /// thread id (from another thread it would count as a read release), so it stays held.
-    @usableFromInline @inline(never)
-    func releaseOnSlowPath(_ mode: AccessMode, fileID: StaticString, line: UInt) {
-        tracking.release(
-            mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func releaseOnSlowPath(
+        _ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ identity: LockIdentity, _ mode: AccessMode,
+        fileID: StaticString, line: UInt
+    ) {
+        LockTracking.release(
+            identity, mode: mode, site: SourceSite(fileID: fileID, line: line), eachHoldIsRaw: true,
             canReleaseElsewhere: mode == .shared,
             rawHolder: { LockOperations.holder(of: rwlock, mode: mode) },
             releasing: { LockOperations.unlock(rwlock) })

@@ -18,7 +18,7 @@ extension LockOperations {
         lockContended(mutex, as: identity, site: site)
     }
 
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     static func lockContended(
         _ mutex: UnsafeMutablePointer<pthread_mutex_t>, as identity: LockIdentity, site: SourceSite
     ) {
@@ -41,7 +41,7 @@ extension LockOperations {
         lockContended(rwlock, .exclusive, as: identity, site: site)
     }
 
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     static func lockContended(
         _ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ mode: AccessMode, as identity: LockIdentity,
         site: SourceSite

@@ -22,21 +22,21 @@ enum LockOperations {
 
     @inlinable
     static func lock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
-        let result = pthread_mutex_lock(mutex)
-        if result != 0 { fail(result, "pthread_mutex_lock") }
+        let result = lockorder_raw_mutex_lock(mutex)
+        if result != 0 { failInline(result, "pthread_mutex_lock") }
     }
 
     @inlinable
     static func unlock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
-        let result = pthread_mutex_unlock(mutex)
-        if result != 0 { fail(result, "pthread_mutex_unlock") }
+        let result = lockorder_raw_mutex_unlock(mutex)
+        if result != 0 { failInline(result, "pthread_mutex_unlock") }
     }
 
     @inlinable
     static func tryLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Bool {
-        let result = pthread_mutex_trylock(mutex)
+        let result = lockorder_raw_mutex_trylock(mutex)
         if result == 0 { return true }
-        if result != EBUSY { fail(result, "pthread_mutex_trylock") }
+        if result != EBUSY { failInline(result, "pthread_mutex_trylock") }
         return false
     }
 
@@ -107,29 +107,29 @@ enum LockOperations {
 
     @inlinable
     static func readLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
-        let result = pthread_rwlock_rdlock(rwlock)
-        if result != 0 { fail(result, "pthread_rwlock_rdlock") }
+        let result = lockorder_raw_rwlock_rdlock(rwlock)
+        if result != 0 { failInline(result, "pthread_rwlock_rdlock") }
     }
 
     @inlinable
     static func writeLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
-        let result = pthread_rwlock_wrlock(rwlock)
-        if result != 0 { fail(result, "pthread_rwlock_wrlock") }
+        let result = lockorder_raw_rwlock_wrlock(rwlock)
+        if result != 0 { failInline(result, "pthread_rwlock_wrlock") }
     }
 
     @inlinable
     static func tryReadLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
-        let result = pthread_rwlock_tryrdlock(rwlock)
+        let result = lockorder_raw_rwlock_tryrdlock(rwlock)
         if result == 0 { return true }
-        if result != EBUSY && result != EAGAIN { fail(result, "pthread_rwlock_tryrdlock") }
+        if result != EBUSY && result != EAGAIN { failInline(result, "pthread_rwlock_tryrdlock") }
         return false
     }
 
     @inlinable
     static func tryWriteLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
-        let result = pthread_rwlock_trywrlock(rwlock)
+        let result = lockorder_raw_rwlock_trywrlock(rwlock)
         if result == 0 { return true }
-        if result != EBUSY { fail(result, "pthread_rwlock_trywrlock") }
+        if result != EBUSY { failInline(result, "pthread_rwlock_trywrlock") }
         return false
     }
 
@@ -151,8 +151,8 @@ enum LockOperations {
 
     @inlinable
     static func unlock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
-        let result = pthread_rwlock_unlock(rwlock)
-        if result != 0 { fail(result, "pthread_rwlock_unlock") }
+        let result = lockorder_raw_rwlock_unlock(rwlock)
+        if result != 0 { failInline(result, "pthread_rwlock_unlock") }
     }
 
     /// Whether some thread holds either side of the lock, asked with a write trylock.
@@ -217,5 +217,14 @@ enum LockOperations {
     @usableFromInline @inline(never)
     static func fail(_ result: Int32, _ call: StaticString) -> Never {
         fatalError("lockorder: \(call) failed: \(String(cString: strerror(result))) (\(result))")
+    }
+
+    /// `fail`, as the inlined lock and unlock calls make it. It never returns either, but is
+    /// declared to return and to release nothing, for Swift's optimizer: a call to a `Never`
+    /// function ends its path in `unreachable`, and that path alone kept the lock object retained
+    /// across the whole inlined operation (docs/performance.md, "The retain").
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func failInline(_ result: Int32, _ call: StaticString) {
+        fail(result, call)
     }
 }

@@ -45,6 +45,16 @@ struct LockTracking: ~Copyable, Sendable {
     /// then acquired. Returns what `take` returned.
     @inlinable @inline(__always)
     func acquire(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite, _ take: () -> Bool) -> Bool {
+        Self.acquire(identity, mode: mode, attempt: attempt, site: site, take)
+    }
+
+    /// `acquire` for the lock of `identity`, for callers that keep no reference to the lock object
+    /// across the operation (`CheckedMutex`: docs/performance.md, "The retain").
+    @inlinable @inline(__always)
+    static func acquire(
+        _ identity: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite,
+        _ take: () -> Bool
+    ) -> Bool {
         // No order key is passed: the checker looks up the one given to the lock.
         LockOrder.willAcquire(identity, mode: mode, attempt: attempt, site: site)
         guard take() else { return false }
@@ -62,21 +72,32 @@ struct LockTracking: ~Copyable, Sendable {
         in epoch: FastPathEpoch, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite,
         _ take: () -> Bool
     ) -> Bool? {
+        Self.acquireOnFastPath(identity, in: epoch, mode: mode, attempt: attempt, site: site, take)
+    }
+
+    /// `acquireOnFastPath` for the lock of `identity` (see `acquire(_:mode:attempt:site:_:)`).
+    @inlinable @inline(__always)
+    static func acquireOnFastPath(
+        _ identity: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode, attempt: AcquireAttempt,
+        site: SourceSite, _ take: () -> Bool
+    ) -> Bool? {
         guard
             let acquisition = LockOrder.willAcquireOnFastPath(
                 identity, in: epoch, mode: mode, attempt: attempt, site: site)
         else { return nil }
         guard take() else { return false }
         if _slowPath(!LockOrder.didAcquireOnFastPath(acquisition)) {
-            recordAcquisition(mode: mode, attempt: attempt, site: site)
+            recordAcquisition(identity, mode: mode, attempt: attempt, site: site)
         }
         return true
     }
 
     /// Records an acquisition the fast-path record could not count (checking restarted or stopped
     /// while the thread waited for the raw lock, or the raw lock was a checked one).
-    @usableFromInline @inline(never)
-    func recordAcquisition(mode: AccessMode, attempt: AcquireAttempt, site: SourceSite) {
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func recordAcquisition(
+        _ identity: LockIdentity, mode: AccessMode, attempt: AcquireAttempt, site: SourceSite
+    ) {
         LockOrder.didAcquire(identity, mode: mode, attempt: attempt, site: site)
     }
 
@@ -85,6 +106,14 @@ struct LockTracking: ~Copyable, Sendable {
     /// done; the caller makes its out-of-line checked release.
     @inlinable @inline(__always)
     func releasesOnFastPath(in epoch: FastPathEpoch, mode: AccessMode) -> Bool {
+        Self.releasesOnFastPath(identity, in: epoch, mode: mode)
+    }
+
+    /// `releasesOnFastPath` for the lock of `identity` (see `acquire(_:mode:attempt:site:_:)`).
+    @inlinable @inline(__always)
+    static func releasesOnFastPath(_ identity: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode)
+        -> Bool
+    {
         LockOrder.willReleaseOnFastPath(identity, in: epoch, mode: mode)
     }
 
@@ -107,6 +136,18 @@ struct LockTracking: ~Copyable, Sendable {
     func release(
         mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false, canReleaseElsewhere: Bool = true,
         rawHolder: () -> RawHolder, releasing give: () -> Void
+    ) -> Bool {
+        Self.release(
+            identity, mode: mode, site: site, eachHoldIsRaw: eachHoldIsRaw,
+            canReleaseElsewhere: canReleaseElsewhere,
+            rawHolder: rawHolder, releasing: give)
+    }
+
+    /// `release` for the lock of `identity` (see `acquire(_:mode:attempt:site:_:)`).
+    @inlinable @inline(__always) @discardableResult
+    static func release(
+        _ identity: LockIdentity, mode: AccessMode, site: SourceSite, eachHoldIsRaw: Bool = false,
+        canReleaseElsewhere: Bool = true, rawHolder: () -> RawHolder, releasing give: () -> Void
     ) -> Bool {
         switch LockOrder.willRelease(identity, mode: mode, site: site) {
         case .release:
@@ -138,8 +179,14 @@ struct LockTracking: ~Copyable, Sendable {
 
     /// A blocking acquisition found the raw lock taken (its first attempt failed) and is about
     /// to wait: the checker reports it when the caller is a Swift task (`blocking_in_task`).
-    @usableFromInline @inline(never)
+    @inlinable @inline(__always)
     func willWait(mode: AccessMode, site: SourceSite) {
+        Self.willWait(identity, mode: mode, site: site)
+    }
+
+    /// `willWait` for the lock of `identity` (see `acquire(_:mode:attempt:site:_:)`).
+    @usableFromInline @inline(never) @_effects(releasenone)
+    static func willWait(_ identity: LockIdentity, mode: AccessMode, site: SourceSite) {
         LockOrder.willWaitForLock(identity, mode: mode, site: site)
     }
 

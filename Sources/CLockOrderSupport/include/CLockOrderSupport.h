@@ -13,6 +13,7 @@
 #include "LockOrderChainSet.h"     // the process-wide set of allowed chains
 #include "LockOrderFastPath.h"     // the shared predicates and the fast-path calls
 #include "LockOrderOSShims.h"      // symbols, modules, thread id and name, timed locks, cpu relax
+#include "LockOrderRawLocks.h"     // the raw pthread lock calls, marked for Swift's optimizer
 #include "LockOrderBypass.h"       // the pthread interposer's per-thread pass-through count
 #include "LockOrderThreadCreation.h" // where each thread was created (the pthread_create wrapper)
 

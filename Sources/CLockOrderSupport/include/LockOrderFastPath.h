@@ -24,8 +24,9 @@
 #include "LockOrderThreadState.h"
 
 /// The fast-path functions are inlined into Swift callers whatever their size: an out-of-line
-/// call would cost more than the bookkeeping it does.
-#define LOCKORDER_FAST_INLINE static inline __attribute__((always_inline))
+/// call would cost more than the bookkeeping it does. None releases a Swift object
+/// (`LOCKORDER_RELEASES_NOTHING`).
+#define LOCKORDER_FAST_INLINE static inline __attribute__((always_inline)) LOCKORDER_RELEASES_NOTHING
 
 // MARK: Shared predicates: the one spelling the fast path and the Swift slow path both call
 

@@ -9,6 +9,14 @@
 
 #include <stdint.h>
 
+/// For Swift's optimizer, on every C function a lock type's inlined code calls: the function
+/// releases no Swift object (it is C that calls no Swift code). Swift otherwise assumes that any
+/// C call may release anything, and then keeps a lock object retained across the whole inlined
+/// lock or unlock whenever the caller reached it through memory (an array element, another
+/// object's field): a `swift_retain` and a `swift_release`, atomic read-modify-writes on the lock
+/// object, around every operation, checking on or off (docs/performance.md, "The retain").
+#define LOCKORDER_RELEASES_NOTHING __attribute__((swift_attr("@_effects(releasenone)")))
+
 /// Process-wide switches read on every lock operation. Each is one plain load (relaxed atomic);
 /// they are written rarely, under the checker's own lock.
 enum {
@@ -40,7 +48,7 @@ extern struct lockorder_switches_line {
 #define lockorder_epoch_generation_storage (lockorder_switches_storage.value.generation)
 #define lockorder_graph_epoch_storage (lockorder_switches_storage.value.graph_epoch)
 
-static inline uint8_t lockorder_mode(void) {
+LOCKORDER_RELEASES_NOTHING static inline uint8_t lockorder_mode(void) {
     return __atomic_load_n(&lockorder_mode_storage, __ATOMIC_RELAXED);
 }
 /// The checking epoch while checking is off. No thread's gate ever holds it (gates hold 0 or
@@ -50,11 +58,11 @@ static inline uint8_t lockorder_mode(void) {
 /// The checking epoch: changes whenever checking is (re)started, so that a thread whose held
 /// stack belongs to an older epoch discards it; LOCKORDER_EPOCH_OFF exactly when checking is
 /// off, so that lock types read one word to choose between their raw path and their checked one.
-static inline uint64_t lockorder_epoch(void) {
+LOCKORDER_RELEASES_NOTHING static inline uint64_t lockorder_epoch(void) {
     return __atomic_load_n(&lockorder_epoch_storage, __ATOMIC_ACQUIRE);
 }
 /// Whether `epoch` (from `lockorder_epoch()`) says checking is off.
-static inline int lockorder_epoch_is_off(uint64_t epoch) {
+LOCKORDER_RELEASES_NOTHING static inline int lockorder_epoch_is_off(uint64_t epoch) {
     return epoch == LOCKORDER_EPOCH_OFF;
 }
 /// Starts a new checking epoch (never one used before), or stays off while checking is off.

@@ -222,8 +222,11 @@ public enum LockOrder {
     /// The held-entry flags of an acquisition.
     @inlinable @inline(__always)
     static func heldFlags(mode: AccessMode, attempt: AcquireAttempt, orderKey: UInt64?) -> UInt8 {
-        var flags: UInt8 = mode == .shared ? UInt8(LOCKORDER_HELD_SHARED) : 0
-        if attempt == .tryLock { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
+        // Matched rather than compared with `==`: the optimizer folds a match on a constant mode at
+        // once, while the derived `==` left a comparison in memory on the inlined path.
+        var flags: UInt8 = 0
+        if case .shared = mode { flags |= UInt8(LOCKORDER_HELD_SHARED) }
+        if case .tryLock = attempt { flags |= UInt8(LOCKORDER_HELD_TRYLOCK) }
         if orderKey != nil { flags |= UInt8(LOCKORDER_HELD_HAS_ORDER_KEY) }
         return flags
     }
@@ -273,7 +276,9 @@ public enum LockOrder {
     public static func willReleaseOnFastPath(
         _ lock: LockIdentity, in epoch: FastPathEpoch, mode: AccessMode = .exclusive
     ) -> Bool {
-        lockorder_fast_will_release_in(epoch.value, lock.id, mode == .shared ? 1 : 0, lock.optionBits) == 0
+        let shared: Int32
+        if case .shared = mode { shared = 1 } else { shared = 0 }  // matched: see `heldFlags`
+        return lockorder_fast_will_release_in(epoch.value, lock.id, shared, lock.optionBits) == 0
     }
 
     /// Counts an acquisition the full held stack could not record, keeping its id while there
