@@ -33,7 +33,7 @@ struct EnvironmentReportFileTests {
     func linesParse() throws {
         let (checkerLines, rawLines, objects) = try Self.runWithReportFile()
         #expect(rawLines.count == 8)
-        #expect(objects.map { $0["schema"] as? Int } == Array(repeating: 2, count: 8))
+        #expect(objects.map { $0["schema"] as? Int } == Array(repeating: 3, count: 8))
         let violations = objects.dropLast()
         #expect(violations.map { $0["id"] as? Int } == [1, 2, 3, 4, 5, 6, 7])
         #expect(
