@@ -22,7 +22,7 @@ struct BlockingStandardErrorTests {
             "the report's writer and the draining thread deadlocked (SIGALRM after 20 s)"
         ) {
             endProcessIfStillRunning(afterSeconds: 20)
-            StandardErrorDrain.checkInReportModeToStandardErrorOnly()
+            checkInReportModeOnStandardErrorOnly()
             let drain = StandardErrorDrain.start()
             // A report of about 60 KB: a long name appears in several of its lines.
             let loose = CheckedMutex(String(repeating: "n", count: 20_000))
@@ -45,11 +45,9 @@ struct BlockingStandardErrorTests {
             "the watchdog wrote while holding the slow-path lock that the draining thread needs (SIGALRM after 20 s)"
         ) {
             endProcessIfStillRunning(afterSeconds: 20)
-            setenv("LOCKORDER_CHECK", "report", 1)
+            checkInReportModeOnStandardErrorOnly()
             setenv("LOCKORDER_WATCHDOG", "0.05", 1)
             setenv("LOCKORDER_WAIT_WARN", "0.2", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
             let drain = StandardErrorDrain.start()
             // A long wait whose report is about 80 KB: the lock's long name is in several lines.
             let contended = CheckedMutex(String(repeating: "w", count: 20_000))
@@ -73,7 +71,7 @@ struct BlockingStandardErrorTests {
             "exit waited forever for the writer stuck on stderr (SIGALRM after 20 s)"
         ) {
             endProcessIfStillRunning(afterSeconds: 20)
-            StandardErrorDrain.checkInReportModeToStandardErrorOnly()
+            checkInReportModeOnStandardErrorOnly()
             _ = StandardErrorDrain.redirectIntoUnreadPipe()
             // A report of about 60 KB: its writer fills the pipe and blocks, holding the writer lock.
             _ = TestThread {
@@ -92,7 +90,7 @@ struct BlockingStandardErrorTests {
             "exit waited forever to write the exit summary to a full pipe (SIGALRM after 20 s)"
         ) {
             endProcessIfStillRunning(afterSeconds: 20)
-            StandardErrorDrain.checkInReportModeToStandardErrorOnly()
+            checkInReportModeOnStandardErrorOnly()
             let writeEnd = StandardErrorDrain.redirectIntoUnreadPipe()
             // The program's own output fills the pipe; unchecked, it would now exit at once.
             let flags = fcntl(writeEnd, F_GETFL)
@@ -121,13 +119,6 @@ struct StandardErrorDrain {
     let savedError: Int32
     let progress: Progress
     let drainer: TestThread
-
-    /// Checking in report mode, reports on standard error only (no report or graph file).
-    static func checkInReportModeToStandardErrorOnly() {
-        setenv("LOCKORDER_CHECK", "report", 1)
-        unsetenv("LOCKORDER_REPORT_FILE")
-        unsetenv("LOCKORDER_GRAPH_FILE")
-    }
 
     /// Redirects standard error into a one-page pipe whose read end stays open and is never
     /// read; answers the write end (standard error).

@@ -56,10 +56,8 @@ struct DefaultSymbolizeTests {
     func defaultLocatesTheFirstUserFrame() async throws {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             endProcessIfStillRunning(afterSeconds: 30)
-            setenv("LOCKORDER_CHECK", "report", 1)
+            checkInReportModeOnStandardErrorOnly()
             unsetenv("LOCKORDER_SYMBOLIZE")
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
             takeTwoLocksInBothOrders()
             exit(0)
         }
@@ -106,10 +104,8 @@ struct DefaultSymbolizeTests {
     func zeroTurnsItOff() async throws {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             endProcessIfStillRunning(afterSeconds: 30)
-            setenv("LOCKORDER_CHECK", "report", 1)
+            checkInReportModeOnStandardErrorOnly()
             setenv("LOCKORDER_SYMBOLIZE", "0", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
             takeTwoLocksInBothOrders()
             exit(SourceLocator.startedProcessCount.load(ordering: .relaxed) == 0 ? 0 : 1)
         }
@@ -122,10 +118,8 @@ struct DefaultSymbolizeTests {
     func unknownValueWarnsOnce() async throws {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             endProcessIfStillRunning(afterSeconds: 30)
-            setenv("LOCKORDER_CHECK", "report", 1)
+            checkInReportModeOnStandardErrorOnly()
             setenv("LOCKORDER_SYMBOLIZE", "yes please", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
             takeTwoLocksInBothOrders()
             exit(0)
         }

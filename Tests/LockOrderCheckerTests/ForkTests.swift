@@ -44,9 +44,7 @@ struct ForkTests {
             "a forked child hung, or the parent did (SIGALRM after 60 s)"
         ) {
             endProcessIfStillRunning(afterSeconds: 60)
-            setenv("LOCKORDER_CHECK", "report", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
+            checkInReportModeOnStandardErrorOnly()
             checkerSlowPathRound()
             let stop = Atomic<Bool>(false)
             let busy = TestThread {
@@ -91,10 +89,8 @@ struct ForkTests {
     func forkedChildStartsNoSymbolizer() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             endProcessIfStillRunning(afterSeconds: 30)
-            setenv("LOCKORDER_CHECK", "report", 1)
+            checkInReportModeOnStandardErrorOnly()
             unsetenv("LOCKORDER_SYMBOLIZE")
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
             let pid = fork()
             if pid == 0 {
                 endProcessIfStillRunning(afterSeconds: 10)

@@ -54,9 +54,7 @@ struct SignalHandlerTests {
             "the handler hung on the checker's lock (killed by SIGALRM after 10 s)"
         ) {
             endProcessIfStillRunning(afterSeconds: 10)
-            setenv("LOCKORDER_CHECK", "report", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
+            checkInReportModeOnStandardErrorOnly()
             installTakeInnerLock()
             // Made before: a lazy global's first use in the handler would create it there.
             _ = SignalTestLocks.inner
@@ -79,9 +77,7 @@ struct SignalHandlerTests {
             processExitsWith: .success, observing: [\.standardErrorContent], "killed by SIGALRM after 10 s"
         ) {
             endProcessIfStillRunning(afterSeconds: 10)
-            setenv("LOCKORDER_CHECK", "report", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
+            checkInReportModeOnStandardErrorOnly()
             installTakeInnerLock()
             // The exit test's body is async: the lock calls are the FromAsync escapes.
             SignalTestLocks.outer.lockFromAsync()
@@ -110,10 +106,8 @@ struct SignalHandlerTests {
             processExitsWith: .success, observing: [\.standardErrorContent], "killed by SIGALRM after 10 s"
         ) {
             endProcessIfStillRunning(afterSeconds: 10)
-            setenv("LOCKORDER_CHECK", "report", 1)
+            checkInReportModeOnStandardErrorOnly()
             unsetenv("LOCKORDER_SYMBOLIZE")
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
             installTakeInnerLock()
             // inner, then outer: learned. The handler then takes inner while outer is held.
             SignalTestLocks.inner.lockFromAsync()

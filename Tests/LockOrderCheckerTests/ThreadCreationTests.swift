@@ -61,9 +61,7 @@ struct ThreadCreationTests {
     func recordedBeforeConfiguration() async {
         await #expect(processExitsWith: .exitCode(0)) {
             endProcessIfStillRunning(afterSeconds: 20)
-            setenv("LOCKORDER_CHECK", "report", 1)
-            unsetenv("LOCKORDER_REPORT_FILE")
-            unsetenv("LOCKORDER_GRAPH_FILE")
+            checkInReportModeOnStandardErrorOnly()
             let recorded = ThreadResult<UInt32>()
             TestThread.runAndWait { recorded.set(lockorder_current_thread_creation()!.pointee.recorded) }
             _exit(recorded.value == 1 ? 0 : 1)

@@ -84,3 +84,11 @@ public func lockorderBinary() -> String {
     let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast()
     return directory.joined(separator: "/") + "/lockorder"
 }
+
+/// In a child process: checking in report mode (read at the first lock operation), reports on
+/// standard error only, with no report or graph file inherited from the parent's environment.
+public func checkInReportModeOnStandardErrorOnly() {
+    setenv("LOCKORDER_CHECK", "report", 1)
+    unsetenv("LOCKORDER_REPORT_FILE")
+    unsetenv("LOCKORDER_GRAPH_FILE")
+}
