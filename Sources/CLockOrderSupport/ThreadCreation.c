@@ -5,6 +5,7 @@
 #include "LockOrderThreadState.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -54,12 +55,15 @@ static void *lockorder_start_created_thread(void *opaque) {
     return start(argument);
 }
 
-__attribute__((noinline)) int pthread_create(
+// Weak: where the C library is linked statically its own definition wins at link time, instead
+// of two definitions failing the link; linked dynamically, this one is found first either way.
+__attribute__((noinline, weak)) int pthread_create(
     pthread_t *thread, const pthread_attr_t *attributes, void *(*start)(void *), void *argument) {
     static _Atomic(pthread_create_function) real;
     pthread_create_function next = atomic_load_explicit(&real, memory_order_acquire);
     if (next == NULL) {
         next = (pthread_create_function)dlsym(RTLD_NEXT, "pthread_create");
+        if (next == NULL) return EAGAIN;  // no C library's to forward to: say so, never crash
         atomic_store_explicit(&real, next, memory_order_release);
     }
     if (!records_creations()) return next(thread, attributes, start, argument);

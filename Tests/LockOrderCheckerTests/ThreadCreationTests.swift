@@ -44,6 +44,24 @@ struct ThreadCreationTests {
         TestThread.runAndWait { takeInOrder(second, first) }
     }
 
+    @Test("a thread a shared library makes (Foundation's Thread) goes through lockorder's pthread_create")
+    func libraryThreadsAreRecorded() async {
+        await #expect(processExitsWith: .exitCode(0)) {
+            endProcessIfStillRunning(afterSeconds: 20)
+            checkInReportModeOnStandardErrorOnly()
+            let before = lockorder_recorded_thread_creations()
+            let started = DispatchSemaphore(value: 0)
+            let recorded = ThreadResult<UInt32>()
+            let thread = Thread {
+                recorded.set(lockorder_current_thread_creation()!.pointee.recorded)
+                started.signal()
+            }
+            thread.start()
+            started.wait()
+            _exit(lockorder_recorded_thread_creations() - before == 1 && recorded.value == 1 ? 0 : 1)
+        }
+    }
+
     @Test("checking off: the wrapper only passes the call on, nothing is recorded")
     func nothingRecordedWhileOff() async {
         await #expect(processExitsWith: .exitCode(0)) {
