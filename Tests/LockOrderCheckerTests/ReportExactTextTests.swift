@@ -80,35 +80,15 @@ struct ReportExactTextTests {
         let accounts = CheckedMutex("accounts")
         let auditLine = #line + 1
         let audit = CheckedMutex("audit log")
-        let firstLines = ThreadResult<[Int]>()
-        let secondLines = ThreadResult<[Int]>()
+        var sites = (held: "", acquired: "")
         let violations = LockOrder.withChecking(hierarchy: .julia, learnsOrder: true) {
-            TestThread.runAndWait {
-                Thread.current.name = "teller-1"
-                let held = #line + 1
-                accounts.lock()
-                let acquired = #line + 1
-                audit.lock()
-                audit.unlock()
-                accounts.unlock()
-                firstLines.set([held, acquired])
-            }
-            TestThread.runAndWait {
-                Thread.current.name = "teller-2"
-                let held = #line + 1
-                audit.lock()
-                let acquired = #line + 1
-                accounts.lock()
-                accounts.unlock()
-                audit.unlock()
-                secondLines.set([held, acquired])
-            }
+            sites = Self.nestEachPairOnItsOwnThread(
+                [(accounts, audit), (audit, accounts)], threadNames: ["teller-1", "teller-2"])
         }
         try #require(violations.count == 1, "\(violations)")
         let violation = violations[0]
-        let sites = (try #require(firstLines.value) + (try #require(secondLines.value))).map {
-            "\(Self.file):\($0)"
-        }
+        // Both threads take their pair on the helper's two lines.
+        let (held, acquired) = sites
         let cycle = try #require(violation.cycle)
         try #require(cycle.count == 2)
         let teller1 = cycle[1].thread
@@ -121,20 +101,20 @@ struct ReportExactTextTests {
             [
                 "lockorder: order cycle: acquiring accounts while holding audit log closes the cycle audit log -> accounts -> audit log",
                 "  thread: \(teller2), \(entry)",
-                "  lock: accounts (no level, Mutex) at \(sites[3])",
+                "  lock: accounts (no level, Mutex) at \(acquired)",
                 "  held (most recent first):",
-                "    audit log (no level, Mutex), acquired at \(sites[2])",
+                "    audit log (no level, Mutex), acquired at \(held)",
                 "  locks (each class once):",
                 "    accounts: the class of locks created at \(Self.file):\(accountsLine)",
                 "    audit log: the class of locks created at \(Self.file):\(auditLine)",
                 "  rule: locks must be acquired in one global order; accounts was acquired before audit log elsewhere, and after it here",
                 "  cycle (each edge where it was first seen):",
                 "    audit log -> accounts by this thread (its stack is the backtrace below)",
-                "      took audit log at \(sites[2])",
-                "      then accounts at \(sites[3])",
+                "      took audit log at \(held)",
+                "      then accounts at \(acquired)",
                 "    accounts -> audit log by \(teller1)",
-                "      took accounts at \(sites[0])",
-                "      then audit log at \(sites[1])",
+                "      took accounts at \(held)",
+                "      then audit log at \(acquired)",
                 "      its stack then (the thread \(entry)):",
             ] + Self.frameLines(cycle[1].frames, indent: "        ") + [
                 "  deadlock (if these threads run at once, none of them can go on):",

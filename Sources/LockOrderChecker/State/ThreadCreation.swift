@@ -16,22 +16,12 @@ struct ThreadCreation {
         let name = withUnsafeBytes(of: record.creator_name) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
-        let creator =
-            record.creator_serial == 0
-            // A thread that made this one before it ever took a checked lock has no number.
-            ? ThreadIdentity.description(serial: 0, tid: record.creator_tid, name: name)
-                .replacingPrefix("thread 0 ", with: "a thread ")
-            : ThreadIdentity.description(serial: record.creator_serial, tid: record.creator_tid, name: name)
+        let creator = ThreadIdentity.description(
+            serial: record.creator_serial, tid: record.creator_tid, name: name)
         let frames = withUnsafeBytes(of: record.frames) { bytes in
             bytes.bindMemory(to: UInt.self).prefix(Int(record.frame_count))
         }
         // The first frame is lockorder's own pthread_create.
         return ThreadCreation(creator: creator, backtrace: Backtrace(addresses: Array(frames.dropFirst())))
-    }
-}
-
-extension String {
-    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
-        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }

@@ -43,7 +43,8 @@ package enum ThreadIdentity {
     }
 
     /// A thread's description from its serial, kernel thread id and kernel name (read by the
-    /// thread itself, or by the watchdog through /proc), with the naming rule above.
+    /// thread itself, by the watchdog through /proc, or by a thread's creator), with the naming
+    /// rule above. Serial 0 is a thread that never met the checker: `a thread (tid 4711, ...)`.
     package static func description(serial: UInt64, tid: Int64, name: String) -> String {
         let given =
             if name.isEmpty || name == processName {
@@ -51,7 +52,7 @@ package enum ThreadIdentity {
             } else {
                 "\"\(name)\""
             }
-        return "thread \(serial) (tid \(tid), \(given))"
+        return "\(serial == 0 ? "a thread" : "thread \(serial)") (tid \(tid), \(given))"
     }
 
     /// The name Linux gives a process's threads: the executable's file name, cut to 15 bytes.
