@@ -57,11 +57,8 @@ enum ChainWorkloads {
     }
 
     static func run(_ options: BenchOptions, into report: BenchReport) {
-        print(section)
-        let results = InterleavedRounds.measure(
-            variants(), rounds: options.rounds, operations: operations(options))
-        report.chainResults = results
-        InterleavedRounds.printProgress(results)
+        report.chainResults = InterleavedRounds.runSection(
+            section, variants(), rounds: options.rounds, operations: operations(options))
     }
 
     /// How the time per operation grows with threads, for each variant of one thread.

@@ -135,6 +135,17 @@ enum InterleavedRounds {
         printProgress(results)
     }
 
+    /// Runs one section of variants in interleaved rounds: its title, then each variant's
+    /// progress line; answers the results for the report's tables.
+    static func runSection(
+        _ title: String, _ variants: [InterleavedVariant], rounds: Int, operations: Int
+    ) -> [InterleavedResult] {
+        print(title)
+        let results = measure(variants, rounds: rounds, operations: operations)
+        printProgress(results)
+        return results
+    }
+
     /// Each variant's median time and median per-round ratio, one line each, as a section runs
     /// (the tables come at the end).
     static func printProgress(_ results: [InterleavedResult]) {

@@ -64,11 +64,8 @@ enum SharedLockWorkloads {
     }
 
     static func run(_ options: BenchOptions, into report: BenchReport) {
-        print(section)
-        let results = InterleavedRounds.measure(
-            variants(), rounds: options.rounds, operations: operations(options))
-        report.sharedResults = results
-        InterleavedRounds.printProgress(results)
+        report.sharedResults = InterleavedRounds.runSection(
+            section, variants(), rounds: options.rounds, operations: operations(options))
     }
 
     /// Throughput against the raw lock (the inverse of the median per-round time ratio).
